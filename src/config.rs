@@ -1,0 +1,379 @@
+//! Configuration: every `LOGSHIP_*` setting, read once and validated.
+//!
+//! The Lambda reads them from its environment; the CLI reads the same names and
+//! lets flags override them. [`Config::from_lookup`] takes any lookup function so
+//! both, and tests, build the same validated struct. An invalid setting is a
+//! [`ConfigError`] naming the variable: the Lambda fails its invocation with it
+//! rather than guessing.
+
+use std::time::Duration;
+
+use crate::encode::Limits;
+use crate::mask::{MaskConfig, MaskError};
+use crate::secret::Secret;
+
+/// Where documents go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// NDJSON on standard output (the CLI's default; nothing to set up).
+    Stdout,
+    /// The Logz.io listener (`POST {endpoint}/?token=...&type=...`).
+    Logzio {
+        /// e.g. `https://listener.logz.io:8071`.
+        endpoint: String,
+    },
+    /// Elasticsearch or OpenSearch `_bulk`.
+    Elasticsearch {
+        /// e.g. `https://search.example.com:9200`.
+        endpoint: String,
+    },
+}
+
+impl Destination {
+    /// The name used in logs, metrics and DLQ messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Destination::Stdout => "stdout",
+            Destination::Logzio { .. } => "logzio",
+            Destination::Elasticsearch { .. } => "elasticsearch",
+        }
+    }
+}
+
+/// Where the destination token comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenSetting {
+    /// No token (an open Elasticsearch, SigV4, or stdout).
+    None,
+    /// `LOGSHIP_TOKEN`: plain, for local runs and tests only.
+    Plain(Secret),
+    /// `LOGSHIP_TOKEN_PARAMETER`: an SSM SecureString name, read with decryption.
+    Parameter(String),
+}
+
+/// How Elasticsearch requests authenticate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EsAuth {
+    /// No Authorization header.
+    None,
+    /// `Authorization: ApiKey <token>` (the token is the encoded API key).
+    ApiKey,
+    /// `Authorization: Basic base64(<token>)` (the token is `user:password`).
+    Basic,
+    /// AWS SigV4 with the function's own credentials (Amazon OpenSearch Service).
+    SigV4 {
+        /// `es` for OpenSearch Service domains, `aoss` for Serverless collections.
+        service: String,
+        /// The region to sign for.
+        region: String,
+    },
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where documents go.
+    pub destination: Destination,
+    /// The token source.
+    pub token: TokenSetting,
+    /// How long a token read from SSM is trusted before it is read again.
+    pub token_ttl: Duration,
+    /// Elasticsearch authentication.
+    pub es_auth: EsAuth,
+    /// Elasticsearch index (`%Y`, `%m`, `%d` from the event date).
+    pub index: String,
+    /// Logz.io `type` parameter.
+    pub logzio_type: String,
+    /// SQS dead-letter queue URL; unset means undeliverable records go back to Kinesis.
+    pub dlq_url: Option<String>,
+    /// Largest SQS message the DLQ stage writes.
+    pub dlq_max_message_bytes: usize,
+    /// Cap on one record's decompressed size.
+    pub max_decompressed_bytes: usize,
+    /// Body limits.
+    pub limits: Limits,
+    /// Bulk requests in flight at once.
+    pub concurrency: usize,
+    /// TCP/TLS connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-request timeout.
+    pub request_timeout: Duration,
+    /// Attempts per body (first try included).
+    pub max_attempts: u32,
+    /// First backoff step.
+    pub backoff_base: Duration,
+    /// Largest backoff step.
+    pub backoff_max: Duration,
+    /// Time kept back before the Lambda deadline to dead-letter what is left.
+    pub deadline_reserve: Duration,
+    /// Gzip request bodies.
+    pub gzip: bool,
+    /// Masking rules.
+    pub mask: MaskConfig,
+}
+
+/// A setting that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable has a value that cannot be used.
+    #[error("{var}={value:?}: {reason}")]
+    Invalid {
+        /// The variable name.
+        var: &'static str,
+        /// The value (never a secret: secrets are not echoed).
+        value: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A variable the chosen destination needs is unset.
+    #[error("{var} is required when {when}")]
+    Missing {
+        /// The variable name.
+        var: &'static str,
+        /// The condition that needs it.
+        when: &'static str,
+    },
+    /// The masking settings are invalid.
+    #[error("masking: {0}")]
+    Mask(#[from] MaskError),
+}
+
+/// A lookup of settings by variable name.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(&|k| std::env::var(k).ok())
+    }
+
+    /// Reads settings through `lookup` (empty values count as unset).
+    pub fn from_lookup(lookup: Lookup<'_>) -> Result<Config, ConfigError> {
+        let get = |k: &str| lookup(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let endpoint = |when| {
+            get("LOGSHIP_ENDPOINT")
+                .map(|e| e.trim_end_matches('/').to_owned())
+                .ok_or(ConfigError::Missing {
+                    var: "LOGSHIP_ENDPOINT",
+                    when,
+                })
+        };
+        let destination = match get("LOGSHIP_DESTINATION").as_deref() {
+            None | Some("stdout") => Destination::Stdout,
+            Some("logzio") => Destination::Logzio {
+                endpoint: endpoint("LOGSHIP_DESTINATION=logzio")?,
+            },
+            Some("elasticsearch" | "opensearch") => Destination::Elasticsearch {
+                endpoint: endpoint("LOGSHIP_DESTINATION=elasticsearch")?,
+            },
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "LOGSHIP_DESTINATION",
+                    value: other.to_owned(),
+                    reason: "expected logzio, elasticsearch or stdout",
+                });
+            }
+        };
+        if let Destination::Logzio { endpoint } | Destination::Elasticsearch { endpoint } =
+            &destination
+            && !(endpoint.starts_with("https://") || endpoint.starts_with("http://"))
+        {
+            return Err(ConfigError::Invalid {
+                var: "LOGSHIP_ENDPOINT",
+                value: endpoint.clone(),
+                reason: "expected an http:// or https:// URL",
+            });
+        }
+        let token = match (get("LOGSHIP_TOKEN_PARAMETER"), lookup("LOGSHIP_TOKEN")) {
+            (Some(name), _) => TokenSetting::Parameter(name),
+            (None, Some(t)) if !t.trim().is_empty() => TokenSetting::Plain(Secret::new(t.trim())),
+            _ => TokenSetting::None,
+        };
+        if matches!(destination, Destination::Logzio { .. }) && token == TokenSetting::None {
+            return Err(ConfigError::Missing {
+                var: "LOGSHIP_TOKEN_PARAMETER",
+                when: "LOGSHIP_DESTINATION=logzio (or LOGSHIP_TOKEN for local runs)",
+            });
+        }
+        let region = get("AWS_REGION")
+            .or_else(|| get("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        let es_auth = match get("LOGSHIP_ES_AUTH").as_deref() {
+            None if token == TokenSetting::None => EsAuth::None,
+            None | Some("apikey") => EsAuth::ApiKey,
+            Some("basic") => EsAuth::Basic,
+            Some("none") => EsAuth::None,
+            Some("sigv4") => EsAuth::SigV4 {
+                service: get("LOGSHIP_SIGV4_SERVICE").unwrap_or_else(|| "es".to_owned()),
+                region,
+            },
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    var: "LOGSHIP_ES_AUTH",
+                    value: other.to_owned(),
+                    reason: "expected apikey, basic, sigv4 or none",
+                });
+            }
+        };
+        if matches!(es_auth, EsAuth::ApiKey | EsAuth::Basic)
+            && matches!(destination, Destination::Elasticsearch { .. })
+            && token == TokenSetting::None
+        {
+            return Err(ConfigError::Missing {
+                var: "LOGSHIP_TOKEN_PARAMETER",
+                when: "LOGSHIP_ES_AUTH is apikey or basic",
+            });
+        }
+        let num = |var: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
+            match get(var) {
+                None => Ok(default),
+                Some(v) => match v.parse::<u64>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(n),
+                    Ok(_) => Err(ConfigError::Invalid {
+                        var,
+                        value: v,
+                        reason: "out of range",
+                    }),
+                    Err(_) => Err(ConfigError::Invalid {
+                        var,
+                        value: v,
+                        reason: "expected a whole number",
+                    }),
+                },
+            }
+        };
+        let ms = |var, default, min, max| num(var, default, min, max).map(Duration::from_millis);
+        let flag = |var: &'static str, default: bool| match get(var).as_deref() {
+            None => Ok(default),
+            Some("on" | "true" | "1" | "yes") => Ok(true),
+            Some("off" | "false" | "0" | "no") => Ok(false),
+            Some(other) => Err(ConfigError::Invalid {
+                var,
+                value: other.to_owned(),
+                reason: "expected on or off",
+            }),
+        };
+        let limits = Limits {
+            max_body_bytes: num("LOGSHIP_MAX_BODY_BYTES", 4 << 20, 1 << 10, 10 << 20)? as usize,
+            max_docs: num("LOGSHIP_MAX_BODY_DOCS", 10_000, 1, 1_000_000)? as usize,
+            max_line_bytes: num("LOGSHIP_MAX_LINE_BYTES", 500_000, 1 << 10, 10 << 20)? as usize,
+        };
+        let dlq_url = get("LOGSHIP_DLQ_URL");
+        Ok(Config {
+            destination,
+            token,
+            token_ttl: Duration::from_secs(num("LOGSHIP_TOKEN_TTL_SECS", 300, 0, 86_400)?),
+            es_auth,
+            index: get("LOGSHIP_INDEX").unwrap_or_else(|| "logship-%Y.%m.%d".to_owned()),
+            logzio_type: get("LOGSHIP_LOGZIO_TYPE").unwrap_or_else(|| "cloudwatch".to_owned()),
+            dlq_url,
+            dlq_max_message_bytes: num("LOGSHIP_DLQ_MAX_MESSAGE_BYTES", 262_144, 4_096, 1 << 20)?
+                as usize,
+            max_decompressed_bytes: num(
+                "LOGSHIP_MAX_DECOMPRESSED_BYTES",
+                16 << 20,
+                1 << 10,
+                1 << 30,
+            )? as usize,
+            limits,
+            concurrency: num("LOGSHIP_CONCURRENCY", 4, 1, 64)? as usize,
+            connect_timeout: ms("LOGSHIP_CONNECT_TIMEOUT_MS", 3_000, 1, 600_000)?,
+            request_timeout: ms("LOGSHIP_REQUEST_TIMEOUT_MS", 15_000, 1, 900_000)?,
+            max_attempts: num("LOGSHIP_MAX_ATTEMPTS", 5, 1, 100)? as u32,
+            backoff_base: ms("LOGSHIP_BACKOFF_BASE_MS", 200, 1, 600_000)?,
+            backoff_max: ms("LOGSHIP_BACKOFF_MAX_MS", 10_000, 1, 600_000)?,
+            deadline_reserve: ms("LOGSHIP_DEADLINE_RESERVE_MS", 5_000, 0, 600_000)?,
+            gzip: flag("LOGSHIP_GZIP", true)?,
+            mask: MaskConfig::from_lookup(lookup)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(&move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_to_stdout() {
+        let c = cfg(&[]).expect("valid");
+        assert_eq!(c.destination, Destination::Stdout);
+        assert_eq!(c.limits, Limits::default());
+        assert_eq!(c.token, TokenSetting::None);
+        assert!(c.gzip);
+    }
+
+    #[test]
+    fn logzio_needs_endpoint_and_token() {
+        assert!(matches!(
+            cfg(&[("LOGSHIP_DESTINATION", "logzio")]),
+            Err(ConfigError::Missing { var: "LOGSHIP_ENDPOINT", .. })
+        ));
+        assert!(matches!(
+            cfg(&[("LOGSHIP_DESTINATION", "logzio"), ("LOGSHIP_ENDPOINT", "https://l:8071")]),
+            Err(ConfigError::Missing { var: "LOGSHIP_TOKEN_PARAMETER", .. })
+        ));
+        let c = cfg(&[
+            ("LOGSHIP_DESTINATION", "logzio"),
+            ("LOGSHIP_ENDPOINT", "https://l:8071/"),
+            ("LOGSHIP_TOKEN_PARAMETER", "/logship/token"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            c.destination,
+            Destination::Logzio {
+                endpoint: "https://l:8071".into()
+            }
+        );
+        assert_eq!(c.token, TokenSetting::Parameter("/logship/token".into()));
+    }
+
+    #[test]
+    fn invalid_values_name_the_variable_and_hide_the_token() {
+        let e = cfg(&[("LOGSHIP_CONCURRENCY", "many")]).expect_err("invalid");
+        assert!(e.to_string().contains("LOGSHIP_CONCURRENCY"));
+        let e = cfg(&[("LOGSHIP_DESTINATION", "kafka")]).expect_err("invalid");
+        assert!(e.to_string().contains("LOGSHIP_DESTINATION"));
+        let e = cfg(&[("LOGSHIP_DESTINATION", "elasticsearch"), ("LOGSHIP_ENDPOINT", "ftp://x")])
+            .expect_err("invalid");
+        assert!(e.to_string().contains("LOGSHIP_ENDPOINT"));
+        let c = cfg(&[("LOGSHIP_TOKEN", "s3cr3t-token")]).expect("valid");
+        assert!(!format!("{c:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn es_auth_follows_the_token() {
+        let c = cfg(&[("LOGSHIP_DESTINATION", "elasticsearch"), ("LOGSHIP_ENDPOINT", "http://x")])
+            .expect("valid");
+        assert_eq!(c.es_auth, EsAuth::None);
+        let c = cfg(&[
+            ("LOGSHIP_DESTINATION", "elasticsearch"),
+            ("LOGSHIP_ENDPOINT", "http://x"),
+            ("LOGSHIP_TOKEN", "k"),
+        ])
+        .expect("valid");
+        assert_eq!(c.es_auth, EsAuth::ApiKey);
+        let c = cfg(&[
+            ("LOGSHIP_DESTINATION", "elasticsearch"),
+            ("LOGSHIP_ENDPOINT", "http://x"),
+            ("LOGSHIP_ES_AUTH", "sigv4"),
+            ("AWS_REGION", "eu-west-1"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            c.es_auth,
+            EsAuth::SigV4 {
+                service: "es".into(),
+                region: "eu-west-1".into()
+            }
+        );
+    }
+}

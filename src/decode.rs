@@ -1,0 +1,387 @@
+//! Decode: one Kinesis record's data into a CloudWatch Logs subscription payload.
+//!
+//! The data is base64 of a gzipped JSON payload
+//! (`messageType`, `owner`, `logGroup`, `logStream`, `logEvents[{id, timestamp, message}]`).
+//! Gunzipping is capped: a record that inflates past the cap (a gzip bomb) fails
+//! cleanly as [`DecodeError::TooLarge`] after at most `cap + 1` bytes were
+//! produced. A payload that is plain JSON (first byte `{`) is accepted too: the
+//! two cannot be confused (gzip starts with `1f 8b`) and the same schema checks
+//! and size cap apply. Invalid UTF-8 inside the payload is replaced by U+FFFD
+//! rather than failing the record, and the payload says so.
+//!
+//! A [`Decoder`] owns its buffers and reuses them from record to record, so
+//! decoding allocates only for the strings of the payload itself.
+
+use std::borrow::Cow;
+use std::io::Read;
+
+use base64::Engine as _;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+/// What a record turned out to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageType {
+    /// Log events to ship.
+    Data,
+    /// A health probe CloudWatch Logs sends when a subscription is created: never shipped.
+    Control,
+}
+
+/// A decoded subscription payload, borrowing from the [`Decoder`]'s buffer.
+#[derive(Debug)]
+pub struct Payload<'a> {
+    /// DATA_MESSAGE or CONTROL_MESSAGE.
+    pub message_type: MessageType,
+    /// The AWS account id the log group belongs to.
+    pub owner: Cow<'a, str>,
+    /// The log group name.
+    pub log_group: Cow<'a, str>,
+    /// The log stream name.
+    pub log_stream: Cow<'a, str>,
+    /// The log events, in order.
+    pub log_events: Vec<LogEvent<'a>>,
+    /// The payload held invalid UTF-8, replaced by U+FFFD.
+    pub lossy_utf8: bool,
+}
+
+/// One CloudWatch log event.
+#[derive(Debug)]
+pub struct LogEvent<'a> {
+    /// The event id (CloudWatch sends a 56-digit string; some emulators an integer).
+    pub id: Cow<'a, str>,
+    /// Milliseconds since the epoch: the time of the event, not of shipping.
+    pub timestamp: i64,
+    /// The raw message.
+    pub message: Cow<'a, str>,
+}
+
+/// Why a record could not be decoded. The record's raw data is dead-lettered as it came.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    /// `data` is not base64.
+    #[error("record data is not base64: {0}")]
+    Base64(#[from] base64::DecodeError),
+    /// The data is neither gzip nor a JSON object.
+    #[error("record data is neither gzip nor JSON (first bytes {0})")]
+    NotGzip(String),
+    /// gzip stream is corrupt or truncated.
+    #[error("gzip stream is corrupt or truncated: {0}")]
+    Gzip(std::io::Error),
+    /// Inflating went past the cap (a gzip bomb or a misconfigured cap).
+    #[error("decompressed payload exceeds the cap of {cap} bytes")]
+    TooLarge {
+        /// The configured cap.
+        cap: usize,
+    },
+    /// The payload is not a valid subscription payload.
+    #[error("payload is not a CloudWatch Logs subscription payload: {0}")]
+    Json(serde_json::Error),
+    /// `messageType` is neither DATA_MESSAGE nor CONTROL_MESSAGE.
+    #[error("unknown messageType {0:?}")]
+    UnknownMessageType(String),
+    /// The record has no data at all.
+    #[error("record data is empty")]
+    Empty,
+}
+
+/// Decodes records one after the other, reusing its buffers.
+#[derive(Debug)]
+pub struct Decoder {
+    cap: usize,
+    compressed: Vec<u8>,
+    inflated: Vec<u8>,
+    lossy: String,
+    decompressed_bytes: u64,
+}
+
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+impl Decoder {
+    /// A decoder that refuses payloads inflating past `cap` bytes.
+    pub fn new(cap: usize) -> Self {
+        Decoder {
+            cap,
+            compressed: Vec::new(),
+            inflated: Vec::new(),
+            lossy: String::new(),
+            decompressed_bytes: 0,
+        }
+    }
+
+    /// Total decompressed bytes seen so far (the benchmark's and the metrics' input size).
+    pub fn decompressed_bytes(&self) -> u64 {
+        self.decompressed_bytes
+    }
+
+    /// Decodes one record's base64 `data`.
+    pub fn decode(&mut self, data: &str) -> Result<Payload<'_>, DecodeError> {
+        if data.is_empty() {
+            return Err(DecodeError::Empty);
+        }
+        self.compressed.clear();
+        BASE64.decode_vec(data.trim_ascii(), &mut self.compressed)?;
+        self.inflate()?;
+        self.decompressed_bytes += self.inflated.len() as u64;
+        self.parse()
+    }
+
+    /// Decodes bytes that are already off base64 (gzip or plain JSON).
+    pub fn decode_bytes(&mut self, bytes: &[u8]) -> Result<Payload<'_>, DecodeError> {
+        self.compressed.clear();
+        self.compressed.extend_from_slice(bytes);
+        self.inflate()?;
+        self.decompressed_bytes += self.inflated.len() as u64;
+        self.parse()
+    }
+
+    fn inflate(&mut self) -> Result<(), DecodeError> {
+        self.inflated.clear();
+        let input = self.compressed.as_slice();
+        match input {
+            [0x1f, 0x8b, ..] => {
+                // ISIZE (the last four bytes) is a hint for the buffer, never trusted past the cap.
+                if let Some(tail) = input.len().checked_sub(4).and_then(|at| input.get(at..)) {
+                    let hint = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as usize;
+                    self.inflated.reserve(hint.min(self.cap));
+                }
+                let limit = self.cap as u64 + 1;
+                flate2::read::GzDecoder::new(input)
+                    .take(limit)
+                    .read_to_end(&mut self.inflated)
+                    .map_err(DecodeError::Gzip)?;
+                if self.inflated.len() > self.cap {
+                    return Err(DecodeError::TooLarge { cap: self.cap });
+                }
+                Ok(())
+            }
+            _ if input.trim_ascii_start().first() == Some(&b'{') => {
+                if input.len() > self.cap {
+                    return Err(DecodeError::TooLarge { cap: self.cap });
+                }
+                self.inflated.extend_from_slice(input);
+                Ok(())
+            }
+            _ => {
+                let head: String = input.iter().take(4).map(|b| format!("{b:02x}")).collect();
+                Err(DecodeError::NotGzip(head))
+            }
+        }
+    }
+
+    fn parse(&mut self) -> Result<Payload<'_>, DecodeError> {
+        let lossy_utf8 = std::str::from_utf8(&self.inflated).is_err();
+        let raw: RawPayload<'_> = if lossy_utf8 {
+            self.lossy = String::from_utf8_lossy(&self.inflated).into_owned();
+            serde_json::from_str(&self.lossy)
+        } else {
+            serde_json::from_slice(&self.inflated)
+        }
+        .map_err(DecodeError::Json)?;
+        let message_type = match raw.message_type.as_ref() {
+            "DATA_MESSAGE" => MessageType::Data,
+            "CONTROL_MESSAGE" => MessageType::Control,
+            other => return Err(DecodeError::UnknownMessageType(other.to_owned())),
+        };
+        Ok(Payload {
+            message_type,
+            owner: raw.owner,
+            log_group: raw.log_group,
+            log_stream: raw.log_stream,
+            log_events: raw.log_events,
+            lossy_utf8,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawPayload<'a> {
+    #[serde(borrow)]
+    message_type: Cow<'a, str>,
+    #[serde(borrow, default)]
+    owner: Cow<'a, str>,
+    #[serde(borrow)]
+    log_group: Cow<'a, str>,
+    #[serde(borrow)]
+    log_stream: Cow<'a, str>,
+    #[serde(borrow, default)]
+    log_events: Vec<LogEvent<'a>>,
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for LogEvent<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Raw<'a> {
+            #[serde(borrow, deserialize_with = "id_as_text")]
+            id: Cow<'a, str>,
+            timestamp: i64,
+            #[serde(borrow)]
+            message: Cow<'a, str>,
+        }
+        let raw = Raw::deserialize(deserializer)?;
+        Ok(LogEvent {
+            id: raw.id,
+            timestamp: raw.timestamp,
+            message: raw.message,
+        })
+    }
+}
+
+/// Accepts `"id": "3654..."` and `"id": 42` alike, as text.
+fn id_as_text<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Cow<'a, str>, D::Error> {
+    struct IdVisitor;
+    impl<'de> Visitor<'de> for IdVisitor {
+        type Value = Cow<'de, str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string or integer event id")
+        }
+        fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+            Ok(Cow::Borrowed(v))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_string()))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Cow::Owned(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            // A float would silently collide ids after rounding: refuse it.
+            Err(E::custom("event id is a number too large or not an integer"))
+        }
+    }
+    d.deserialize_any(IdVisitor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{Compression, write::GzEncoder};
+    use std::io::Write;
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+        enc.write_all(bytes).expect("write to vec");
+        enc.finish().expect("finish to vec")
+    }
+
+    fn b64(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    const PAYLOAD: &str = r#"{"messageType":"DATA_MESSAGE","owner":"123456789012",
+        "logGroup":"/aws/lambda/f","logStream":"2024/01/01/[$LATEST]abc","subscriptionFilters":["s"],
+        "logEvents":[{"id":"36558493440960787426426224738233386617283722463537315840","timestamp":1704067200123,"message":"hello\n"},
+                     {"id":7,"timestamp":1704067200124,"message":"tab\there"}]}"#;
+
+    #[test]
+    fn decodes_gzip_payload_with_string_and_numeric_ids() {
+        let mut d = Decoder::new(1 << 20);
+        let data = b64(&gzip(PAYLOAD.as_bytes()));
+        let p = d.decode(&data).expect("decodes");
+        assert_eq!(p.message_type, MessageType::Data);
+        assert_eq!(p.owner, "123456789012");
+        assert_eq!(p.log_group, "/aws/lambda/f");
+        assert_eq!(p.log_events.len(), 2);
+        assert_eq!(p.log_events[0].id.len(), 56);
+        assert_eq!(p.log_events[1].id, "7");
+        assert_eq!(p.log_events[1].message, "tab\there");
+        assert!(!p.lossy_utf8);
+    }
+
+    #[test]
+    fn accepts_plain_json_payload() {
+        let mut d = Decoder::new(1 << 20);
+        let p = d.decode(&b64(PAYLOAD.as_bytes())).expect("decodes");
+        assert_eq!(p.log_events.len(), 2);
+    }
+
+    #[test]
+    fn control_message_is_recognised() {
+        let json = r#"{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"",
+            "subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE: Checking health of destination Kinesis stream."}]}"#;
+        let mut d = Decoder::new(1 << 20);
+        let p = d.decode(&b64(&gzip(json.as_bytes()))).expect("decodes");
+        assert_eq!(p.message_type, MessageType::Control);
+    }
+
+    #[test]
+    fn bad_inputs_are_clear_errors() {
+        let mut d = Decoder::new(1 << 20);
+        assert!(matches!(d.decode("%%%"), Err(DecodeError::Base64(_))));
+        assert!(matches!(d.decode(""), Err(DecodeError::Empty)));
+        assert!(matches!(
+            d.decode(&b64(b"\x00\x01plain")),
+            Err(DecodeError::NotGzip(_))
+        ));
+        let gz = gzip(PAYLOAD.as_bytes());
+        let truncated = &gz[..gz.len() / 2];
+        assert!(matches!(
+            d.decode(&b64(truncated)),
+            Err(DecodeError::Gzip(_))
+        ));
+        assert!(matches!(
+            d.decode(&b64(&gzip(b"{\"messageType\":\"DATA_MESSAGE\"}"))),
+            Err(DecodeError::Json(_))
+        ));
+        assert!(matches!(
+            d.decode(&b64(&gzip(b"not json"))),
+            Err(DecodeError::Json(_))
+        ));
+        let other = PAYLOAD.replace("DATA_MESSAGE", "SURPRISE");
+        assert!(matches!(
+            d.decode(&b64(&gzip(other.as_bytes()))),
+            Err(DecodeError::UnknownMessageType(_))
+        ));
+        let float_id = PAYLOAD.replace("\"id\":7", "\"id\":1e300");
+        assert!(matches!(
+            d.decode(&b64(&gzip(float_id.as_bytes()))),
+            Err(DecodeError::Json(_))
+        ));
+    }
+
+    #[test]
+    fn gzip_bomb_is_capped() {
+        let zeros = vec![b' '; 8 << 20];
+        let bomb = gzip(&zeros);
+        assert!(bomb.len() < 40_000);
+        let mut d = Decoder::new(1 << 20);
+        assert!(matches!(
+            d.decode(&b64(&bomb)),
+            Err(DecodeError::TooLarge { cap }) if cap == 1 << 20
+        ));
+        // The buffer never grew far past the cap.
+        assert!(d.inflated.capacity() < 4 << 20);
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_fatal() {
+        let mut bytes = PAYLOAD.as_bytes().to_vec();
+        let at = PAYLOAD.find("hello").expect("present");
+        bytes[at] = 0xff;
+        let mut d = Decoder::new(1 << 20);
+        let p = d.decode(&b64(&gzip(&bytes))).expect("decodes lossily");
+        assert!(p.lossy_utf8);
+        assert!(p.log_events[0].message.starts_with('\u{fffd}'));
+    }
+
+    #[test]
+    fn buffers_are_reused() {
+        let mut d = Decoder::new(1 << 20);
+        let data = b64(&gzip(PAYLOAD.as_bytes()));
+        for _ in 0..3 {
+            assert_eq!(d.decode(&data).expect("decodes").log_events.len(), 2);
+        }
+        assert_eq!(d.decompressed_bytes(), 3 * PAYLOAD.len() as u64);
+    }
+}

@@ -1,0 +1,356 @@
+//! Encode: documents into the request bodies a destination takes.
+//!
+//! Two formats: Elasticsearch/OpenSearch `_bulk` NDJSON (a `create` action with
+//! `_index` and the deterministic `_id`, then the document) and plain NDJSON
+//! (one document per line: the Logz.io listener's format, and the stdout format,
+//! which puts `_id` first in each document). Bodies are cut by a byte limit and a
+//! count limit. A document line over the line limit is re-written with its
+//! message truncated and a visible marker (`logship.truncated: true`), never
+//! dropped.
+//!
+//! A [`Body`] remembers, for every item, the record it came from and where its
+//! lines are, so the ship stage can resend a subset (items a bulk response asked
+//! to retry, or halves after a 413) and dead-letter single documents.
+
+use std::ops::Range;
+
+use crate::document::{DocId, Document, Envelope, write_rfc3339_ms, write_str};
+
+/// The shape of the lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    /// Elasticsearch/OpenSearch `_bulk`: action line + document line.
+    Bulk {
+        /// The index name; `%Y`, `%m`, `%d` are replaced by the event's UTC date.
+        index: String,
+    },
+    /// One document per line (Logz.io listener); `with_id` puts `_id` first (stdout).
+    Ndjson {
+        /// Whether each document starts with its `_id`.
+        with_id: bool,
+    },
+}
+
+/// Limits of one body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of one body (uncompressed).
+    pub max_body_bytes: usize,
+    /// Documents in one body.
+    pub max_docs: usize,
+    /// Bytes of one document line; longer ones are truncated.
+    pub max_line_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 4 << 20,
+            max_docs: 10_000,
+            max_line_bytes: 500_000,
+        }
+    }
+}
+
+/// One document of a body.
+#[derive(Debug, Clone)]
+pub struct Item {
+    /// Index of the Kinesis record in the batch.
+    pub record: u32,
+    /// The document id.
+    pub id: DocId,
+    /// The item's lines in the body, action line included, newline-terminated.
+    pub lines: Range<usize>,
+    /// The document JSON alone (no newline).
+    pub doc: Range<usize>,
+}
+
+/// A request body and what is in it.
+#[derive(Debug, Clone, Default)]
+pub struct Body {
+    /// The NDJSON bytes.
+    pub bytes: Vec<u8>,
+    /// The documents, in order.
+    pub items: Vec<Item>,
+}
+
+impl Body {
+    /// The document JSON of item `i`.
+    pub fn doc(&self, item: &Item) -> &[u8] {
+        self.bytes.get(item.doc.clone()).unwrap_or_default()
+    }
+
+    /// A new body holding only the chosen items, in the same format.
+    pub fn subset<'a>(&self, items: impl IntoIterator<Item = &'a Item>) -> Body {
+        let mut out = Body::default();
+        for item in items {
+            let Some(lines) = self.bytes.get(item.lines.clone()) else {
+                continue;
+            };
+            let start = out.bytes.len();
+            out.bytes.extend_from_slice(lines);
+            let shift = |r: &Range<usize>| {
+                r.start - item.lines.start + start..r.end - item.lines.start + start
+            };
+            out.items.push(Item {
+                record: item.record,
+                id: item.id,
+                lines: start..out.bytes.len(),
+                doc: shift(&item.doc),
+            });
+        }
+        out
+    }
+
+    /// Splits into two halves by items (for a 413); None when it holds one item.
+    pub fn halves(&self) -> Option<(Body, Body)> {
+        if self.items.len() < 2 {
+            return None;
+        }
+        let (a, b) = self.items.split_at(self.items.len() / 2);
+        Some((self.subset(a), self.subset(b)))
+    }
+
+    /// Number of documents.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// No documents.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+/// Builds bodies document by document.
+#[derive(Debug)]
+pub struct Encoder {
+    format: Format,
+    limits: Limits,
+    body: Body,
+    line: Vec<u8>,
+    truncated: u64,
+}
+
+impl Encoder {
+    /// An encoder for a format and limits.
+    pub fn new(format: Format, limits: Limits) -> Self {
+        Encoder {
+            format,
+            limits,
+            body: Body::default(),
+            line: Vec::new(),
+            truncated: 0,
+        }
+    }
+
+    /// Documents truncated so far.
+    pub fn truncated(&self) -> u64 {
+        self.truncated
+    }
+
+    /// Adds a document; returns the previous body when this one did not fit in it.
+    pub fn push(&mut self, record: u32, doc: &Document, env: &Envelope<'_>) -> Option<Body> {
+        let with_id = matches!(self.format, Format::Ndjson { with_id: true });
+        self.line.clear();
+        doc.write_json(env, &mut self.line, with_id, None);
+        if self.line.len() > self.limits.max_line_bytes {
+            self.truncate(doc, env, with_id);
+        }
+        let mut action = Vec::new();
+        if let Format::Bulk { index } = &self.format {
+            action.extend_from_slice(b"{\"create\":{\"_index\":");
+            write_index(index, doc.timestamp_ms, &mut action);
+            action.extend_from_slice(b",\"_id\":\"");
+            action.extend_from_slice(doc.id.as_str().as_bytes());
+            action.extend_from_slice(b"\"}}\n");
+        }
+        let size = action.len() + self.line.len() + 1;
+        let full = !self.body.is_empty()
+            && (self.body.bytes.len() + size > self.limits.max_body_bytes
+                || self.body.items.len() >= self.limits.max_docs);
+        let done = full.then(|| std::mem::take(&mut self.body));
+        if self.body.bytes.capacity() == 0 {
+            self.body
+                .bytes
+                .reserve(self.limits.max_body_bytes.min(1 << 20).max(size));
+        }
+        let start = self.body.bytes.len();
+        self.body.bytes.extend_from_slice(&action);
+        let doc_start = self.body.bytes.len();
+        self.body.bytes.extend_from_slice(&self.line);
+        let doc_end = self.body.bytes.len();
+        self.body.bytes.push(b'\n');
+        self.body.items.push(Item {
+            record,
+            id: doc.id,
+            lines: start..self.body.bytes.len(),
+            doc: doc_start..doc_end,
+        });
+        done
+    }
+
+    /// The body being built, if it holds anything.
+    pub fn flush(&mut self) -> Option<Body> {
+        (!self.body.is_empty()).then(|| std::mem::take(&mut self.body))
+    }
+
+    /// Re-writes the line with a shorter message until it fits.
+    fn truncate(&mut self, doc: &Document, env: &Envelope<'_>, with_id: bool) {
+        self.truncated += 1;
+        let limit = self.limits.max_line_bytes;
+        let mut keep = doc.message.len();
+        for _ in 0..8 {
+            let over = self.line.len().saturating_sub(limit);
+            // Escaping can make a byte of message up to six bytes of JSON.
+            keep = keep.saturating_sub(over.max(1) + 256).min(keep * limit / self.line.len().max(1));
+            self.line.clear();
+            doc.write_json(env, &mut self.line, with_id, Some(keep));
+            if self.line.len() <= limit {
+                return;
+            }
+        }
+        self.line.clear();
+        doc.write_json(env, &mut self.line, with_id, Some(0));
+    }
+}
+
+/// Writes the index name as a JSON string, replacing `%Y`, `%m`, `%d`.
+fn write_index(pattern: &str, timestamp_ms: i64, out: &mut Vec<u8>) {
+    if !pattern.contains('%') {
+        write_str(pattern, out);
+        return;
+    }
+    let mut date = Vec::with_capacity(24);
+    write_rfc3339_ms(timestamp_ms, &mut date);
+    let date = String::from_utf8_lossy(&date);
+    let name = pattern
+        .replace("%Y", date.get(0..4).unwrap_or_default())
+        .replace("%m", date.get(5..7).unwrap_or_default())
+        .replace("%d", date.get(8..10).unwrap_or_default());
+    write_str(&name, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::LogEvent;
+    use serde_json::Value;
+    use std::borrow::Cow;
+
+    const ENV: Envelope<'static> = Envelope {
+        owner: "123456789012",
+        log_group: "/ecs/web",
+        log_stream: "web/1",
+        region: "us-east-1",
+    };
+
+    fn doc(i: usize, message: &str) -> Document {
+        Document::new(
+            &ENV,
+            LogEvent {
+                id: Cow::Owned(i.to_string()),
+                timestamp: 1_700_000_000_000,
+                message: Cow::Owned(message.to_owned()),
+            },
+            false,
+        )
+    }
+
+    fn lines(body: &Body) -> Vec<Value> {
+        body.bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| serde_json::from_slice(l).expect("each line is JSON"))
+            .collect()
+    }
+
+    #[test]
+    fn bulk_has_create_actions_with_index_and_id() {
+        let mut enc = Encoder::new(
+            Format::Bulk {
+                index: "logs-%Y.%m.%d".into(),
+            },
+            Limits::default(),
+        );
+        for i in 0..3 {
+            assert!(enc.push(0, &doc(i, "m"), &ENV).is_none());
+        }
+        let body = enc.flush().expect("a body");
+        let l = lines(&body);
+        assert_eq!(l.len(), 6);
+        assert_eq!(l[0]["create"]["_index"], "logs-2023.11.14");
+        assert_eq!(l[0]["create"]["_id"], doc(0, "m").id.as_str());
+        assert_eq!(l[1]["message"], "m");
+        assert!(l[1].get("_id").is_none());
+        assert!(body.bytes.ends_with(b"\n"));
+        let item = &body.items[1];
+        let d: Value = serde_json::from_slice(body.doc(item)).expect("doc JSON");
+        assert_eq!(d["event"]["id"], "1");
+    }
+
+    #[test]
+    fn splits_by_count_and_bytes() {
+        let limits = Limits {
+            max_body_bytes: 2_000,
+            max_docs: 4,
+            max_line_bytes: 10_000,
+        };
+        let mut enc = Encoder::new(Format::Ndjson { with_id: false }, limits);
+        let mut bodies = Vec::new();
+        for i in 0..10 {
+            bodies.extend(enc.push(0, &doc(i, "short"), &ENV));
+        }
+        bodies.extend(enc.flush());
+        assert_eq!(bodies.iter().map(Body::len).collect::<Vec<_>>(), vec![4, 4, 2]);
+        let mut enc = Encoder::new(Format::Ndjson { with_id: false }, limits);
+        let mut bodies = Vec::new();
+        for i in 0..10 {
+            bodies.extend(enc.push(0, &doc(i, &"x".repeat(700)), &ENV));
+        }
+        bodies.extend(enc.flush());
+        assert!(bodies.iter().all(|b| b.bytes.len() <= 2_000));
+        assert_eq!(bodies.iter().map(Body::len).sum::<usize>(), 10);
+    }
+
+    #[test]
+    fn long_lines_are_truncated_not_dropped() {
+        let limits = Limits {
+            max_body_bytes: 10 << 20,
+            max_docs: 100,
+            max_line_bytes: 500_000,
+        };
+        let mut enc = Encoder::new(Format::Ndjson { with_id: true }, limits);
+        let quotes = "\"\u{1}".repeat(400_000);
+        for (i, m) in ["y".repeat(1 << 20), quotes].iter().enumerate() {
+            assert!(enc.push(0, &doc(i, m), &ENV).is_none());
+        }
+        let body = enc.flush().expect("body");
+        for (item, v) in body.items.iter().zip(lines(&body)) {
+            assert!(item.lines.len() <= 500_001);
+            assert_eq!(v["logship"]["truncated"], true);
+            assert_eq!(v["_id"], item.id.as_str());
+        }
+        assert_eq!(enc.truncated(), 2);
+    }
+
+    #[test]
+    fn subset_and_halves_keep_items_consistent() {
+        let mut enc = Encoder::new(Format::Bulk { index: "i".into() }, Limits::default());
+        for i in 0..5 {
+            enc.push(i as u32, &doc(i, &format!("m{i}")), &ENV);
+        }
+        let body = enc.flush().expect("body");
+        let sub = body.subset([&body.items[1], &body.items[3]]);
+        assert_eq!(sub.len(), 2);
+        let l = lines(&sub);
+        assert_eq!(l[1]["message"], "m1");
+        assert_eq!(l[3]["message"], "m3");
+        assert_eq!(sub.items[1].record, 3);
+        let d: Value = serde_json::from_slice(sub.doc(&sub.items[1])).expect("doc");
+        assert_eq!(d["message"], "m3");
+        let (a, b) = body.halves().expect("two halves");
+        assert_eq!((a.len(), b.len()), (2, 3));
+        assert!(a.subset(&a.items[..1]).halves().is_none());
+    }
+}

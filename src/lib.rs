@@ -1,0 +1,32 @@
+//! logship ships every CloudWatch Logs event of an AWS account, arriving through
+//! a Kinesis Data Stream, to Logz.io or Elasticsearch/OpenSearch: decoded,
+//! enriched, masked, bulk-encoded, delivered with retries, and dead-lettered to
+//! SQS when it cannot be delivered, so that every log event ends in exactly one
+//! place.
+//!
+//! # Layout
+//!
+//! Data flows one way, one module per stage; a stage only uses the stages before it.
+//!
+//! | module | stage | owns |
+//! |---|---|---|
+//! | [`event`] | input | the Lambda Kinesis event, read tolerantly (`data` stays text) |
+//! | [`decode`] | base64 → gunzip (capped) → subscription payload | [`decode::Decoder`], [`decode::DecodeError`] |
+//! | [`document`] | one document per log event, enriched (ECS names, Lambda lines, JSON fields) | [`document::Document`] |
+//! | [`mask`] | secrets out of every document | [`mask::Masker`], [`mask::MaskError`] |
+//! | [`encode`] | `_bulk` / NDJSON bodies cut by size and count | [`encode::Encoder`], [`encode::Body`] |
+//! | [`pipeline`] | runs the stages over a batch and keeps the accounting | [`pipeline::Pipeline`], [`pipeline::Outcome`] |
+//!
+//! Around them: [`config`] (every `LOGSHIP_*` setting, validated once),
+//! [`secret`] (a string whose `Debug` is redacted) and [`sample`] (realistic sample
+//! events for tests, the benchmark and users).
+
+pub mod config;
+pub mod decode;
+pub mod document;
+pub mod encode;
+pub mod event;
+pub mod sample;
+pub mod mask;
+pub mod pipeline;
+pub mod secret;
