@@ -15,18 +15,25 @@
 //! | [`document`] | one document per log event, enriched (ECS names, Lambda lines, JSON fields) | [`document::Document`] |
 //! | [`mask`] | secrets out of every document | [`mask::Masker`], [`mask::MaskError`] |
 //! | [`encode`] | `_bulk` / NDJSON bodies cut by size and count | [`encode::Encoder`], [`encode::Body`] |
+//! | [`ship`] | bodies to Logz.io or Elasticsearch, retried, token from SSM | [`ship::Shipper`], [`ship::ShipError`] |
+//! | [`dlq`] | what is undeliverable to SQS, with the payload | [`dlq::DeadLetterQueue`] |
 //! | [`pipeline`] | runs the stages over a batch and keeps the accounting | [`pipeline::Pipeline`], [`pipeline::Outcome`] |
+//! | [`handler`] | the Lambda handler: batch in, `batchItemFailures` out | [`handler::Services`] |
 //!
-//! Around them: [`config`] (every `LOGSHIP_*` setting, validated once),
+//! Around them: [`metrics`] (one EMF line per invocation), [`config`] (every `LOGSHIP_*` setting, validated once),
 //! [`secret`] (a string whose `Debug` is redacted) and [`sample`] (realistic sample
 //! events for tests, the benchmark and users).
 
 pub mod config;
 pub mod decode;
+pub mod dlq;
 pub mod document;
 pub mod encode;
 pub mod event;
+pub mod handler;
+pub mod metrics;
 pub mod sample;
 pub mod mask;
 pub mod pipeline;
 pub mod secret;
+pub mod ship;

@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use logship::config::{Config, Destination};
+use logship::handler::{Services, handle, response};
 use logship::encode::Format;
 use logship::event::KinesisEvent;
 use logship::sample::{GenOptions, generate};
@@ -100,6 +101,10 @@ struct GenArgs {
 }
 
 fn main() -> ExitCode {
+    if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() && std::env::args_os().len() == 1 {
+        return lambda::main();
+    }
+    init_cli_tracing();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Process(args) => process(args),
@@ -170,7 +175,20 @@ fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             };
             pipeline.run_to_writer(&event, &mut out).context("writing to stdout")?
         }
-        other => anyhow::bail!("destination {} is not available in this build yet", other.name()),
+        _ => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("starting the async runtime")?;
+            let outcome = rt.block_on(async {
+                let services = Services::new(cfg, None).await?;
+                let outcome = handle(&services, &event, None).await;
+                anyhow::Ok(outcome)
+            })?;
+            let response = serde_json::to_string(&response(&outcome))?;
+            println!("{response}");
+            outcome
+        }
     };
     report(&outcome);
     Ok(if outcome.errors.is_empty() && outcome.failed_sequence_numbers.is_empty() {
@@ -235,4 +253,96 @@ fn gen_event(args: GenArgs) -> anyhow::Result<()> {
         json.len()
     );
     Ok(())
+}
+
+/// CLI logs: text on stderr, `LOGSHIP_LOG` (or `RUST_LOG`) filter, warnings by default.
+fn init_cli_tracing() {
+    let filter = std::env::var("LOGSHIP_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "warn".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+mod lambda {
+    //! Lambda mode: JSON logs, configuration read once, one EMF line per invocation.
+
+    use std::process::ExitCode;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+    use lambda_runtime::{Error, LambdaEvent, service_fn};
+    use logship::config::Config;
+    use logship::event::KinesisEvent;
+    use logship::handler::{Services, handle, response};
+    use logship::metrics::emf_line;
+
+    pub fn main() -> ExitCode {
+        let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+            .map(|l| l.to_ascii_lowercase().replace("fatal", "error"))
+            .unwrap_or_else(|_| "info".to_owned());
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(format!("warn,logship={level}")))
+            .with_current_span(false)
+            .with_ansi(false)
+            .without_time()
+            .try_init();
+        let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("logship: cannot start the async runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let result: Result<(), Error> = rt.block_on(async {
+            // A bad configuration fails every invocation with a clear error, rather than the init.
+            let services = match Config::from_env() {
+                Ok(cfg) => Services::new(cfg, None).await.map_err(|e| e.to_string()),
+                Err(e) => Err(format!("configuration: {e}")),
+            };
+            if let Err(e) = &services {
+                tracing::error!(error = %e, "logship cannot run");
+            }
+            let services = Arc::new(services);
+            let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "logship".to_owned());
+            lambda_runtime::run(service_fn(move |event: LambdaEvent<KinesisEvent>| {
+                let services = Arc::clone(&services);
+                let function = function.clone();
+                async move {
+                    let services = services.as_ref().as_ref().map_err(|e| Error::from(e.clone()))?;
+                    let started = Instant::now();
+                    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as u64;
+                    let remaining = Duration::from_millis(event.context.deadline.saturating_sub(now_ms));
+                    let outcome = handle(services, &event.payload, Some(started + remaining)).await;
+                    let s = &outcome.summary;
+                    println!("{}", emf_line(s, &function, started.elapsed(), now_ms));
+                    tracing::info!(
+                        records = s.records,
+                        events_in = s.events_in,
+                        delivered = s.delivered,
+                        dead_lettered = s.dead_lettered,
+                        failed = s.failed,
+                        control = s.control_messages,
+                        undecodable = s.undecodable_records,
+                        retries = s.retries,
+                        masked = s.masked,
+                        balanced = s.balanced(),
+                        "batch done"
+                    );
+                    Ok::<_, Error>(response(&outcome))
+                }
+            }))
+            .await
+        });
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                tracing::error!(error = %e, "lambda runtime stopped");
+                ExitCode::FAILURE
+            }
+        }
+    }
 }

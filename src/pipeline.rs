@@ -12,7 +12,13 @@
 //! dead-lettered + failed back to Kinesis.
 
 use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::io::Write;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use serde_json::Value;
 
@@ -21,7 +27,9 @@ use crate::decode::{Decoder, MessageType};
 use crate::document::{Document, Envelope};
 use crate::encode::{Body, Encoder, Format, Limits};
 use crate::event::KinesisEvent;
+use crate::dlq::{DeadLetterQueue, Undecodable};
 use crate::mask::Masker;
+use crate::ship::{ShipReport, Shipper, Undelivered};
 
 /// Counts of one run (one invocation, or one `logship process`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -91,21 +99,22 @@ pub struct Pipeline {
     max_decompressed: usize,
     format: Format,
     limits: Limits,
-    masker: std::sync::Arc<Masker>,
+    masker: Arc<Masker>,
 }
 
 /// Per-record tallies.
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Tally {
+struct Tally {
     events: u64,
     delivered: u64,
     dead_lettered: u64,
     undecodable: bool,
+    raw_dead_lettered: bool,
 }
 
 impl Pipeline {
     /// Builds the stages from the configuration.
-    pub fn new(format: Format, cfg: &Config, masker: std::sync::Arc<Masker>) -> Pipeline {
+    pub fn new(format: Format, cfg: &Config, masker: Arc<Masker>) -> Pipeline {
         Pipeline {
             max_decompressed: cfg.max_decompressed_bytes,
             format,
@@ -116,90 +125,211 @@ impl Pipeline {
 
     /// Runs a batch, writing every body to `out` (the stdout destination).
     pub fn run_to_writer(&self, event: &KinesisEvent, out: &mut dyn Write) -> std::io::Result<Outcome> {
-        let mut tallies = vec![Tally::default(); event.records.len()];
-        let mut errors = Vec::new();
-        let mut summary = Summary::default();
-        let mut write_err = None;
-        let mut sink = |body: Body, tallies: &mut [Tally], summary: &mut Summary| {
-            if write_err.is_some() {
-                return;
-            }
-            match out.write_all(&body.bytes) {
-                Ok(()) => {
-                    summary.bytes_out += body.bytes.len() as u64;
-                    for item in &body.items {
-                        if let Some(t) = tallies.get_mut(item.record as usize) {
-                            t.delivered += 1;
-                        }
-                    }
-                }
-                Err(e) => write_err = Some(e),
-            }
-        };
-        self.encode_all(event, &mut tallies, &mut errors, &mut summary, &mut sink);
-        if let Some(e) = write_err {
-            return Err(e);
+        let mut run = Run::new(self, event);
+        while let Some(body) = run.next_body() {
+            out.write_all(&body.bytes)?;
+            run.summary.bytes_out += body.bytes.len() as u64;
+            run.delivered(body.items.iter().map(|i| i.record));
         }
         out.flush()?;
-        Ok(settle(event, tallies, errors, summary))
+        Ok(run.settle())
     }
 
-    /// Decodes, builds, masks and encodes every record, handing each full body to `sink`.
-    pub(crate) fn encode_all(
+    /// Runs a batch through the shipper and the dead-letter queue.
+    ///
+    /// Bodies are shipped as they are cut, at most `concurrency` at once; what
+    /// is undelivered and what could not be decoded goes to the DLQ (when there
+    /// is one); the rest is failed back to Kinesis.
+    pub async fn run(
         &self,
         event: &KinesisEvent,
-        tallies: &mut [Tally],
-        errors: &mut Vec<RecordError>,
-        summary: &mut Summary,
-        sink: &mut dyn FnMut(Body, &mut [Tally], &mut Summary),
-    ) {
-        let mut decoder = Decoder::new(self.max_decompressed);
-        let mut encoder = Encoder::new(self.format.clone(), self.limits);
-        summary.records = event.records.len() as u64;
-        for (index, record) in event.records.iter().enumerate() {
-            summary.bytes_in += record.kinesis.data.len() as u64;
-            let payload = match decoder.decode(&record.kinesis.data) {
-                Ok(p) => p,
-                Err(e) => {
-                    summary.undecodable_records += 1;
-                    if let Some(t) = tallies.get_mut(index) {
-                        t.undecodable = true;
+        shipper: &Arc<Shipper>,
+        dlq: Option<&DeadLetterQueue>,
+        cutoff: Option<Instant>,
+        concurrency: usize,
+    ) -> Outcome {
+        let mut run = Run::new(self, event);
+        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+        let mut tasks: JoinSet<ShipReport> = JoinSet::new();
+        let mut undelivered = Vec::new();
+        while let Some(body) = run.next_body() {
+            let Ok(permit) = permits.clone().acquire_owned().await else { break };
+            let shipper = Arc::clone(shipper);
+            tasks.spawn(async move {
+                let report = shipper.ship(body, cutoff).await;
+                drop(permit);
+                report
+            });
+            while let Some(done) = tasks.try_join_next() {
+                run.absorb(done, &mut undelivered);
+            }
+        }
+        while let Some(done) = tasks.join_next().await {
+            run.absorb(done, &mut undelivered);
+        }
+        run.summary.rejected = undelivered.iter().filter(|u| u.rejected).count() as u64;
+        let undecodable = std::mem::take(&mut run.undecodable);
+        match dlq {
+            Some(dlq) if !undelivered.is_empty() || !undecodable.is_empty() => {
+                for u in &undelivered {
+                    tracing::warn!(record = u.record, id = %u.id, reason = %u.reason, "undelivered document goes to the dead-letter queue");
+                }
+                let written = dlq
+                    .send(&event.records, shipper.destination(), undelivered, undecodable)
+                    .await;
+                for e in &written.errors {
+                    tracing::error!(error = %e, "dead-letter write failed; the record goes back to Kinesis");
+                }
+                for (record, n) in written.documents {
+                    if let Some(t) = run.tallies.get_mut(record as usize) {
+                        t.dead_lettered += n;
                     }
-                    errors.push(RecordError {
-                        sequence_number: record.sequence_number().to_owned(),
-                        error: e.to_string(),
-                    });
-                    continue;
                 }
-            };
-            if payload.message_type == MessageType::Control {
-                summary.control_messages += 1;
-                continue;
+                for record in written.raw {
+                    if let Some(t) = run.tallies.get_mut(record as usize) {
+                        t.raw_dead_lettered = true;
+                    }
+                }
             }
-            let env = Envelope {
-                owner: &payload.owner,
-                log_group: &payload.log_group,
-                log_stream: &payload.log_stream,
-                region: &record.aws_region,
-            };
-            let lossy = payload.lossy_utf8;
-            if let Some(t) = tallies.get_mut(index) {
-                t.events = payload.log_events.len() as u64;
-            }
-            summary.events_in += payload.log_events.len() as u64;
-            for log_event in payload.log_events {
-                let mut doc = Document::new(&env, log_event, lossy);
-                summary.masked += mask_document(&self.masker, &mut doc);
-                if let Some(body) = encoder.push(index as u32, &doc, &env) {
-                    sink(body, tallies, summary);
+            _ => {
+                for u in &undelivered {
+                    tracing::warn!(record = u.record, id = %u.id, reason = %u.reason, "undelivered document and no dead-letter queue: the record goes back to Kinesis");
                 }
             }
         }
-        if let Some(body) = encoder.flush() {
-            sink(body, tallies, summary);
+        run.settle()
+    }
+}
+
+/// One batch going through the stages, pulled body by body.
+struct Run<'a> {
+    pipeline: &'a Pipeline,
+    event: &'a KinesisEvent,
+    next_record: usize,
+    decoder: Decoder,
+    encoder: Encoder,
+    ready: VecDeque<Body>,
+    flushed: bool,
+    tallies: Vec<Tally>,
+    errors: Vec<RecordError>,
+    undecodable: Vec<Undecodable>,
+    summary: Summary,
+}
+
+impl<'a> Run<'a> {
+    fn new(pipeline: &'a Pipeline, event: &'a KinesisEvent) -> Self {
+        Run {
+            pipeline,
+            event,
+            next_record: 0,
+            decoder: Decoder::new(pipeline.max_decompressed),
+            encoder: Encoder::new(pipeline.format.clone(), pipeline.limits),
+            ready: VecDeque::new(),
+            flushed: false,
+            tallies: vec![Tally::default(); event.records.len()],
+            errors: Vec::new(),
+            undecodable: Vec::new(),
+            summary: Summary {
+                records: event.records.len() as u64,
+                ..Summary::default()
+            },
         }
-        summary.bytes_decompressed = decoder.decompressed_bytes();
-        summary.truncated = encoder.truncated();
+    }
+
+    /// The next full body, processing records until one is cut.
+    fn next_body(&mut self) -> Option<Body> {
+        loop {
+            if let Some(body) = self.ready.pop_front() {
+                return Some(body);
+            }
+            match self.event.records.get(self.next_record) {
+                Some(_) => {
+                    self.record(self.next_record);
+                    self.next_record += 1;
+                }
+                None if !self.flushed => {
+                    self.flushed = true;
+                    self.summary.bytes_decompressed = self.decoder.decompressed_bytes();
+                    self.summary.truncated = self.encoder.truncated();
+                    return self.encoder.flush();
+                }
+                None => return None,
+            }
+        }
+    }
+
+    /// Decodes, builds, masks and encodes one record.
+    fn record(&mut self, index: usize) {
+        let Some(record) = self.event.records.get(index) else { return };
+        self.summary.bytes_in += record.kinesis.data.len() as u64;
+        let payload = match self.decoder.decode(&record.kinesis.data) {
+            Ok(p) => p,
+            Err(e) => {
+                self.summary.undecodable_records += 1;
+                if let Some(t) = self.tallies.get_mut(index) {
+                    t.undecodable = true;
+                }
+                tracing::warn!(sequence_number = record.sequence_number(), error = %e, "record could not be decoded");
+                self.errors.push(RecordError {
+                    sequence_number: record.sequence_number().to_owned(),
+                    error: e.to_string(),
+                });
+                self.undecodable.push(Undecodable {
+                    record: index as u32,
+                    error: e.to_string(),
+                });
+                return;
+            }
+        };
+        if payload.message_type == MessageType::Control {
+            self.summary.control_messages += 1;
+            return;
+        }
+        let env = Envelope {
+            owner: &payload.owner,
+            log_group: &payload.log_group,
+            log_stream: &payload.log_stream,
+            region: &record.aws_region,
+        };
+        let lossy = payload.lossy_utf8;
+        let n = payload.log_events.len() as u64;
+        if let Some(t) = self.tallies.get_mut(index) {
+            t.events = n;
+        }
+        self.summary.events_in += n;
+        for log_event in payload.log_events {
+            let mut doc = Document::new(&env, log_event, lossy);
+            self.summary.masked += mask_document(&self.pipeline.masker, &mut doc);
+            if let Some(body) = self.encoder.push(index as u32, &doc, &env) {
+                self.ready.push_back(body);
+            }
+        }
+    }
+
+    fn delivered(&mut self, records: impl Iterator<Item = u32>) {
+        for r in records {
+            if let Some(t) = self.tallies.get_mut(r as usize) {
+                t.delivered += 1;
+            }
+        }
+    }
+
+    /// Takes in what a ship task reports; a task that died reports nothing, so its
+    /// documents stay unaccounted and their records are failed back to Kinesis.
+    fn absorb(&mut self, done: Result<ShipReport, tokio::task::JoinError>, undelivered: &mut Vec<Undelivered>) {
+        match done {
+            Ok(report) => {
+                self.summary.retries += report.retries;
+                self.summary.bytes_out += report.bytes_out;
+                self.delivered(report.delivered.into_iter());
+                undelivered.extend(report.undelivered);
+            }
+            Err(e) => tracing::error!(error = %e, "a ship task failed; its records go back to Kinesis"),
+        }
+    }
+
+    fn settle(self) -> Outcome {
+        settle(self.event, self.tallies, self.errors, self.summary)
     }
 }
 
@@ -230,7 +360,7 @@ pub fn mask_document(masker: &Masker, doc: &mut Document) -> u64 {
 /// Turns tallies into the outcome: a record fails when any of its events is
 /// neither delivered nor dead-lettered, or when it could not be decoded and
 /// was not dead-lettered.
-pub(crate) fn settle(
+fn settle(
     event: &KinesisEvent,
     tallies: Vec<Tally>,
     errors: Vec<RecordError>,
@@ -242,7 +372,7 @@ pub(crate) fn settle(
         summary.dead_lettered += t.dead_lettered;
         let open = t.events.saturating_sub(t.delivered + t.dead_lettered);
         summary.failed += open;
-        let undecodable_open = t.undecodable && t.dead_lettered == 0;
+        let undecodable_open = t.undecodable && !t.raw_dead_lettered;
         if open > 0 || undecodable_open {
             failed.push(record.sequence_number().to_owned());
         }

@@ -1,0 +1,399 @@
+//! Dead-letter: what could not be delivered goes to an SQS queue, with the
+//! payload itself, so an operator can redrive it.
+//!
+//! Every message is self-describing JSON ([`Message`], `logship_dlq` = 1): the
+//! masked documents ready to re-ship (each with its `_id`), the reason, the
+//! destination, the attempts, and the source (stream ARN, shard, sequence
+//! number, partition key). A record that could not be decoded cannot be masked;
+//! it goes as its raw base64 data with the decode error, flagged
+//! `kind: "undecodable"`. A message holds documents of one record and one
+//! reason, split across messages at the size limit; messages go out with
+//! `SendMessageBatch` (10 entries and the size limit per call), and failed
+//! entries are retried. What could not be written (a single document larger
+//! than a message, a queue that stays down) is reported back, so its record is
+//! failed to Kinesis instead of being lost.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::event::KinesisRecord;
+use crate::ship::Undelivered;
+
+/// The version written in every message.
+pub const VERSION: u32 = 1;
+
+/// Where a dead letter came from.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Source {
+    /// The stream ARN.
+    pub event_source_arn: String,
+    /// The shard id.
+    pub shard_id: String,
+    /// The record's sequence number.
+    pub sequence_number: String,
+    /// The record's partition key.
+    pub partition_key: String,
+}
+
+impl Source {
+    /// The source of a Kinesis record.
+    pub fn of(record: &KinesisRecord) -> Source {
+        Source {
+            event_source_arn: record.event_source_arn.clone(),
+            shard_id: record.shard_id().to_owned(),
+            sequence_number: record.sequence_number().to_owned(),
+            partition_key: record.kinesis.partition_key.clone(),
+        }
+    }
+}
+
+/// One dead-lettered document.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DeadDoc<D> {
+    /// The deterministic id (a redrive re-ships with the same id: no duplicates).
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// The masked document.
+    pub doc: D,
+}
+
+/// A DLQ message. `D` is `Box<RawValue>` when reading and `&RawValue` when writing.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Message<D> {
+    /// [`VERSION`].
+    pub logship_dlq: u32,
+    /// `documents` or `undecodable`.
+    pub kind: String,
+    /// Why it is here.
+    pub reason: String,
+    /// `logzio` or `elasticsearch`.
+    pub destination: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The destination refused it for good (a redrive will likely need a fix first).
+    #[serde(default)]
+    pub rejected: bool,
+    /// Where it came from.
+    pub source: Source,
+    /// The documents (kind `documents`).
+    #[serde(default = "Vec::new", skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<DeadDoc<D>>,
+    /// The record data as received, base64 (kind `undecodable`): never masked, since it could not be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<String>,
+}
+
+/// The DLQ writer.
+#[derive(Debug, Clone)]
+pub struct DeadLetterQueue {
+    client: aws_sdk_sqs::Client,
+    url: String,
+    max_message_bytes: usize,
+}
+
+/// A record that could not be decoded, to dead-letter as it came.
+#[derive(Debug, Clone)]
+pub struct Undecodable {
+    /// Index of the record in the batch.
+    pub record: u32,
+    /// The decode error.
+    pub error: String,
+}
+
+/// What was written.
+#[derive(Debug, Default)]
+pub struct DlqOutcome {
+    /// Documents dead-lettered, per record index.
+    pub documents: BTreeMap<u32, u64>,
+    /// Undecodable records dead-lettered.
+    pub raw: Vec<u32>,
+    /// Problems (entries that could not be written), for the log.
+    pub errors: Vec<String>,
+}
+
+struct Outgoing {
+    record: u32,
+    docs: u64,
+    raw: bool,
+    body: String,
+}
+
+const ATTEMPTS: u32 = 4;
+
+impl DeadLetterQueue {
+    /// A writer to `url`; messages stay under `max_message_bytes`.
+    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>, max_message_bytes: usize) -> Self {
+        DeadLetterQueue {
+            client,
+            url: url.into(),
+            max_message_bytes,
+        }
+    }
+
+    /// The queue URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The SQS client.
+    pub fn client(&self) -> &aws_sdk_sqs::Client {
+        &self.client
+    }
+
+    /// Writes undelivered documents and undecodable records of a batch.
+    pub async fn send(
+        &self,
+        records: &[KinesisRecord],
+        destination: &str,
+        undelivered: Vec<Undelivered>,
+        undecodable: Vec<Undecodable>,
+    ) -> DlqOutcome {
+        let mut outcome = DlqOutcome::default();
+        let mut outgoing = Vec::new();
+        for u in undecodable {
+            let Some(record) = records.get(u.record as usize) else { continue };
+            let msg: Message<&RawValue> = Message {
+                logship_dlq: VERSION,
+                kind: "undecodable".into(),
+                reason: u.error,
+                destination: destination.to_owned(),
+                attempts: 0,
+                rejected: false,
+                source: Source::of(record),
+                documents: Vec::new(),
+                data: Some(record.kinesis.data.clone()),
+            };
+            match serde_json::to_string(&msg) {
+                Ok(body) if body.len() <= self.max_message_bytes => outgoing.push(Outgoing {
+                    record: u.record,
+                    docs: 0,
+                    raw: true,
+                    body,
+                }),
+                _ => outcome.errors.push(format!(
+                    "record {}: undecodable data is larger than a DLQ message ({} bytes)",
+                    record.sequence_number(),
+                    self.max_message_bytes
+                )),
+            }
+        }
+        self.pack_documents(records, destination, undelivered, &mut outgoing, &mut outcome);
+        self.write(outgoing, &mut outcome).await;
+        outcome
+    }
+
+    /// Groups documents by record and reason into messages under the size limit.
+    fn pack_documents(
+        &self,
+        records: &[KinesisRecord],
+        destination: &str,
+        mut undelivered: Vec<Undelivered>,
+        outgoing: &mut Vec<Outgoing>,
+        outcome: &mut DlqOutcome,
+    ) {
+        undelivered.sort_by(|a, b| (a.record, &a.reason).cmp(&(b.record, &b.reason)));
+        let mut rest = undelivered.as_slice();
+        while let Some(first) = rest.first() {
+            let same = rest
+                .iter()
+                .take_while(|u| u.record == first.record && u.reason == first.reason)
+                .count();
+            let (group, tail) = rest.split_at(same);
+            rest = tail;
+            let Some(record) = records.get(first.record as usize) else { continue };
+            let mut start = 0;
+            while start < group.len() {
+                // Exact size arithmetic: a document element is `{"_id":"<id>","doc":<doc>}` plus a comma.
+                let header = self.message(record, destination, &group[start..=start]).map_or(0, |m| {
+                    m.len().saturating_sub(group[start].doc.len())
+                });
+                let mut size = header;
+                let mut end = start;
+                while end < group.len() {
+                    let element = group[end].doc.len() + 42;
+                    if end > start && size + element > self.max_message_bytes {
+                        break;
+                    }
+                    size += element;
+                    end += 1;
+                }
+                // Escapes added for SQS can make it longer than computed: shrink until it fits.
+                let mut body = self.message(record, destination, &group[start..end]);
+                while body.as_ref().is_some_and(|b| b.len() > self.max_message_bytes) && end > start + 1 {
+                    end -= 1;
+                    body = self.message(record, destination, &group[start..end]);
+                }
+                match body.filter(|b| b.len() <= self.max_message_bytes) {
+                    Some(body) => {
+                        outgoing.push(Outgoing {
+                            record: first.record,
+                            docs: (end - start) as u64,
+                            raw: false,
+                            body,
+                        });
+                        start = end;
+                    }
+                    None => {
+                        outcome.errors.push(format!(
+                            "record {}: document {} is larger than a DLQ message ({} bytes)",
+                            record.sequence_number(),
+                            group[start].id,
+                            self.max_message_bytes
+                        ));
+                        start += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    fn message(&self, record: &KinesisRecord, destination: &str, docs: &[Undelivered]) -> Option<String> {
+        let first = docs.first()?;
+        let mut documents = Vec::with_capacity(docs.len());
+        for d in docs {
+            let raw: &RawValue = serde_json::from_slice(&d.doc).ok()?;
+            documents.push(DeadDoc {
+                id: d.id.to_string(),
+                doc: raw,
+            });
+        }
+        let msg = Message {
+            logship_dlq: VERSION,
+            kind: "documents".into(),
+            reason: first.reason.clone(),
+            destination: destination.to_owned(),
+            attempts: docs.iter().map(|d| d.attempts).max().unwrap_or(0),
+            rejected: first.rejected,
+            source: Source::of(record),
+            documents,
+            data: None,
+        };
+        serde_json::to_string(&msg).ok().map(sqs_safe)
+    }
+
+    /// Sends messages in batches of up to 10 and the size limit, retrying failed entries.
+    async fn write(&self, outgoing: Vec<Outgoing>, outcome: &mut DlqOutcome) {
+        let mut batch: Vec<&Outgoing> = Vec::new();
+        let mut size = 0;
+        let mut batches = Vec::new();
+        for m in &outgoing {
+            if !batch.is_empty() && (batch.len() == 10 || size + m.body.len() > self.max_message_bytes) {
+                batches.push(std::mem::take(&mut batch));
+                size = 0;
+            }
+            size += m.body.len();
+            batch.push(m);
+        }
+        if !batch.is_empty() {
+            batches.push(batch);
+        }
+        for batch in batches {
+            let mut pending: Vec<(usize, &Outgoing)> = batch.into_iter().enumerate().collect();
+            let mut last_error = String::new();
+            for attempt in 1..=ATTEMPTS {
+                if pending.is_empty() {
+                    break;
+                }
+                if attempt > 1 {
+                    let ceiling = 100u64 << attempt;
+                    tokio::time::sleep(Duration::from_millis(fastrand::u64(ceiling / 2..=ceiling))).await;
+                }
+                let entries: Vec<_> = pending
+                    .iter()
+                    .filter_map(|(i, m)| {
+                        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                            .id(format!("m{i}"))
+                            .message_body(&m.body)
+                            .build()
+                            .ok()
+                    })
+                    .collect();
+                match self
+                    .client
+                    .send_message_batch()
+                    .queue_url(&self.url)
+                    .set_entries(Some(entries))
+                    .send()
+                    .await
+                {
+                    Ok(out) => {
+                        let ok: std::collections::HashSet<&str> =
+                            out.successful.iter().map(|s| s.id.as_str()).collect();
+                        for f in &out.failed {
+                            last_error = format!("{}: {}", f.code, f.message.as_deref().unwrap_or(""));
+                        }
+                        pending.retain(|(i, m)| {
+                            if ok.contains(format!("m{i}").as_str()) {
+                                if m.raw {
+                                    outcome.raw.push(m.record);
+                                } else {
+                                    *outcome.documents.entry(m.record).or_default() += m.docs;
+                                }
+                                false
+                            } else {
+                                true
+                            }
+                        });
+                    }
+                    Err(e) => last_error = aws_sdk_sqs::error::DisplayErrorContext(e).to_string(),
+                }
+            }
+            for (_, m) in pending {
+                outcome.errors.push(format!(
+                    "dead-letter queue write failed after {ATTEMPTS} attempts ({} documents of record index {}): {last_error}",
+                    m.docs, m.record
+                ));
+            }
+        }
+    }
+}
+
+/// SQS refuses U+FFFE and U+FFFF, which JSON writers leave unescaped: escape them.
+fn sqs_safe(body: String) -> String {
+    if !body.contains(['\u{fffe}', '\u{ffff}']) {
+        return body;
+    }
+    body.replace('\u{fffe}', "\\ufffe").replace('\u{ffff}', "\\uffff")
+}
+
+/// Parses a DLQ message.
+pub fn parse(body: &str) -> Result<Message<Box<RawValue>>, serde_json::Error> {
+    serde_json::from_str(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_sqs_refuses() {
+        let s = sqs_safe("{\"m\":\"a\u{ffff}b\"}".to_owned());
+        assert_eq!(s, "{\"m\":\"a\\uffffb\"}");
+        let v: serde_json::Value = serde_json::from_str(&s).expect("still JSON");
+        assert_eq!(v["m"], "a\u{ffff}b");
+    }
+
+    #[test]
+    fn messages_round_trip() {
+        let doc = RawValue::from_string("{\"message\":\"x\"}".to_owned()).expect("raw");
+        let m: Message<&RawValue> = Message {
+            logship_dlq: VERSION,
+            kind: "documents".into(),
+            reason: "r".into(),
+            destination: "elasticsearch".into(),
+            attempts: 3,
+            rejected: true,
+            source: Source::default(),
+            documents: vec![DeadDoc { id: "abc".into(), doc: &doc }],
+            data: None,
+        };
+        let text = serde_json::to_string(&m).expect("json");
+        let back = parse(&text).expect("parses");
+        assert_eq!(back.documents[0].id, "abc");
+        assert_eq!(back.documents[0].doc.get(), "{\"message\":\"x\"}");
+        assert!(back.data.is_none());
+    }
+}

@@ -1,0 +1,146 @@
+//! The Lambda handler: a Kinesis batch in, a partial batch response out.
+//!
+//! [`Services`] is built once per container from the validated configuration:
+//! the masker, the HTTP shipper, the SSM token source and the SQS dead-letter
+//! queue. [`handle`] runs one batch and answers `batchItemFailures` with the
+//! sequence number of every record that has an event neither delivered nor
+//! dead-lettered, and nothing else. The same function serves `logship process`
+//! with a destination configured, so the handler runs locally end to end.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_lambda_events::streams::{KinesisBatchItemFailure, KinesisEventResponse};
+
+use crate::config::{Config, Destination, EsAuth, TokenSetting};
+use crate::dlq::DeadLetterQueue;
+use crate::encode::Format;
+use crate::event::KinesisEvent;
+use crate::mask::Masker;
+use crate::pipeline::{Outcome, Pipeline};
+use crate::ship::token::TokenSource;
+use crate::ship::{ShipError, Shipper};
+
+/// What the function needs, built once.
+#[derive(Debug)]
+pub struct Services {
+    /// The configuration it was built from.
+    pub config: Config,
+    /// The stages.
+    pub pipeline: Pipeline,
+    /// The shipper.
+    pub shipper: Arc<Shipper>,
+    /// The dead-letter queue, when configured.
+    pub dlq: Option<DeadLetterQueue>,
+}
+
+/// The services cannot be built: an invocation-wide fault.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// Bad configuration.
+    #[error("configuration: {0}")]
+    Config(#[from] crate::config::ConfigError),
+    /// The masking rules do not compile.
+    #[error("masking rules: {0}")]
+    Mask(#[from] crate::mask::MaskError),
+    /// The shipper cannot be built.
+    #[error("{0}")]
+    Ship(#[from] ShipError),
+    /// The Lambda needs a destination.
+    #[error("LOGSHIP_DESTINATION must be logzio or elasticsearch for the Lambda (stdout is for local runs)")]
+    NoDestination,
+}
+
+/// The AWS SDK configuration: region, credentials and `AWS_ENDPOINT_URL` from the environment.
+pub async fn aws_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .retry_config(
+            aws_config::retry::RetryConfig::standard()
+                .with_max_attempts(5)
+                .with_initial_backoff(Duration::from_millis(100)),
+        )
+        .load()
+        .await
+}
+
+impl Services {
+    /// Builds everything from a configuration; `sdk` is loaded only when needed.
+    pub async fn new(config: Config, sdk: Option<aws_config::SdkConfig>) -> Result<Services, SetupError> {
+        if config.destination == Destination::Stdout {
+            return Err(SetupError::NoDestination);
+        }
+        let needs_aws = matches!(config.token, TokenSetting::Parameter(_))
+            || config.dlq_url.is_some()
+            || matches!(config.es_auth, EsAuth::SigV4 { .. });
+        let sdk = match sdk {
+            Some(s) => Some(s),
+            None if needs_aws => Some(aws_config().await),
+            None => None,
+        };
+        let token = match &config.token {
+            TokenSetting::None => TokenSource::none(),
+            TokenSetting::Plain(t) => TokenSource::fixed(t.clone()),
+            TokenSetting::Parameter(name) => match &sdk {
+                Some(sdk) => TokenSource::ssm(aws_sdk_ssm::Client::new(sdk), name, config.token_ttl),
+                None => TokenSource::none(),
+            },
+        };
+        let credentials = sdk.as_ref().and_then(|s| s.credentials_provider());
+        let shipper = Shipper::new(&config, token, credentials)?;
+        let dlq = match (&config.dlq_url, &sdk) {
+            (Some(url), Some(sdk)) => Some(DeadLetterQueue::new(
+                aws_sdk_sqs::Client::new(sdk),
+                url,
+                config.dlq_max_message_bytes,
+            )),
+            _ => None,
+        };
+        let masker = Arc::new(Masker::new(&config.mask)?);
+        let format = match &config.destination {
+            Destination::Elasticsearch { .. } => Format::Bulk {
+                index: config.index.clone(),
+            },
+            _ => Format::Ndjson { with_id: false },
+        };
+        Ok(Services {
+            pipeline: Pipeline::new(format, &config, masker),
+            shipper: Arc::new(shipper),
+            dlq,
+            config,
+        })
+    }
+}
+
+/// Runs one batch. `deadline` is the Lambda deadline; shipping stops
+/// `LOGSHIP_DEADLINE_RESERVE_MS` before it so the rest can be dead-lettered.
+pub async fn handle(services: &Services, event: &KinesisEvent, deadline: Option<Instant>) -> Outcome {
+    let cutoff = deadline.map(|d| {
+        d.checked_sub(services.config.deadline_reserve)
+            .unwrap_or_else(Instant::now)
+    });
+    services
+        .pipeline
+        .run(
+            event,
+            &services.shipper,
+            services.dlq.as_ref(),
+            cutoff,
+            services.config.concurrency,
+        )
+        .await
+}
+
+/// The partial batch response: the records Kinesis must retry.
+pub fn response(outcome: &Outcome) -> KinesisEventResponse {
+    let mut r = KinesisEventResponse::default();
+    r.batch_item_failures = outcome
+        .failed_sequence_numbers
+        .iter()
+        .map(|seq| {
+            let mut f = KinesisBatchItemFailure::default();
+            f.item_identifier = Some(seq.clone());
+            f
+        })
+        .collect();
+    r
+}

@@ -1,0 +1,420 @@
+//! Ship: bodies to the destination, retried, until each document is delivered
+//! or handed back as undeliverable.
+//!
+//! [`Shipper::ship`] takes one body and answers, for every document in it,
+//! delivered or undelivered-with-a-reason; it never drops one. Bodies are sent
+//! gzipped over one shared HTTP client (rustls, connect and request timeouts).
+//! Answers are read as [`retry`] classifies them: retryable failures wait with
+//! backoff, bulk items are retried alone, a 413 splits the body in halves, a
+//! 401/403 re-reads the token once ([`token`]). Nothing waits past the cut-off
+//! (the Lambda deadline minus a reserve): what is still undelivered then is
+//! returned for the dead-letter stage. Error texts never contain the URL (the
+//! Logz.io token is in its query string) nor the token.
+
+pub mod elasticsearch;
+pub mod logzio;
+pub mod retry;
+pub mod token;
+
+use std::collections::VecDeque;
+use std::io::Write as _;
+use std::time::{Duration, Instant};
+
+use crate::config::{Config, Destination, EsAuth};
+use crate::document::DocId;
+use crate::encode::{Body, Item};
+use retry::{RetryPolicy, StatusClass, classify, parse_retry_after};
+use token::TokenSource;
+
+/// A document that could not be delivered.
+#[derive(Debug, Clone)]
+pub struct Undelivered {
+    /// The Kinesis record it came from (index in the batch).
+    pub record: u32,
+    /// Its id.
+    pub id: DocId,
+    /// The masked document JSON.
+    pub doc: Vec<u8>,
+    /// Why.
+    pub reason: String,
+    /// Attempts made.
+    pub attempts: u32,
+    /// Refused for good by the destination (as opposed to not reached in time).
+    pub rejected: bool,
+}
+
+/// What became of one body.
+#[derive(Debug, Default)]
+pub struct ShipReport {
+    /// Record index of every delivered document.
+    pub delivered: Vec<u32>,
+    /// Every document not delivered.
+    pub undelivered: Vec<Undelivered>,
+    /// Requests sent again.
+    pub retries: u64,
+    /// Uncompressed body bytes sent, retries included.
+    pub bytes_out: u64,
+}
+
+impl ShipReport {
+    fn give_up<'a>(
+        &mut self,
+        body: &Body,
+        items: impl IntoIterator<Item = &'a Item>,
+        reason: &str,
+        attempts: u32,
+        rejected: bool,
+    ) {
+        for item in items {
+            self.undelivered.push(Undelivered {
+                record: item.record,
+                id: item.id,
+                doc: body.doc(item).to_vec(),
+                reason: reason.to_owned(),
+                attempts,
+                rejected,
+            });
+        }
+    }
+}
+
+/// The answer to one request.
+enum Answer {
+    Delivered,
+    Items(Vec<elasticsearch::ItemResult>),
+    Retry { reason: String, after: Option<Duration> },
+    Unauthorized { status: u16, token: Option<crate::secret::Secret> },
+    TooLarge,
+    Reject(String),
+}
+
+#[derive(Debug)]
+enum Target {
+    Logzio { endpoint: String, log_type: String },
+    Elasticsearch { bulk_url: String, auth: EsAuth },
+}
+
+/// Sends bodies to one destination.
+#[derive(Debug)]
+pub struct Shipper {
+    client: reqwest::Client,
+    target: Target,
+    token: TokenSource,
+    policy: RetryPolicy,
+    request_timeout: Duration,
+    gzip: bool,
+    credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+}
+
+/// The shipper cannot be built.
+#[derive(Debug, thiserror::Error)]
+pub enum ShipError {
+    /// The configured destination is not an HTTP one.
+    #[error("destination {0} does not ship over HTTP")]
+    NotHttp(&'static str),
+    /// The HTTP client could not be built.
+    #[error("building the HTTP client: {0}")]
+    Client(String),
+    /// SigV4 was asked for but no AWS credentials are configured.
+    #[error("LOGSHIP_ES_AUTH=sigv4 needs AWS credentials, and none are configured")]
+    NoCredentials,
+}
+
+impl Shipper {
+    /// Builds the shipper: one HTTP client for the life of the function.
+    pub fn new(
+        cfg: &Config,
+        token: TokenSource,
+        credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+    ) -> Result<Shipper, ShipError> {
+        let target = match &cfg.destination {
+            Destination::Logzio { endpoint } => Target::Logzio {
+                endpoint: endpoint.clone(),
+                log_type: cfg.logzio_type.clone(),
+            },
+            Destination::Elasticsearch { endpoint } => Target::Elasticsearch {
+                bulk_url: format!("{endpoint}/_bulk"),
+                auth: cfg.es_auth.clone(),
+            },
+            Destination::Stdout => return Err(ShipError::NotHttp("stdout")),
+        };
+        if matches!(cfg.es_auth, EsAuth::SigV4 { .. })
+            && matches!(target, Target::Elasticsearch { .. })
+            && credentials.is_none()
+        {
+            return Err(ShipError::NoCredentials);
+        }
+        let client = reqwest::Client::builder()
+            .connect_timeout(cfg.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(50))
+            .tcp_keepalive(Duration::from_secs(30))
+            .user_agent(concat!("logship/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ShipError::Client(e.without_url().to_string()))?;
+        Ok(Shipper {
+            client,
+            target,
+            token,
+            policy: RetryPolicy {
+                max_attempts: cfg.max_attempts,
+                base: cfg.backoff_base,
+                max: cfg.backoff_max,
+            },
+            request_timeout: cfg.request_timeout,
+            gzip: cfg.gzip,
+            credentials,
+        })
+    }
+
+    /// `logzio` or `elasticsearch`.
+    pub fn destination(&self) -> &'static str {
+        match self.target {
+            Target::Logzio { .. } => "logzio",
+            Target::Elasticsearch { .. } => "elasticsearch",
+        }
+    }
+
+    /// The token source (for `token check`).
+    pub fn token(&self) -> &TokenSource {
+        &self.token
+    }
+
+    /// Ships one body; every document comes back delivered or undelivered.
+    pub async fn ship(&self, body: Body, cutoff: Option<Instant>) -> ShipReport {
+        let mut report = ShipReport::default();
+        let mut queue = VecDeque::from([(body, 1u32)]);
+        let mut token_reread = false;
+        while let Some((body, attempt)) = queue.pop_front() {
+            if body.is_empty() {
+                continue;
+            }
+            let remaining = cutoff.map(|c| c.saturating_duration_since(Instant::now()));
+            if remaining == Some(Duration::ZERO) {
+                report.give_up(&body, &body.items, "deadline reached before delivery", attempt - 1, false);
+                continue;
+            }
+            let timeout = remaining.map_or(self.request_timeout, |r| r.min(self.request_timeout));
+            report.bytes_out += body.bytes.len() as u64;
+            match self.send(&body, timeout).await {
+                Answer::Delivered => report.delivered.extend(body.items.iter().map(|i| i.record)),
+                Answer::Items(results) => {
+                    let mut again = Vec::new();
+                    let mut why = String::new();
+                    for (item, result) in body.items.iter().zip(results) {
+                        match result {
+                            elasticsearch::ItemResult::Delivered => report.delivered.push(item.record),
+                            elasticsearch::ItemResult::Reject(reason) => {
+                                report.give_up(&body, [item], &reason, attempt, true)
+                            }
+                            elasticsearch::ItemResult::Retry(reason) => {
+                                why = reason;
+                                again.push(item);
+                            }
+                        }
+                    }
+                    if !again.is_empty() {
+                        let rest = body.subset(again);
+                        self.again(&mut queue, &mut report, rest, attempt, &why, None, cutoff).await;
+                    }
+                }
+                Answer::Retry { reason, after } => {
+                    self.again(&mut queue, &mut report, body, attempt, &reason, after, cutoff).await
+                }
+                Answer::Unauthorized { status, token } if !token_reread => {
+                    token_reread = true;
+                    match self.token.refresh(token.as_ref()).await {
+                        Ok(_) => {
+                            report.retries += 1;
+                            queue.push_front((body, attempt + 1));
+                        }
+                        Err(e) => {
+                            let reason = format!("destination answered {status}, and re-reading the token failed: {e}");
+                            report.give_up(&body, &body.items, &reason, attempt, false)
+                        }
+                    }
+                }
+                Answer::Unauthorized { status, .. } => {
+                    let reason = format!("destination answered {status}: the token was refused even after re-reading it");
+                    report.give_up(&body, &body.items, &reason, attempt, false)
+                }
+                Answer::TooLarge => match body.halves() {
+                    Some((a, b)) => {
+                        queue.push_front((b, attempt));
+                        queue.push_front((a, attempt));
+                    }
+                    None => report.give_up(&body, &body.items, "413: a single document is too large for the destination", attempt, true),
+                },
+                Answer::Reject(reason) => report.give_up(&body, &body.items, &reason, attempt, true),
+            }
+        }
+        report
+    }
+
+    /// Queues a body for another attempt after a backoff, or gives up on it.
+    #[allow(clippy::too_many_arguments)]
+    async fn again(
+        &self,
+        queue: &mut VecDeque<(Body, u32)>,
+        report: &mut ShipReport,
+        body: Body,
+        attempt: u32,
+        reason: &str,
+        after: Option<Duration>,
+        cutoff: Option<Instant>,
+    ) {
+        if attempt >= self.policy.max_attempts {
+            let reason = format!("{reason} (gave up after {attempt} attempts)");
+            report.give_up(&body, &body.items, &reason, attempt, false);
+            return;
+        }
+        let wait = self.policy.backoff(attempt, after);
+        if let Some(cutoff) = cutoff
+            && Instant::now() + wait >= cutoff
+        {
+            let reason = format!("{reason} (deadline reached after {attempt} attempts)");
+            report.give_up(&body, &body.items, &reason, attempt, false);
+            return;
+        }
+        tokio::time::sleep(wait).await;
+        report.retries += 1;
+        queue.push_back((body, attempt + 1));
+    }
+
+    /// One request and what its answer means.
+    async fn send(&self, body: &Body, timeout: Duration) -> Answer {
+        let token = match self.token.get().await {
+            Ok(t) => t,
+            Err(e) => {
+                return Answer::Retry {
+                    reason: format!("token unavailable: {e}"),
+                    after: None,
+                };
+            }
+        };
+        let payload = if self.gzip { gzip(&body.bytes) } else { body.bytes.clone() };
+        let (url, content_type) = match &self.target {
+            Target::Logzio { endpoint, log_type } => {
+                (logzio::url(endpoint, token.as_ref(), log_type), "application/json")
+            }
+            Target::Elasticsearch { bulk_url, .. } => (bulk_url.clone(), "application/x-ndjson"),
+        };
+        let mut request = self
+            .client
+            .post(&url)
+            .timeout(timeout)
+            .header("content-type", content_type);
+        if self.gzip {
+            request = request.header("content-encoding", "gzip");
+        }
+        if let Target::Elasticsearch { auth, .. } = &self.target {
+            if let Some(value) = elasticsearch::auth_header(auth, token.as_ref()) {
+                request = request.header("authorization", value);
+            }
+            if let EsAuth::SigV4 { service, region } = auth {
+                match self.sign(service, region, &url, content_type, &payload).await {
+                    Ok(headers) => {
+                        for (k, v) in headers {
+                            request = request.header(k, v);
+                        }
+                    }
+                    Err(reason) => return Answer::Retry { reason, after: None },
+                }
+            }
+        }
+        let response = match request.body(payload).send().await {
+            Ok(r) => r,
+            Err(e) => return transport_error(e),
+        };
+        let status = response.status().as_u16();
+        let after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let answer = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => return transport_error(e),
+        };
+        match classify(status) {
+            StatusClass::Success => match &self.target {
+                Target::Logzio { .. } => Answer::Delivered,
+                Target::Elasticsearch { .. } => {
+                    match elasticsearch::read_bulk_response(&answer, body.len()) {
+                        Ok(None) => Answer::Delivered,
+                        Ok(Some(items)) => Answer::Items(items),
+                        Err(reason) => Answer::Retry { reason, after: None },
+                    }
+                }
+            },
+            StatusClass::Unauthorized => Answer::Unauthorized { status, token },
+            StatusClass::TooLarge => Answer::TooLarge,
+            StatusClass::Retry => Answer::Retry {
+                reason: format!("destination answered {status}: {}", snippet(&answer)),
+                after,
+            },
+            StatusClass::Reject => Answer::Reject(match &self.target {
+                Target::Logzio { .. } if status == 400 => logzio::reason_for_400(&answer, body.len()),
+                _ => format!("destination answered {status}: {}", snippet(&answer)),
+            }),
+        }
+    }
+
+    async fn sign(
+        &self,
+        service: &str,
+        region: &str,
+        url: &str,
+        content_type: &str,
+        payload: &[u8],
+    ) -> Result<Vec<(String, String)>, String> {
+        use aws_credential_types::provider::ProvideCredentials as _;
+        let provider = self.credentials.as_ref().ok_or("no AWS credentials for SigV4")?;
+        let creds = provider
+            .provide_credentials()
+            .await
+            .map_err(|e| format!("AWS credentials for SigV4: {e}"))?;
+        let mut headers = vec![("content-type", content_type)];
+        if self.gzip {
+            headers.push(("content-encoding", "gzip"));
+        }
+        elasticsearch::sigv4_headers(&creds, service, region, url, &headers, payload)
+    }
+}
+
+fn transport_error(e: reqwest::Error) -> Answer {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "connection failed"
+    } else {
+        "transport error"
+    };
+    // without_url: the Logz.io token is in the query string.
+    let e = e.without_url();
+    let mut detail = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(s) = source {
+        detail.push_str(": ");
+        detail.push_str(&s.to_string());
+        source = s.source();
+    }
+    Answer::Retry {
+        reason: format!("request {kind}: {detail}"),
+        after: None,
+    }
+}
+
+fn snippet(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).chars().take(300).collect()
+}
+
+/// Gzips a body (fast level: logs compress well even so, and CPU is the budget).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(
+        Vec::with_capacity(bytes.len() / 6 + 64),
+        flate2::Compression::fast(),
+    );
+    // Writing into a Vec cannot fail.
+    let _ = enc.write_all(bytes);
+    enc.finish().unwrap_or_default()
+}

@@ -1,0 +1,118 @@
+//! Retry policy: what is worth another try, and how long to wait.
+//!
+//! Retried: 408, 429 and 5xx answers, timeouts and connection errors, and bulk
+//! items answered 429 or 5xx. Not retried: other 4xx (the document or request
+//! is refused for good and is dead-lettered), 401/403 (the token is re-read
+//! once instead) and 413 (the body is split instead). Waits grow exponentially
+//! with full jitter (a random wait between zero and `base * 2^attempt`, capped),
+//! and a `Retry-After` answer is waited at least that long. No wait may run past
+//! the cut-off before the Lambda deadline.
+
+use std::time::Duration;
+
+/// Attempts and waits.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Attempts per body, the first included.
+    pub max_attempts: u32,
+    /// First wait ceiling.
+    pub base: Duration,
+    /// Largest wait.
+    pub max: Duration,
+}
+
+impl RetryPolicy {
+    /// The wait before attempt `attempt + 1` (attempt counts from 1).
+    pub fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = attempt.saturating_sub(1).min(20);
+        let ceiling = self
+            .base
+            .saturating_mul(1u32 << exp)
+            .min(self.max)
+            .as_millis() as u64;
+        let jittered = Duration::from_millis(fastrand::u64(0..=ceiling));
+        match retry_after {
+            Some(after) => jittered.max(after),
+            None => jittered,
+        }
+    }
+}
+
+/// What a whole-request HTTP status means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusClass {
+    /// 2xx.
+    Success,
+    /// 401/403: re-read the token once.
+    Unauthorized,
+    /// 413: split the body.
+    TooLarge,
+    /// 408, 429, 5xx: try again later.
+    Retry,
+    /// Any other 4xx (and anything unexpected): refused for good.
+    Reject,
+}
+
+/// Classifies a whole-request status.
+pub fn classify(status: u16) -> StatusClass {
+    match status {
+        200..=299 => StatusClass::Success,
+        401 | 403 => StatusClass::Unauthorized,
+        413 => StatusClass::TooLarge,
+        408 | 429 | 500..=599 => StatusClass::Retry,
+        _ => StatusClass::Reject,
+    }
+}
+
+/// `Retry-After` in seconds or as an HTTP date.
+pub fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    httpdate::parse_http_date(value)
+        .ok()
+        .map(|at| at.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_is_jittered_capped_and_honours_retry_after() {
+        let p = RetryPolicy {
+            max_attempts: 5,
+            base: Duration::from_millis(100),
+            max: Duration::from_millis(1000),
+        };
+        for attempt in 1..10 {
+            let d = p.backoff(attempt, None);
+            let ceiling = (100u64 << (attempt - 1)).min(1000);
+            assert!(d <= Duration::from_millis(ceiling), "{attempt}: {d:?}");
+        }
+        assert!(p.backoff(1, Some(Duration::from_secs(3))) >= Duration::from_secs(3));
+        assert!(p.backoff(40, None) <= Duration::from_millis(1000));
+    }
+
+    #[test]
+    fn statuses() {
+        assert_eq!(classify(200), StatusClass::Success);
+        assert_eq!(classify(401), StatusClass::Unauthorized);
+        assert_eq!(classify(403), StatusClass::Unauthorized);
+        assert_eq!(classify(413), StatusClass::TooLarge);
+        for s in [408, 429, 500, 502, 503, 504] {
+            assert_eq!(classify(s), StatusClass::Retry);
+        }
+        for s in [400, 404, 409, 422, 301] {
+            assert_eq!(classify(s), StatusClass::Reject);
+        }
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

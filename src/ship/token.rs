@@ -1,0 +1,143 @@
+//! The destination token: from SSM Parameter Store (SecureString, read with
+//! decryption), cached for a TTL, re-read at once when the destination refuses
+//! it, so a rotation in SSM needs no redeploy.
+//!
+//! Concurrent bulk requests share one cache; when several of them are refused
+//! with the same old token, only the first re-reads SSM. SSM throttling is
+//! retried by the SDK client's own retry policy (exponential backoff), which the
+//! caller configures. The token lives in a [`Secret`] and appears in no error.
+
+use std::time::{Duration, Instant};
+
+use crate::secret::Secret;
+
+/// Where the token comes from.
+#[derive(Debug)]
+pub struct TokenSource {
+    kind: Kind,
+}
+
+#[derive(Debug)]
+enum Kind {
+    None,
+    Fixed(Secret),
+    Ssm(SsmToken),
+}
+
+#[derive(Debug)]
+struct SsmToken {
+    client: aws_sdk_ssm::Client,
+    name: String,
+    ttl: Duration,
+    cache: tokio::sync::Mutex<Option<(Secret, Instant)>>,
+}
+
+/// The token could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    /// SSM answered with an error (throttling was already retried).
+    #[error("reading SSM parameter {name}: {reason}")]
+    Ssm {
+        /// The parameter name.
+        name: String,
+        /// The SDK's error, which never holds the value.
+        reason: String,
+    },
+    /// The parameter exists but has no value.
+    #[error("SSM parameter {0} has no value")]
+    Empty(String),
+}
+
+impl TokenSource {
+    /// No token.
+    pub fn none() -> Self {
+        TokenSource { kind: Kind::None }
+    }
+
+    /// A fixed token (`LOGSHIP_TOKEN`, local runs and tests).
+    pub fn fixed(token: Secret) -> Self {
+        TokenSource {
+            kind: Kind::Fixed(token),
+        }
+    }
+
+    /// A SecureString parameter, cached for `ttl`.
+    pub fn ssm(client: aws_sdk_ssm::Client, name: impl Into<String>, ttl: Duration) -> Self {
+        TokenSource {
+            kind: Kind::Ssm(SsmToken {
+                client,
+                name: name.into(),
+                ttl,
+                cache: tokio::sync::Mutex::new(None),
+            }),
+        }
+    }
+
+    /// The current token (from the cache while it is fresh).
+    pub async fn get(&self) -> Result<Option<Secret>, TokenError> {
+        match &self.kind {
+            Kind::None => Ok(None),
+            Kind::Fixed(t) => Ok(Some(t.clone())),
+            Kind::Ssm(ssm) => {
+                let mut cache = ssm.cache.lock().await;
+                if let Some((token, at)) = cache.as_ref()
+                    && at.elapsed() < ssm.ttl
+                {
+                    return Ok(Some(token.clone()));
+                }
+                let token = ssm.read().await?;
+                *cache = Some((token.clone(), Instant::now()));
+                Ok(Some(token))
+            }
+        }
+    }
+
+    /// The destination refused `refused`: re-read the parameter unless another
+    /// request already replaced that token, and return the token to retry with.
+    pub async fn refresh(&self, refused: Option<&Secret>) -> Result<Option<Secret>, TokenError> {
+        match &self.kind {
+            Kind::Ssm(ssm) => {
+                let mut cache = ssm.cache.lock().await;
+                if let Some((token, _)) = cache.as_ref()
+                    && Some(token) != refused
+                {
+                    return Ok(Some(token.clone()));
+                }
+                let token = ssm.read().await?;
+                *cache = Some((token.clone(), Instant::now()));
+                Ok(Some(token))
+            }
+            _ => self.get().await,
+        }
+    }
+
+    /// The parameter name, when the token comes from SSM.
+    pub fn parameter(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Ssm(ssm) => Some(&ssm.name),
+            _ => None,
+        }
+    }
+}
+
+impl SsmToken {
+    async fn read(&self) -> Result<Secret, TokenError> {
+        let out = self
+            .client
+            .get_parameter()
+            .name(&self.name)
+            .with_decryption(true)
+            .send()
+            .await
+            .map_err(|e| TokenError::Ssm {
+                name: self.name.clone(),
+                reason: aws_sdk_ssm::error::DisplayErrorContext(e).to_string(),
+            })?;
+        out.parameter
+            .and_then(|p| p.value)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .map(Secret::new)
+            .ok_or_else(|| TokenError::Empty(self.name.clone()))
+    }
+}
