@@ -67,6 +67,15 @@ impl DocId {
         DocId(out)
     }
 
+    /// An id read back (from a DLQ message): exactly 24 URL-safe base64 characters.
+    pub fn parse(text: &str) -> Option<DocId> {
+        let bytes: [u8; 24] = text.as_bytes().try_into().ok()?;
+        bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_')
+            .then_some(DocId(bytes))
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).unwrap_or_default()

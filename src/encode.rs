@@ -157,12 +157,24 @@ impl Encoder {
         if self.line.len() > self.limits.max_line_bytes {
             self.truncate(doc, env, with_id);
         }
+        self.append(record, doc.id, doc.timestamp_ms)
+    }
+
+    /// Adds an already-encoded document (a redrive of a dead-lettered one), as is.
+    /// `timestamp_ms` names the index for date patterns.
+    pub fn push_encoded(&mut self, record: u32, id: DocId, doc_json: &[u8], timestamp_ms: i64) -> Option<Body> {
+        self.line.clear();
+        self.line.extend_from_slice(doc_json);
+        self.append(record, id, timestamp_ms)
+    }
+
+    fn append(&mut self, record: u32, id: DocId, timestamp_ms: i64) -> Option<Body> {
         let mut action = Vec::new();
         if let Format::Bulk { index } = &self.format {
             action.extend_from_slice(b"{\"create\":{\"_index\":");
-            write_index(index, doc.timestamp_ms, &mut action);
+            write_index(index, timestamp_ms, &mut action);
             action.extend_from_slice(b",\"_id\":\"");
-            action.extend_from_slice(doc.id.as_str().as_bytes());
+            action.extend_from_slice(id.as_str().as_bytes());
             action.extend_from_slice(b"\"}}\n");
         }
         let size = action.len() + self.line.len() + 1;
@@ -183,7 +195,7 @@ impl Encoder {
         self.body.bytes.push(b'\n');
         self.body.items.push(Item {
             record,
-            id: doc.id,
+            id,
             lines: start..self.body.bytes.len(),
             doc: doc_start..doc_end,
         });
