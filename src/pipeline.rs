@@ -333,25 +333,23 @@ impl<'a> Run<'a> {
     }
 }
 
-/// Masks the message, the parsed fields and what was derived from the message.
+/// Masks the message, the fields parsed from it and what was derived from it.
+/// Each secret counts once even when it shows in the text and in a field.
 pub fn mask_document(masker: &Masker, doc: &mut Document) -> u64 {
     if !masker.enabled() {
         return 0;
     }
     let mut count = 0;
-    if let Cow::Owned(masked) = masker.mask_text(&doc.message, &mut count) {
+    let mut tree = doc.fields.as_mut().map(|f| Value::Object(std::mem::take(f)));
+    if let Cow::Owned(masked) = masker.mask_message(&doc.message, tree.as_mut(), &mut count) {
         doc.message = masked;
+    }
+    if let (Some(fields), Some(Value::Object(map))) = (doc.fields.as_mut(), tree) {
+        *fields = map;
     }
     for derived in [doc.request_id.as_mut(), doc.level.as_mut()].into_iter().flatten() {
         if let Cow::Owned(masked) = masker.mask_text(derived, &mut count) {
             *derived = masked;
-        }
-    }
-    if let Some(fields) = doc.fields.as_mut() {
-        let mut tree = Value::Object(std::mem::take(fields));
-        masker.mask_json(&mut tree, &mut count);
-        if let Value::Object(map) = tree {
-            *fields = map;
         }
     }
     count

@@ -1,0 +1,464 @@
+//! Free-text scanning: runs the prefilter once, dispatches each candidate to
+//! its verifier, and handles the sensitive-key syntaxes: `key=value`,
+//! `key: value`, `"key": "value"`, `'key': 'value'`, escaped JSON inside strings
+//! (`\"key\":\"value\"`, any nesting depth), `key => value`, `<key>value</key>`,
+//! `--key value`, HTTP header lines and URL query parameters. A value ends at
+//! the delimiter of its syntax: the matching (escape-aware) quote for quoted
+//! values, the balanced bracket for JSON objects/arrays, the end of the line for
+//! `Authorization:`/`Cookie:` header lines, and otherwise the first of
+//! whitespace `& ; , " ' ) ] } < > |` or an escape such as `\n`.
+
+use super::card;
+use super::keys::{self, Flavor, KeyClass};
+use super::prefilter::Trigger;
+use super::replace::Span;
+use super::rules::{self, at, before, run};
+use super::{Masker, Rule};
+
+#[inline]
+fn is_key_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.')
+}
+
+/// Number of consecutive backslashes immediately before position `i`.
+#[inline]
+pub(crate) fn count_bs(b: &[u8], i: usize) -> usize {
+    let mut n = 0;
+    while n < i && b[i - 1 - n] == b'\\' {
+        n += 1;
+    }
+    n
+}
+
+/// Whether a quote preceded by `bs` backslashes closes a string opened at
+/// escape level `level` (0 = plain JSON, 1 = JSON inside a JSON string, ...).
+#[inline]
+fn closes(bs: usize, level: usize) -> bool {
+    bs % (2 * (level + 1)) == level
+}
+
+/// Whether the word at `v` is another command-line flag (`--verbose`,
+/// `--log-level=debug`, `-v`) rather than the value of the preceding
+/// `--password` flag. A word that merely starts with '-' (`-7jQ#in`,
+/// `--iqzD-6/x`) is a value.
+fn looks_like_flag(b: &[u8], v: usize) -> bool {
+    match (at(b, v), at(b, v + 1), at(b, v + 2)) {
+        (b' ' | 0, _, _) => true,
+        (b'-', b'-', _) => {
+            let end = run(b, v + 2, 64, |c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_'
+            });
+            end > v + 2 && matches!(at(b, end), b' ' | b'\t' | b'\n' | b'\r' | b'=' | 0)
+        }
+        (b'-', c, end) => {
+            c.is_ascii_alphanumeric() && matches!(end, b' ' | b'\t' | b'\n' | b'\r' | 0)
+        }
+        _ => false,
+    }
+}
+
+fn is_space(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// Authorization schemes kept in clear before the masked credential.
+const SCHEMES: &[&[u8]] = &[
+    b"bearer",
+    b"basic",
+    b"digest",
+    b"token",
+    b"negotiate",
+    b"ntlm",
+    b"aws4-hmac-sha256",
+    b"hoba",
+    b"mutual",
+    b"vapid",
+    b"dpop",
+    b"apikey",
+    b"sso",
+];
+
+/// If `v` starts with an authorization scheme word followed by spaces, the
+/// offset of the credential after it.
+pub(crate) fn scheme_len(v: &[u8]) -> Option<usize> {
+    let w = run(v, 0, 24, |c| c.is_ascii_alphanumeric() || c == b'-');
+    if w == 0 || at(v, w) != b' ' {
+        return None;
+    }
+    if !SCHEMES.iter().any(|s| v[..w].eq_ignore_ascii_case(s)) {
+        return None;
+    }
+    let c = run(v, w, 8, |c| c == b' ');
+    (c < v.len()).then_some(c)
+}
+
+/// End of an unquoted scalar value starting at `v`.
+fn scalar_end(b: &[u8], v: usize) -> usize {
+    let mut i = v;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\r' | b'\n' | b'&' | b';' | b',' | b'"' | b'\'' | b'`' | b')'
+            | b']' | b'}' | b'<' | b'>' | b'|' => break,
+            b'\\' => match at(b, i + 1) {
+                b'n' | b'r' | b't' | b'"' | b'\'' => break,
+                _ => i += 2,
+            },
+            _ => i += 1,
+        }
+    }
+    i.min(b.len())
+}
+
+/// End of a header-style value (`Cookie: a=1; b=2`): the end of the line, a
+/// quote, or an escaped line break; trailing spaces excluded.
+fn line_end(b: &[u8], v: usize) -> usize {
+    let mut i = v;
+    while i < b.len() {
+        match b[i] {
+            b'\r' | b'\n' | b'"' => break,
+            b'\\' if matches!(at(b, i + 1), b'n' | b'r' | b'"') => break,
+            _ => i += 1,
+        }
+    }
+    while i > v && is_space(b[i - 1]) {
+        i -= 1;
+    }
+    i
+}
+
+/// End of the JSON object/array starting at `v` (exclusive), honouring strings
+/// at escape level `level`; the end of the text if it is truncated.
+fn balanced_end(b: &[u8], v: usize, level: usize) -> usize {
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut i = v;
+    while i < b.len() {
+        match b[i] {
+            b'"' if closes(count_bs(b, i), level) => in_str = !in_str,
+            b'{' | b'[' if !in_str => depth += 1,
+            b'}' | b']' if !in_str => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// End of the content of a quoted string whose content starts at `cs`,
+/// opened by `quote` at escape level `level`. Unterminated strings run to the
+/// end of the line.
+fn quoted_end(b: &[u8], cs: usize, quote: u8, level: usize) -> usize {
+    let mut i = cs;
+    while let Some(off) = b.get(i..).and_then(|r| memchr::memchr(quote, r)) {
+        let qp = i + off;
+        let bs = count_bs(b, qp);
+        if closes(bs, level) {
+            return (qp - level).max(cs);
+        }
+        i = qp + 1;
+    }
+    b.get(cs..)
+        .and_then(|r| memchr::memchr(b'\n', r))
+        .map_or(b.len(), |o| cs + o)
+}
+
+fn is_json_number(v: &[u8]) -> bool {
+    let v = v.strip_prefix(b"-").unwrap_or(v);
+    !v.is_empty()
+        && v[0].is_ascii_digit()
+        && v.iter()
+            .all(|&c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sep {
+    Eq,
+    Colon,
+    Space,
+}
+
+/// Handles a sensitive-key trigger at `hs..he`: finds the whole key token,
+/// classifies it, and masks its value if it is a credential.
+fn key_hit(
+    m: &Masker,
+    b: &[u8],
+    hs: usize,
+    he: usize,
+    last_end: &mut usize,
+    spans: &mut Vec<Span>,
+) {
+    // Whole key token around the trigger.
+    let mut ks = hs;
+    while ks > 0 && is_key_char(b[ks - 1]) {
+        if hs - ks >= 96 {
+            return;
+        }
+        ks -= 1;
+    }
+    let ke = run(b, he, 128, is_key_char);
+    if ke <= *last_end || is_key_char(at(b, ke)) {
+        return;
+    }
+    *last_end = ke;
+    let key = &b[ks..ke];
+
+    // Quoting around the key.
+    let open = before(b, ks);
+    let (key_quote, level) = match open {
+        b'"' | b'\'' => (open, count_bs(b, ks - 1)),
+        _ => (0, 0),
+    };
+    let mut p = ke;
+    let mut quoted_key = false;
+    if key_quote != 0
+        && b.get(p..p + level)
+            .is_some_and(|r| r.iter().all(|&c| c == b'\\'))
+        && at(b, p + level) == key_quote
+    {
+        p += level + 1;
+        quoted_key = true;
+    }
+    let xml = open == b'<' && at(b, p) == b'>';
+    // Classification is the costly step, so it runs only once the syntax says
+    // this is a key followed by a value.
+    let classify = || {
+        let class = m.classify_key(key);
+        let aws_only = class == KeyClass::None;
+        let keep = !aws_only || (m.has(Rule::AwsSecretKey) && keys::is_aws_secret_name(key));
+        keep.then_some((class, aws_only))
+    };
+    if xml {
+        let Some((_, aws_only)) = classify() else {
+            return;
+        };
+        // <password>value</password>
+        let vs = p + 1;
+        let ve = b
+            .get(vs..)
+            .and_then(|r| memchr::memchr(b'<', r))
+            .map_or(b.len(), |o| vs + o);
+        push_value(m, b, vs, ve, aws_only, None, spans);
+        return;
+    }
+
+    // Separator.
+    let sep;
+    if key.starts_with(b"--") && at(b, p) == b' ' && !looks_like_flag(b, p + 1) {
+        sep = Sep::Space;
+        p += 1;
+    } else {
+        p = run(b, p, 16, is_space);
+        match at(b, p) {
+            b'=' => {
+                p += 1;
+                if at(b, p) == b'>' {
+                    p += 1;
+                }
+                sep = Sep::Eq;
+            }
+            b':' => {
+                // `::` paths, and colon-chained identifiers such as ARNs
+                // (`arn:aws:secretsmanager:...:secret:prod/db`), are not key: value.
+                if at(b, p + 1) == b':' || (open == b':' && p == ke) {
+                    return;
+                }
+                p += 1;
+                if at(b, p) == b'=' {
+                    p += 1;
+                }
+                sep = Sep::Colon;
+            }
+            _ => return,
+        }
+        p = run(b, p, 16, is_space);
+    }
+    let v = p;
+    if v >= b.len() || m.rep.marker_len_at(b, v).is_some() {
+        return;
+    }
+    let Some((class, aws_only)) = classify() else {
+        return;
+    };
+
+    // Quoted value (possibly escaped: \"value\", \\\"value\\\").
+    let qv = run(b, v, 16, |c| c == b'\\');
+    let q = at(b, qv);
+    if q == b'"' || q == b'\'' {
+        let qlevel = qv - v;
+        let cs = qv + 1;
+        let ce = quoted_end(b, cs, q, qlevel);
+        let mut cs = cs;
+        if let KeyClass::Strong(Flavor::Auth) = class
+            && let Some(off) = scheme_len(&b[cs..ce])
+        {
+            cs += off;
+        }
+        push_value(m, b, cs, ce, aws_only, None, spans);
+        return;
+    }
+
+    // JSON object / array value: mask the whole structure.
+    if matches!(b[v], b'{' | b'[') {
+        if aws_only {
+            return;
+        }
+        let end = balanced_end(b, v, level);
+        let wrap = (quoted_key && key_quote == b'"').then_some(level.min(8) as u8);
+        spans.push(Span {
+            start: v,
+            end,
+            quote_bs: wrap,
+        });
+        return;
+    }
+
+    // Unquoted value.
+    let flavor = match class {
+        KeyClass::Strong(f) => f,
+        _ => Flavor::Plain,
+    };
+    let header_style =
+        sep == Sep::Colon && !quoted_key && matches!(flavor, Flavor::Auth | Flavor::Cookie);
+    if header_style {
+        let end = line_end(b, v);
+        let mut vs = v;
+        if flavor == Flavor::Auth
+            && let Some(off) = scheme_len(&b[v..end])
+        {
+            vs += off;
+        }
+        push_value(m, b, vs, end, aws_only, None, spans);
+        return;
+    }
+    let end = scalar_end(b, v);
+    let val = &b[v..end];
+    if matches!(val, b"true" | b"false" | b"null") {
+        return;
+    }
+    if is_json_number(val) {
+        if class != KeyClass::Plural {
+            let wrap = (quoted_key && key_quote == b'"').then_some(level.min(8) as u8);
+            push_value(m, b, v, end, aws_only, wrap, spans);
+        }
+        return;
+    }
+    if flavor == Flavor::Auth && at(b, end) == b' ' && scheme_len(&b[v..]).is_some() {
+        // authorization=Bearer abc: mask the credential after the scheme word.
+        let cs = run(b, end, 8, |c| c == b' ');
+        let ce = scalar_end(b, cs);
+        push_value(m, b, cs, ce, aws_only, None, spans);
+        return;
+    }
+    push_value(m, b, v, end, aws_only, None, spans);
+}
+
+fn push_value(
+    m: &Masker,
+    b: &[u8],
+    s: usize,
+    e: usize,
+    aws_only: bool,
+    wrap: Option<u8>,
+    spans: &mut Vec<Span>,
+) {
+    let Some(val) = b.get(s..e) else { return };
+    if val.is_empty() || m.rep.is_marker(val) {
+        return;
+    }
+    if aws_only && !rules::is_aws_secret_value(val) {
+        return;
+    }
+    spans.push(Span {
+        start: s,
+        end: e,
+        quote_bs: wrap,
+    });
+}
+
+/// A card-number span; bare JSON numbers (`"pan": 4111...,`) are wrapped in
+/// quotes so JSON text stays valid.
+fn card_span(b: &[u8], s: usize, e: usize) -> Span {
+    let mut sp = Span::new(s, e);
+    let mut i = s;
+    while i > 0 && is_space(b[i - 1]) {
+        i -= 1;
+    }
+    if i > 0 && b[i - 1] == b':' {
+        let mut j = i - 1;
+        while j > 0 && is_space(b[j - 1]) {
+            j -= 1;
+        }
+        if j > 0 && b[j - 1] == b'"' {
+            let k = count_bs(b, j - 1);
+            let n = run(b, e, 16, is_space);
+            if n >= b.len() || matches!(b[n], b',' | b'}' | b']') {
+                sp.quote_bs = Some(k.min(8) as u8);
+            }
+        }
+    }
+    sp
+}
+
+/// Collects every span to mask in `text`.
+pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
+    let b = text.as_bytes();
+    if let Some(pf) = &m.prefilter {
+        let mut last_key_end = 0usize;
+        // Hits arrive in text order; one that starts inside a region already
+        // masked cannot add anything, and skipping it keeps adversarial input
+        // (thousands of `password={` or unterminated PEM headers) linear.
+        let mut covered = 0usize;
+        pf.scan(b, &mut |t, s, e| {
+            if s < covered {
+                return;
+            }
+            let before = spans.len();
+            let r = match t {
+                Trigger::Key => {
+                    key_hit(m, b, s, e, &mut last_key_end, spans);
+                    None
+                }
+                Trigger::Bearer => rules::bearer(b, s, e),
+                Trigger::Basic => rules::basic(b, s, e),
+                Trigger::Jwt => rules::jwt(b, s),
+                Trigger::AwsKeyId => rules::aws_key_id(b, s),
+                Trigger::Pem => rules::pem(b, s),
+                Trigger::Url => rules::url_password(b, s),
+                Trigger::Github => rules::github(b, s),
+                Trigger::Slack => rules::slack(b, s),
+                Trigger::SlackHook => rules::slack_hook(b, s),
+                Trigger::Stripe => rules::stripe(b, s),
+                Trigger::Google => rules::google(b, s),
+            };
+            if let Some((a, z)) = r
+                && !m.rep.is_marker(&b[a..z])
+            {
+                spans.push(Span::new(a, z));
+            }
+            if let Some(end) = spans[before..].iter().map(|sp| sp.end).max() {
+                covered = covered.max(end);
+            }
+        });
+    }
+    if m.has(Rule::CardNumber) {
+        card::scan(b, &mut |s, e| spans.push(card_span(b, s, e)));
+    }
+    if m.has(Rule::Email) {
+        for at_pos in memchr::memchr_iter(b'@', b) {
+            if let Some((s, e)) = rules::email(b, at_pos) {
+                spans.push(Span::new(s, e));
+            }
+        }
+    }
+    if m.has(Rule::Ip) {
+        rules::ips(b, &mut |s, e| spans.push(Span::new(s, e)));
+    }
+    if let Some(extra) = &m.extra {
+        extra.collect(text, spans);
+    }
+}
