@@ -22,7 +22,8 @@
 //!
 //! Around them: [`metrics`] (one EMF line per invocation), [`config`] (every `LOGSHIP_*` setting, validated once),
 //! [`secret`] (a string whose `Debug` is redacted) and [`sample`] (realistic sample
-//! events for tests, the benchmark and users).
+//! events for tests, the benchmark and users). Operator tools: [`redrive`] (the
+//! dead-letter queue back to the destination) and [`tokens`] (rotate and check the token).
 
 pub mod config;
 pub mod decode;
@@ -35,5 +36,7 @@ pub mod metrics;
 pub mod sample;
 pub mod mask;
 pub mod pipeline;
+pub mod redrive;
 pub mod secret;
 pub mod ship;
+pub mod tokens;

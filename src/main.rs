@@ -2,7 +2,9 @@
 //!
 //! Started by Lambda (`AWS_LAMBDA_RUNTIME_API` set, no arguments) it serves the
 //! Kinesis handler. Otherwise it is a CLI: `process` runs the pipeline on an
-//! event file, `gen-event` writes a sample event.
+//! event file, `gen-event` writes a sample event, and the operator tools
+//! (`redrive`, `token rotate`, `token check`, in `ops`) drain the dead-letter
+//! queue and rotate the destination token.
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
@@ -39,6 +41,17 @@ enum Command {
     Process(ProcessArgs),
     /// Write a realistic sample Kinesis event (JSON) to stdout or a file.
     GenEvent(GenArgs),
+    /// Re-ship the documents of the dead-letter queue to the destination.
+    ///
+    /// A message is deleted only after all its documents are delivered (same
+    /// `_id`, so Elasticsearch gets no duplicate); a partly delivered one is
+    /// rewritten with only the rest; unparseable and undecodable messages stay
+    /// and are reported. Exit code 0 when the queue was drained, 1 when
+    /// something is left or the destination is down, 2 on bad usage,
+    /// configuration or permission.
+    Redrive(ops::RedriveArgs),
+    /// Rotate or check the destination token kept in SSM.
+    Token(ops::TokenArgs),
 }
 
 #[derive(clap::Args)]
@@ -109,6 +122,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Process(args) => process(args),
         Command::GenEvent(args) => gen_event(args).map(|()| ExitCode::SUCCESS),
+        Command::Redrive(args) => ops::redrive(args),
+        Command::Token(args) => ops::token(args),
     };
     match result {
         Ok(code) => code,
@@ -344,5 +359,490 @@ mod lambda {
                 ExitCode::FAILURE
             }
         }
+    }
+}
+
+mod ops {
+    //! Operator commands: `redrive`, `token rotate`, `token check`.
+    //!
+    //! Exit codes: 0 done, 1 something left or failed (a message left in the
+    //! queue, the destination down or refusing the token), 2 bad usage,
+    //! configuration or permission (queue missing, access denied, no
+    //! destination). An interrupted redrive loses nothing: a message is deleted
+    //! only after its documents are delivered.
+
+    use std::collections::HashMap;
+    use std::io::{BufWriter, IsTerminal as _, Write as _};
+    use std::path::PathBuf;
+    use std::process::ExitCode;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    use anyhow::Context as _;
+    use clap::Subcommand;
+
+    use logship::config::{Config, TokenSetting};
+    use logship::handler::{Services, aws_config};
+    use logship::redrive::{MessageOutcome, MessageReport, Mode, Options, Progress, Redrive};
+    use logship::tokens::{self, Probe, RotateOptions, Verdict};
+
+    const FAILED: u8 = 1;
+    const SETUP: u8 = 2;
+
+    /// Where documents go and how: the same settings `process` and the Lambda read.
+    #[derive(clap::Args)]
+    pub struct Settings {
+        /// LOGSHIP_DESTINATION: logzio or elasticsearch.
+        #[arg(long)]
+        destination: Option<String>,
+        /// LOGSHIP_ENDPOINT.
+        #[arg(long)]
+        endpoint: Option<String>,
+        /// Extra settings, as NAME=VALUE with or without the LOGSHIP_ prefix (repeatable).
+        #[arg(long = "set", value_name = "NAME=VALUE")]
+        set: Vec<String>,
+    }
+
+    impl Settings {
+        fn config(&self, extra: &[(&str, Option<&str>)]) -> anyhow::Result<Config> {
+            let mut overrides = HashMap::new();
+            for pair in &self.set {
+                let (k, v) = pair
+                    .split_once('=')
+                    .with_context(|| format!("--set {pair:?}: expected NAME=VALUE"))?;
+                let k = k.trim().to_ascii_uppercase();
+                let k = if k.starts_with("LOGSHIP_") {
+                    k
+                } else {
+                    format!("LOGSHIP_{k}")
+                };
+                overrides.insert(k, v.to_owned());
+            }
+            let flags = [
+                ("LOGSHIP_DESTINATION", self.destination.as_deref()),
+                ("LOGSHIP_ENDPOINT", self.endpoint.as_deref()),
+            ];
+            for (k, v) in flags.iter().chain(extra) {
+                if let Some(v) = v {
+                    overrides.insert((*k).to_owned(), (*v).to_owned());
+                }
+            }
+            Config::from_lookup(&super::lookup_with(overrides)).context("configuration")
+        }
+    }
+
+    #[derive(clap::Args)]
+    pub struct RedriveArgs {
+        /// The dead-letter queue.
+        #[arg(long, env = "LOGSHIP_DLQ_URL", value_name = "URL")]
+        queue_url: Option<String>,
+        /// Stop after this many messages.
+        #[arg(long, value_name = "N")]
+        max_messages: Option<u64>,
+        /// Print what would be re-shipped; deliver and delete nothing.
+        #[arg(long, conflicts_with = "to_file")]
+        dry_run: bool,
+        /// Write the documents as NDJSON (`_id` first) to this file instead of shipping; delete nothing.
+        #[arg(long, value_name = "PATH")]
+        to_file: Option<PathBuf>,
+        /// Run records dead-lettered as undecodable through the whole pipeline again.
+        #[arg(long)]
+        include_undecodable: bool,
+        /// Long-polling wait per receive (0-20); a receive that stays empty this long ends the run.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(i32).range(0..=20))]
+        wait_seconds: i32,
+        /// How long received messages stay hidden while handled (those left are made visible again at the end).
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(i32).range(1..=43_200))]
+        visibility_timeout: i32,
+        /// Seconds between progress lines on stderr.
+        #[arg(long, default_value_t = 5)]
+        progress_every: u64,
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    #[derive(clap::Args)]
+    pub struct TokenArgs {
+        #[command(subcommand)]
+        command: TokenCommand,
+    }
+
+    #[derive(Subcommand)]
+    enum TokenCommand {
+        /// Write a new token, read from stdin, as a new SecureString version of the parameter.
+        ///
+        /// The token is never an argument (it would stay in the shell history).
+        /// The parameter keeps its KMS key and tier. The running Lambda picks the
+        /// new token up on its next 401/403 or within LOGSHIP_TOKEN_TTL_SECS.
+        Rotate(RotateArgs),
+        /// Tell whether the current token (SSM parameter or LOGSHIP_TOKEN) is accepted by the destination.
+        Check(CheckArgs),
+    }
+
+    #[derive(clap::Args)]
+    struct RotateArgs {
+        /// The SSM parameter (SecureString).
+        #[arg(long, value_name = "NAME")]
+        parameter: String,
+        /// First check that the destination accepts the new token; write nothing if it does not.
+        #[arg(long)]
+        verify: bool,
+        /// Encrypt with this KMS key (default: the key the parameter already uses).
+        #[arg(long, value_name = "KEY")]
+        key_id: Option<String>,
+        /// Create the parameter if it does not exist.
+        #[arg(long)]
+        create: bool,
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    #[derive(clap::Args)]
+    struct CheckArgs {
+        /// The SSM parameter (default: LOGSHIP_TOKEN_PARAMETER, else LOGSHIP_TOKEN).
+        #[arg(long, value_name = "NAME")]
+        parameter: Option<String>,
+        #[command(flatten)]
+        settings: Settings,
+    }
+
+    fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("starting the async runtime")
+    }
+
+    fn fail(code: u8, message: impl std::fmt::Display) -> anyhow::Result<ExitCode> {
+        eprintln!("logship: {message}");
+        Ok(ExitCode::from(code))
+    }
+
+    pub fn redrive(args: RedriveArgs) -> anyhow::Result<ExitCode> {
+        let cfg = args.settings.config(&[])?;
+        let Some(queue_url) = args.queue_url.clone().filter(|u| !u.trim().is_empty()) else {
+            return fail(SETUP, "no queue: pass --queue-url or set LOGSHIP_DLQ_URL");
+        };
+        let shipping = !args.dry_run && args.to_file.is_none();
+        runtime()?.block_on(async move {
+            let sdk = aws_config().await;
+            let services = if shipping {
+                match Services::new(cfg.clone(), Some(sdk.clone())).await {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        return fail(
+                            SETUP,
+                            format!(
+                                "redrive needs a destination ({e}); or use --dry-run or --to-file"
+                            ),
+                        );
+                    }
+                }
+            } else {
+                None
+            };
+            if let Some(services) = &services
+                && let Some(code) = preflight(&cfg, services, &sdk).await
+            {
+                return Ok(code);
+            }
+            let stop = Arc::new(AtomicBool::new(false));
+            watch_interrupt(Arc::clone(&stop));
+            let options = Options {
+                max_messages: args.max_messages,
+                wait_seconds: args.wait_seconds,
+                visibility_timeout: args.visibility_timeout,
+                include_undecodable: args.include_undecodable,
+                stop: Some(stop),
+            };
+            let redrive =
+                match Redrive::new(aws_sdk_sqs::Client::new(&sdk), &queue_url, &cfg, options) {
+                    Ok(r) => r,
+                    Err(e) => return fail(SETUP, e),
+                };
+            let every = Duration::from_secs(args.progress_every.max(1));
+            let mut last = Instant::now();
+            let mut progress = move |p: &Progress| {
+                if last.elapsed() >= every {
+                    last = Instant::now();
+                    eprintln!("logship: redrive: {}", p.line());
+                }
+            };
+            let mut file = None;
+            let mode = match (&services, &args.to_file) {
+                (Some(services), _) => Mode::Ship(services),
+                (None, Some(path)) => {
+                    let f = std::fs::File::create(path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    Mode::ToFile(file.insert(BufWriter::new(f)))
+                }
+                (None, None) => Mode::DryRun,
+            };
+            let report = match redrive.run(mode, &mut progress).await {
+                Ok(r) => r,
+                Err(e) if e.is_setup() => return fail(SETUP, e),
+                Err(e) => return fail(FAILED, e),
+            };
+            if let Some(mut f) = file {
+                f.flush().context("writing the file")?;
+            }
+            let mut stdout = std::io::stdout().lock();
+            for m in &report.messages {
+                let line = describe(m);
+                if args.dry_run {
+                    let _ = writeln!(stdout, "{line}");
+                } else if m.needs_attention() {
+                    eprintln!("logship: {line}");
+                }
+            }
+            for w in &report.warnings {
+                eprintln!("logship: warning: {w}");
+            }
+            let verb = if args.dry_run {
+                "dry run (nothing delivered or deleted)"
+            } else if let Some(path) = &args.to_file {
+                eprintln!(
+                    "logship: documents written to {} (nothing deleted)",
+                    path.display()
+                );
+                "to file"
+            } else {
+                "redrive"
+            };
+            eprintln!("logship: {verb}: {}", report.progress.line());
+            if let Some(e) = &report.stopped {
+                eprintln!("logship: stopped early: {e}; what is not delivered stays in the queue");
+            }
+            Ok(if report.incomplete() {
+                ExitCode::from(FAILED)
+            } else {
+                ExitCode::SUCCESS
+            })
+        })
+    }
+
+    /// Before receiving anything: does the destination answer and take the token?
+    async fn preflight(
+        cfg: &Config,
+        services: &Services,
+        sdk: &aws_config::SdkConfig,
+    ) -> Option<ExitCode> {
+        let probe = match Probe::new(cfg, sdk.credentials_provider()) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("logship: {e}");
+                return Some(ExitCode::from(SETUP));
+            }
+        };
+        let token = match services.shipper.token().get().await {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("logship: cannot read the token: {e}");
+                return Some(ExitCode::from(SETUP));
+            }
+        };
+        match probe.check(token.as_ref()).await {
+            Verdict::Accepted { .. } => None,
+            v @ Verdict::Refused { .. } => {
+                eprintln!(
+                    "logship: {} refuses the token: {}; nothing received from the queue",
+                    probe.describe_target(),
+                    v.describe()
+                );
+                Some(ExitCode::from(SETUP))
+            }
+            v => {
+                eprintln!(
+                    "logship: {} is down: {}; nothing received from the queue",
+                    probe.describe_target(),
+                    v.describe()
+                );
+                Some(ExitCode::from(FAILED))
+            }
+        }
+    }
+
+    /// First Ctrl-C: finish the batch in hand, then stop. Second: quit at once
+    /// (messages not deleted reappear after the visibility timeout).
+    fn watch_interrupt(stop: Arc<AtomicBool>) {
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_err() {
+                return;
+            }
+            stop.store(true, Ordering::SeqCst);
+            eprintln!(
+                "logship: interrupted: finishing the batch in hand, then stopping (Ctrl-C again quits at once; nothing is lost either way)"
+            );
+            if tokio::signal::ctrl_c().await.is_ok() {
+                eprintln!(
+                    "logship: quitting; messages not deleted reappear in the queue after the visibility timeout"
+                );
+                std::process::exit(i32::from(FAILED));
+            }
+        });
+    }
+
+    fn describe(m: &MessageReport) -> String {
+        let source = m
+            .source
+            .as_ref()
+            .map(|s| format!(" from {}/{}", s.shard_id, s.sequence_number))
+            .unwrap_or_default();
+        let what = match &m.outcome {
+            MessageOutcome::Delivered => format!("{} documents delivered, deleted", m.documents),
+            MessageOutcome::Rewritten {
+                delivered,
+                left,
+                reason,
+            } => {
+                format!("{delivered} delivered, {left} written back to the queue ({reason})")
+            }
+            MessageOutcome::Left { delivered, reason } => {
+                format!(
+                    "left in the queue, {delivered} of {} delivered: {reason}",
+                    m.documents
+                )
+            }
+            MessageOutcome::Unparseable { error } => {
+                format!("cannot be parsed, left in the queue: {error}")
+            }
+            MessageOutcome::Undecodable { error } => {
+                format!(
+                    "undecodable record, left in the queue (try --include-undecodable): {error}"
+                )
+            }
+            MessageOutcome::WouldShip => format!(
+                "would re-ship {} {}{}",
+                m.documents,
+                if m.kind == "undecodable" {
+                    "events of an undecodable record (it decodes now)"
+                } else {
+                    "documents"
+                },
+                if m.reason.is_empty() {
+                    String::new()
+                } else {
+                    format!("; dead-lettered because: {}", m.reason)
+                }
+            ),
+            MessageOutcome::Written => format!("{} documents written to the file", m.documents),
+        };
+        format!("message {}{source}: {what}", m.message_id)
+    }
+
+    pub fn token(args: TokenArgs) -> anyhow::Result<ExitCode> {
+        match args.command {
+            TokenCommand::Rotate(a) => rotate(a),
+            TokenCommand::Check(a) => check(a),
+        }
+    }
+
+    fn rotate(args: RotateArgs) -> anyhow::Result<ExitCode> {
+        let cfg = if args.verify {
+            Some(
+                args.settings
+                    .config(&[("LOGSHIP_TOKEN_PARAMETER", Some(&args.parameter))])?,
+            )
+        } else {
+            None
+        };
+        let stdin = std::io::stdin();
+        let interactive = stdin.is_terminal();
+        if interactive {
+            eprint!("New token for {} (one line, then Enter): ", args.parameter);
+            let _ = std::io::stderr().flush();
+        }
+        let token = match tokens::read_token(&mut stdin.lock(), interactive) {
+            Ok(t) => t,
+            Err(e) => return fail(SETUP, e),
+        };
+        runtime()?.block_on(async move {
+            let sdk = aws_config().await;
+            if let Some(cfg) = &cfg {
+                let probe = match Probe::new(cfg, sdk.credentials_provider()) {
+                    Ok(p) => p,
+                    Err(e) => return fail(SETUP, e),
+                };
+                if !probe.uses_token() {
+                    return fail(SETUP, format!("--verify: {} is configured without a token (LOGSHIP_ES_AUTH)", probe.describe_target()));
+                }
+                match probe.check(Some(&token)).await {
+                    Verdict::Accepted { .. } => {
+                        eprintln!("logship: verify: {} accepts the new token", probe.describe_target())
+                    }
+                    v => {
+                        return fail(
+                            FAILED,
+                            format!("verify: {}: the new token is {}; {} NOT written", probe.describe_target(), v.describe(), args.parameter),
+                        );
+                    }
+                }
+            }
+            let ssm = aws_sdk_ssm::Client::new(&sdk);
+            let options = RotateOptions {
+                key_id: args.key_id.clone(),
+                create: args.create,
+            };
+            match tokens::rotate(&ssm, &args.parameter, &token, &options).await {
+                Ok(r) => {
+                    let before = r.previous_version.map_or_else(|| "created".to_owned(), |v| format!("was version {v}"));
+                    println!(
+                        "logship: {} is now version {} ({before}; key {}). The Lambda picks it up on its next 401/403, or within LOGSHIP_TOKEN_TTL_SECS (default 300 s), without a redeploy.",
+                        args.parameter,
+                        r.version,
+                        r.key_id.as_deref().unwrap_or("alias/aws/ssm")
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) if e.is_setup() => fail(SETUP, e),
+                Err(e) => fail(FAILED, e),
+            }
+        })
+    }
+
+    fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+        let cfg = args
+            .settings
+            .config(&[("LOGSHIP_TOKEN_PARAMETER", args.parameter.as_deref())])?;
+        runtime()?.block_on(async move {
+            let sdk = aws_config().await;
+            let probe = match Probe::new(&cfg, sdk.credentials_provider()) {
+                Ok(p) => p,
+                Err(e) => return fail(SETUP, e),
+            };
+            let (token, from) = match &cfg.token {
+                TokenSetting::Parameter(name) => {
+                    match tokens::read_parameter(&aws_sdk_ssm::Client::new(&sdk), name).await {
+                        Ok((t, version)) => {
+                            (Some(t), format!("SSM parameter {name} (version {version})"))
+                        }
+                        Err(e) if e.is_setup() => return fail(SETUP, e),
+                        Err(e) => return fail(FAILED, e),
+                    }
+                }
+                TokenSetting::Plain(t) => (Some(t.clone()), "LOGSHIP_TOKEN".to_owned()),
+                TokenSetting::None if probe.uses_token() => {
+                    return fail(
+                        SETUP,
+                        "no token configured: pass --parameter or set LOGSHIP_TOKEN_PARAMETER",
+                    );
+                }
+                TokenSetting::None => (None, "no token".to_owned()),
+            };
+            let verdict = probe.check(token.as_ref()).await;
+            let line = format!(
+                "token from {from}, checked against {}: {}",
+                probe.describe_target(),
+                verdict.describe()
+            );
+            match verdict {
+                Verdict::Accepted { .. } => {
+                    println!("logship: {line}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                _ => fail(FAILED, line),
+            }
+        })
     }
 }
