@@ -174,14 +174,15 @@ impl Decoder {
     }
 
     fn parse(&mut self) -> Result<Payload<'_>, DecodeError> {
-        let lossy_utf8 = std::str::from_utf8(&self.inflated).is_err();
-        let raw: RawPayload<'_> = if lossy_utf8 {
-            self.lossy = String::from_utf8_lossy(&self.inflated).into_owned();
-            serde_json::from_str(&self.lossy)
-        } else {
-            serde_json::from_slice(&self.inflated)
-        }
-        .map_err(DecodeError::Json)?;
+        // Validate UTF-8 once, then parse from a str (serde_json skips its own per-string check).
+        let (text, lossy_utf8) = match std::str::from_utf8(&self.inflated) {
+            Ok(text) => (text, false),
+            Err(_) => {
+                self.lossy = String::from_utf8_lossy(&self.inflated).into_owned();
+                (self.lossy.as_str(), true)
+            }
+        };
+        let raw: RawPayload<'_> = serde_json::from_str(text).map_err(DecodeError::Json)?;
         let message_type = match raw.message_type.as_ref() {
             "DATA_MESSAGE" => MessageType::Data,
             "CONTROL_MESSAGE" => MessageType::Control,

@@ -464,10 +464,67 @@ fn parse_object(text: &str) -> Option<Map<String, Value>> {
     serde_json::from_str::<Map<String, Value>>(t).ok()
 }
 
-/// Writes a JSON string literal.
+/// Writes a JSON string literal, byte for byte what serde_json writes.
+///
+/// Hot: every document writes its message through here. Eight bytes at a time
+/// are checked for anything needing an escape (`"`, `\\`, control characters);
+/// clean runs are copied whole.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
-    // Serializing a str into a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let needs_escape = |w: u64| {
+        let control = w.wrapping_sub(ONES * 0x20) & !w;
+        let quote = (w ^ (ONES * b'"' as u64)).wrapping_sub(ONES) & !(w ^ (ONES * b'"' as u64));
+        let backslash = (w ^ (ONES * b'\\' as u64)).wrapping_sub(ONES) & !(w ^ (ONES * b'\\' as u64));
+        (control | quote | backslash) & HIGH != 0
+    };
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            if !needs_escape(u64::from_le_bytes(word)) {
+                i += 8;
+                continue;
+            }
+        }
+        let end = (i + 8).min(bytes.len());
+        while i < end {
+            let b = bytes[i];
+            let escape: Option<&[u8]> = match b {
+                b'"' => Some(b"\\\""),
+                b'\\' => Some(b"\\\\"),
+                b'\n' => Some(b"\\n"),
+                b'\r' => Some(b"\\r"),
+                b'\t' => Some(b"\\t"),
+                0x08 => Some(b"\\b"),
+                0x0c => Some(b"\\f"),
+                0x00..=0x1f => None,
+                _ => {
+                    i += 1;
+                    continue;
+                }
+            };
+            out.extend_from_slice(&bytes[start..i]);
+            match escape {
+                Some(e) => out.extend_from_slice(e),
+                None => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[(b >> 4) as usize]);
+                    out.push(HEX[(b & 0xf) as usize]);
+                }
+            }
+            i += 1;
+            start = i;
+        }
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
 }
 
 fn floor_char_boundary(s: &str, max: usize) -> usize {
@@ -554,6 +611,30 @@ mod tests {
         let mut out = Vec::new();
         d.write_json(&ENV, &mut out, false, None);
         serde_json::from_slice(&out).expect("valid JSON")
+    }
+
+    #[test]
+    fn write_str_matches_serde_json() {
+        let mut cases: Vec<String> = vec![
+            String::new(),
+            "plain ascii text that is long enough for words".into(),
+            "tab\there \"quoted\" back\\slash\nnew\r\u{1}\u{8}\u{c}\u{1f}\u{7f} é 日本 🎉".into(),
+        ];
+        // Every byte class at every offset in and around an 8-byte window.
+        for special in ['"', '\\', '\n', '\u{0}', '\u{1f}', ' ', '~', 'é'] {
+            for at in 0..20 {
+                let mut t: String = "abcdefghijklmnopqrstu".chars().take(at).collect();
+                t.push(special);
+                t.push_str("xyz0123456789");
+                cases.push(t);
+            }
+        }
+        for case in cases {
+            let mut ours = Vec::new();
+            write_str(&case, &mut ours);
+            let theirs = serde_json::to_vec(&case).expect("json");
+            assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs), "{case:?}");
+        }
     }
 
     #[test]
