@@ -1,0 +1,259 @@
+//! Shared set-up of the SAR function tests: clients on the moto server, a
+//! Kinesis stream to subscribe to, log group helpers, and a tiny HTTP server
+//! standing in for CloudFormation's pre-signed response URL.
+
+#![allow(dead_code)]
+
+pub mod fake_logs;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_cloudwatchlogs::Client as Logs;
+use logship_sar::backoff::RetryPolicy;
+use logship_sar::handlers::Clients;
+use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Fast retries: moto does not throttle, and tests must not sleep long.
+pub const FAST_RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 3,
+    base_delay: Duration::from_millis(5),
+    max_delay: Duration::from_millis(20),
+};
+
+/// The role ARN CloudWatch Logs would assume (moto does not check it).
+pub const ROLE_ARN: &str = "arn:aws:iam::123456789012:role/logship-cwl-to-kinesis";
+
+pub struct Env {
+    pub sdk: SdkConfig,
+    pub logs: Logs,
+    pub clients: Clients,
+    /// A unique log group name prefix for this test, e.g. `/t-1a2b-0-ffff/`.
+    pub prefix: String,
+}
+
+/// The moto-backed environment, or `None` to skip (never in CI).
+pub async fn env() -> Option<Env> {
+    let sdk = testkit::moto::sdk_config().await?;
+    let clients = Clients::new(&sdk).expect("clients");
+    Some(Env {
+        logs: Logs::new(&sdk),
+        clients,
+        prefix: format!("/{}/", testkit::unique_name("t")),
+        sdk,
+    })
+}
+
+impl Env {
+    pub fn name(&self, suffix: &str) -> String {
+        format!("{}{suffix}", self.prefix)
+    }
+
+    /// Creates a Kinesis stream and returns its ARN.
+    pub async fn stream(&self, label: &str) -> String {
+        let kinesis = aws_sdk_kinesis::Client::new(&self.sdk);
+        let name = testkit::unique_name(label);
+        kinesis
+            .create_stream()
+            .stream_name(&name)
+            .shard_count(1)
+            .send()
+            .await
+            .expect("create stream");
+        let summary = kinesis
+            .describe_stream_summary()
+            .stream_name(&name)
+            .send()
+            .await
+            .expect("describe stream");
+        summary
+            .stream_description_summary()
+            .expect("summary")
+            .stream_arn()
+            .to_owned()
+    }
+
+    pub async fn group(&self, suffix: &str) -> String {
+        let name = self.name(suffix);
+        self.logs
+            .create_log_group()
+            .log_group_name(&name)
+            .send()
+            .await
+            .expect("create log group");
+        name
+    }
+
+    pub async fn group_with_retention(&self, suffix: &str, days: i32) -> String {
+        let name = self.group(suffix).await;
+        self.logs
+            .put_retention_policy()
+            .log_group_name(&name)
+            .retention_in_days(days)
+            .send()
+            .await
+            .expect("put retention");
+        name
+    }
+
+    pub async fn add_filter(&self, group: &str, filter: &str, pattern: &str, destination: &str) {
+        self.logs
+            .put_subscription_filter()
+            .log_group_name(group)
+            .filter_name(filter)
+            .filter_pattern(pattern)
+            .destination_arn(destination)
+            .role_arn(ROLE_ARN)
+            .send()
+            .await
+            .expect("put subscription filter");
+    }
+
+    /// The group's filters: name → (destination, pattern).
+    pub async fn filters(&self, group: &str) -> HashMap<String, (String, String)> {
+        let out = self
+            .logs
+            .describe_subscription_filters()
+            .log_group_name(group)
+            .send()
+            .await
+            .expect("describe subscription filters");
+        out.subscription_filters()
+            .iter()
+            .map(|f| {
+                (
+                    f.filter_name().unwrap_or_default().to_owned(),
+                    (
+                        f.destination_arn().unwrap_or_default().to_owned(),
+                        f.filter_pattern().unwrap_or_default().to_owned(),
+                    ),
+                )
+            })
+            .collect()
+    }
+
+    pub async fn retention(&self, group: &str) -> Option<i32> {
+        let out = self
+            .logs
+            .describe_log_groups()
+            .log_group_name_prefix(group)
+            .send()
+            .await
+            .expect("describe log groups");
+        out.log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(group))
+            .expect("group exists")
+            .retention_in_days()
+    }
+}
+
+/// A CloudTrail `CreateLogGroup` event as EventBridge delivers it.
+pub fn create_log_group_event(name: &str) -> Value {
+    serde_json::json!({
+        "version": "0",
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws.logs",
+        "account": "123456789012",
+        "time": "2026-01-01T00:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "eventVersion": "1.09",
+            "eventSource": "logs.amazonaws.com",
+            "eventName": "CreateLogGroup",
+            "awsRegion": "us-east-1",
+            "requestParameters": {"logGroupName": name},
+            "responseElements": null
+        }
+    })
+}
+
+/// A CloudFormation custom resource request answering to `url`.
+pub fn cfn_request(request_type: &str, url: &str, old: Option<Value>) -> Value {
+    let mut request = serde_json::json!({
+        "RequestType": request_type,
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:sweep",
+        "ResponseURL": url,
+        "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/logship-sar/0f0e",
+        "RequestId": testkit::unique_name("req"),
+        "LogicalResourceId": "Sweep",
+        "ResourceType": "Custom::LogshipSweep",
+        "ResourceProperties": {"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:sweep"}
+    });
+    if request_type != "Create" {
+        request["PhysicalResourceId"] = "Sweep-logship-sar".into();
+    }
+    if let Some(old) = old {
+        request["OldResourceProperties"] = old;
+    }
+    request
+}
+
+/// Stands in for the pre-signed S3 URL CloudFormation gives custom resources:
+/// accepts PUTs and records their JSON bodies.
+pub struct CfnEndpoint {
+    pub url: String,
+    bodies: Arc<Mutex<Vec<Value>>>,
+}
+
+impl CfnEndpoint {
+    pub async fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!(
+            "http://{}/cfn-response?X-Amz-Signature=test",
+            listener.local_addr().expect("addr")
+        );
+        let bodies = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&bodies);
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let sink = Arc::clone(&sink);
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    let body = loop {
+                        let n = socket.read(&mut chunk).await.unwrap_or(0);
+                        if n == 0 {
+                            return;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                            continue;
+                        };
+                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                        assert!(
+                            head.starts_with("put "),
+                            "CloudFormation responses are PUTs: {head}"
+                        );
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse().ok())
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break buf[end + 4..end + 4 + len].to_vec();
+                        }
+                    };
+                    let value: Value = serde_json::from_slice(&body).expect("JSON body");
+                    sink.lock().expect("lock").push(value);
+                    let _ = socket
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        )
+                        .await;
+                });
+            }
+        });
+        CfnEndpoint { url, bodies }
+    }
+
+    pub fn responses(&self) -> Vec<Value> {
+        self.bodies.lock().expect("lock").clone()
+    }
+}

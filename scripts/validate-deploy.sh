@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Offline deploy validation (CI): build the Lambda artifacts for arm64,
+# package the Serverless stack and lint every CloudFormation template.
+#
+#   scripts/validate-deploy.sh
+#
+# Steps (each timed; any failure exits non-zero):
+#   1. tools: a virtualenv at target/deploy-tools/venv with cargo-lambda (brings
+#      zig), cfn-lint and aws-sam-cli (pip, pinned); serverless@3 into
+#      node_modules (npm ci, from package-lock.json); the aarch64 Rust target.
+#      Skipped when already installed with the same pins / lock file.
+#   2. one `cargo lambda build --release --arm64 --output-format zip` for every
+#      Lambda binary of the workspace (logship, auto-subscribe, set-retention),
+#      then checks each target/lambda/<bin>/bootstrap.zip holds an aarch64
+#      `bootstrap`.
+#   3. `serverless package` with dummy credentials: a prod variant
+#      (Elasticsearch with SigV4 on an OpenSearch domain, no token, reserved
+#      concurrency) into target/deploy-tools/sls-prod/, and the default stage
+#      (dev, Logz.io) into .serverless/.
+#   4. cfn-lint on both generated templates and on sar/*/template.yaml.
+#   5. `sam validate --lint` on sar/*/template.yaml.
+#   6. report: zip and binary sizes, and the start-up time of the native
+#      release binary target/release/logship when it exists.
+#
+# Knobs: VALIDATE_DEPLOY_PACKAGES (cargo -p list, default "logship logship-sar"),
+# PYTHON (default python3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+CARGO_LAMBDA_VERSION=1.9.2
+CFN_LINT_VERSION=1.58.0
+SAM_CLI_VERSION=1.170.0
+PYTHON=${PYTHON:-python3}
+packages=${VALIDATE_DEPLOY_PACKAGES:-logship logship-sar}
+lambda_bins=(logship auto-subscribe set-retention)
+
+tools=$root/target/deploy-tools
+venv=$tools/venv
+mkdir -p "$tools"
+
+# Dummy credentials and a fixed region: nothing below may reach AWS, and no
+# local profile may leak in.
+export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE
+export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY
+export AWS_DEFAULT_REGION=us-east-1 AWS_REGION=us-east-1
+export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+unset AWS_PROFILE AWS_SESSION_TOKEN
+export SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off SAM_CLI_TELEMETRY=0
+export PATH=$venv/bin:$root/node_modules/.bin:$PATH
+
+timings=()
+step() { # step NAME COMMAND...
+  local name=$1 start end
+  shift
+  echo "==> $name"
+  start=$EPOCHREALTIME
+  if ! "$@"; then
+    echo "FAILED: $name" >&2
+    exit 1
+  fi
+  end=$EPOCHREALTIME
+  timings+=("$(awk -v n="$name" -v s="$start" -v e="$end" 'BEGIN { printf "%-34s %7.1f s", n, e - s }')")
+}
+
+install_python_tools() {
+  local want="cargo-lambda==$CARGO_LAMBDA_VERSION cfn-lint==$CFN_LINT_VERSION aws-sam-cli==$SAM_CLI_VERSION"
+  if [[ -x $venv/bin/cargo-lambda && -x $venv/bin/cfn-lint && -x $venv/bin/sam &&
+        $(cat "$venv/.logship-pins" 2>/dev/null) == "$want" ]]; then
+    echo "up to date: $want"
+    return
+  fi
+  rm -rf "$venv"
+  "$PYTHON" -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input $want
+  echo "$want" >"$venv/.logship-pins"
+}
+
+install_node_tools() {
+  local lock_sum
+  lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [[ -x node_modules/.bin/serverless && $(cat node_modules/.logship-lock 2>/dev/null) == "$lock_sum" ]]; then
+    echo "up to date: serverless $(node -p 'require("serverless/package.json").version')"
+    return
+  fi
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" >node_modules/.logship-lock
+}
+
+install_rust_target() {
+  if rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+    echo "installed: aarch64-unknown-linux-gnu"
+  else
+    rustup target add aarch64-unknown-linux-gnu
+  fi
+}
+
+build_lambdas() {
+  local args=()
+  for p in $packages; do args+=(-p "$p"); done
+  cargo lambda build --release --arm64 --output-format zip "${args[@]}"
+  check_zips
+}
+
+check_zips() {
+  local bin zip
+  for bin in "${lambda_bins[@]}"; do
+    zip=target/lambda/$bin/bootstrap.zip
+    if [[ ! -f $zip ]]; then
+      [[ " $packages " == *" logship "* || $bin != logship ]] || continue
+      echo "missing $zip" >&2
+      return 1
+    fi
+    "$PYTHON" - "$zip" <<'EOF'
+import stat, sys, zipfile
+path = sys.argv[1]
+with zipfile.ZipFile(path) as z:
+    info = z.getinfo("bootstrap")
+    head = z.read("bootstrap")[:20]
+mode = info.external_attr >> 16
+assert head[:4] == b"\x7fELF", f"{path}: bootstrap is not an ELF file"
+machine = int.from_bytes(head[18:20], "little")
+assert machine == 183, f"{path}: bootstrap is not aarch64 (e_machine {machine})"
+assert mode & stat.S_IXUSR, f"{path}: bootstrap is not executable"
+print(f"ok: {path} holds an executable aarch64 bootstrap")
+EOF
+  done
+}
+
+sls_package_default() {
+  rm -rf .serverless
+  serverless package --stage dev --region us-east-1
+}
+
+sls_package_prod() {
+  rm -rf "$tools/sls-prod"
+  serverless package --stage prod --region eu-west-1 --package "$tools/sls-prod" \
+    --param="destination=elasticsearch" \
+    --param="endpoint=https://search-logs-abc123.eu-west-1.es.amazonaws.com" \
+    --param="esAuth=sigv4" \
+    --param="tokenParameter=none" \
+    --param="openSearchDomainArn=arn:aws:es:eu-west-1:123456789012:domain/logs" \
+    --param="reservedConcurrency=5" \
+    --param="mask=on"
+}
+
+check_templates() {
+  "$PYTHON" - .serverless/cloudformation-template-update-stack.json \
+    "$tools/sls-prod/cloudformation-template-update-stack.json" <<'EOF'
+import json, sys
+dev, prod = (json.load(open(p)) for p in sys.argv[1:3])
+for t in (dev, prod):
+    r = t["Resources"]
+    fn = r["LogshipLambdaFunction"]["Properties"]
+    assert fn["Runtime"] == "provided.al2023" and fn["Architectures"] == ["arm64"]
+    assert fn["Handler"] == "bootstrap"
+    esm = r["LogshipEventSourceMappingKinesisLogStream"]["Properties"]
+    assert esm["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert esm["BisectBatchOnFunctionError"] is True
+    assert "OnFailure" in esm["DestinationConfig"]
+    assert r["LogStream"]["Properties"]["StreamModeDetails"]["StreamMode"] == "ON_DEMAND"
+    assert r["DeadLetterQueue"]["Properties"]["MessageRetentionPeriod"] == 1209600
+    for out in ("StreamArn", "CloudWatchLogsRoleArn", "ShipperLogGroupName", "DeadLetterQueueUrl"):
+        assert out in t["Outputs"], out
+    # No subscription filter on the shipper's own log group, ever.
+    assert not any(v["Type"] == "AWS::Logs::SubscriptionFilter" for v in r.values())
+p = prod["Parameters"]
+assert p["TokenParameterName"]["Default"] == "none" and p["ReservedConcurrency"]["Default"] == "5"
+assert prod["Resources"]["LogshipLambdaFunction"]["Properties"]["Environment"]["Variables"]["LOGSHIP_ES_AUTH"] == "sigv4"
+print("ok: generated templates have the expected shape")
+EOF
+}
+
+lint_cfn() {
+  cfn-lint .serverless/cloudformation-template-update-stack.json \
+    "$tools/sls-prod/cloudformation-template-update-stack.json" \
+    sar/auto-subscribe/template.yaml sar/set-retention/template.yaml
+  echo "ok: cfn-lint clean"
+}
+
+sam_validate() {
+  local t
+  for t in sar/auto-subscribe/template.yaml sar/set-retention/template.yaml; do
+    sam validate --lint --region us-east-1 --template-file "$t"
+  done
+}
+
+report() {
+  local bin zip
+  echo
+  echo "Lambda artifacts (arm64, provided.al2023):"
+  for bin in "${lambda_bins[@]}"; do
+    zip=target/lambda/$bin/bootstrap.zip
+    [[ -f $zip ]] || continue
+    printf '  %-16s zip %6d KiB   bootstrap %6d KiB\n' "$bin" \
+      $(($(stat -c %s "$zip") / 1024)) \
+      $(($(stat -c %s "target/lambda/$bin/bootstrap" 2>/dev/null || unzip -Zt "$zip" | awk '{print $3}') / 1024))
+  done
+  if [[ -x target/release/logship ]]; then
+    "$PYTHON" - target/release/logship <<'EOF'
+import statistics, subprocess, sys, time
+runs = []
+for _ in range(20):
+    t = time.perf_counter()
+    subprocess.run([sys.argv[1], "--help"], stdout=subprocess.DEVNULL, check=True)
+    runs.append((time.perf_counter() - t) * 1000)
+print(f"  start-up of the native release binary (logship --help, 20 runs): "
+      f"median {statistics.median(runs):.1f} ms, min {min(runs):.1f} ms")
+EOF
+  else
+    echo "  (no target/release/logship: start-up time not measured)"
+  fi
+}
+
+step "pip: cargo-lambda, cfn-lint, sam" install_python_tools
+step "npm: serverless@3" install_node_tools
+step "rustup: aarch64 target" install_rust_target
+step "cargo lambda build (arm64)" build_lambdas
+# prod first: every `serverless package` run deletes .serverless/, where the
+# dev template must stay.
+step "serverless package (prod variant)" sls_package_prod
+step "serverless package (dev)" sls_package_default
+step "template shape checks" check_templates
+step "cfn-lint" lint_cfn
+step "sam validate --lint" sam_validate
+report
+echo
+echo "Timings:"
+printf '  %s\n' "${timings[@]}"
+echo "deploy validation passed"
