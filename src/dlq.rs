@@ -9,13 +9,15 @@
 //! `kind: "undecodable"`. A message holds documents of one record and one
 //! reason, split across messages at the size limit; messages go out with
 //! `SendMessageBatch` (10 entries and the size limit per call), and failed
-//! entries are retried. What could not be written (a single document larger
-//! than a message, a queue that stays down) is reported back, so its record is
+//! entries are retried. A single document too large for a message on its own
+//! travels gzipped. What could not be written (a document larger than a
+//! message even gzipped, a queue that stays down) is reported back, so its record is
 //! failed to Kinesis instead of being lost.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -56,7 +58,8 @@ pub struct DeadDoc<D> {
     /// The deterministic id (a redrive re-ships with the same id: no duplicates).
     #[serde(rename = "_id")]
     pub id: String,
-    /// The masked document.
+    /// The masked document; one too large for a message in plain form is a
+    /// string, [`GZIP_PREFIX`] and base64 of its gzipped JSON ([`parse`] restores it).
     pub doc: D,
 }
 
@@ -252,9 +255,20 @@ impl DeadLetterQueue {
 
     fn message(&self, record: &KinesisRecord, destination: &str, docs: &[Undelivered]) -> Option<String> {
         let first = docs.first()?;
+        // A document too large for a message on its own travels gzipped (see `GZIP_PREFIX`).
+        let squeeze = docs.len() == 1 && first.doc.len() + 1024 > self.max_message_bytes;
+        let packed: Vec<Box<RawValue>> = if squeeze {
+            let text = format!("{GZIP_PREFIX}{}", BASE64.encode(crate::ship::gzip(&first.doc)));
+            vec![serde_json::value::to_raw_value(&text).ok()?]
+        } else {
+            Vec::new()
+        };
         let mut documents = Vec::with_capacity(docs.len());
         for d in docs {
-            let raw: &RawValue = serde_json::from_slice(&d.doc).ok()?;
+            let raw: &RawValue = match packed.first() {
+                Some(p) => p,
+                None => serde_json::from_slice(&d.doc).ok()?,
+            };
             documents.push(DeadDoc {
                 id: d.id.to_string(),
                 doc: raw,
@@ -359,9 +373,32 @@ fn sqs_safe(body: String) -> String {
     body.replace('\u{fffe}', "\\ufffe").replace('\u{ffff}', "\\uffff")
 }
 
-/// Parses a DLQ message.
+/// A document too large for a message in plain form is written as a JSON
+/// string: this prefix, then base64 of its gzipped JSON. [`parse`] restores it.
+pub const GZIP_PREFIX: &str = "gzip+base64:";
+
+const BASE64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Parses a DLQ message, restoring gzipped documents to plain JSON.
 pub fn parse(body: &str) -> Result<Message<Box<RawValue>>, serde_json::Error> {
-    serde_json::from_str(body)
+    use base64::Engine as _;
+    use serde::de::Error as _;
+    use std::io::Read as _;
+    let mut msg: Message<Box<RawValue>> = serde_json::from_str(body)?;
+    for d in &mut msg.documents {
+        let Ok(text) = serde_json::from_str::<String>(d.doc.get()) else { continue };
+        let Some(packed) = text.strip_prefix(GZIP_PREFIX) else { continue };
+        let gz = BASE64
+            .decode(packed)
+            .map_err(|e| serde_json::Error::custom(format!("document {}: {e}", d.id)))?;
+        let mut json = String::new();
+        flate2::read::GzDecoder::new(gz.as_slice())
+            .take(64 << 20)
+            .read_to_string(&mut json)
+            .map_err(|e| serde_json::Error::custom(format!("document {}: {e}", d.id)))?;
+        d.doc = RawValue::from_string(json)?;
+    }
+    Ok(msg)
 }
 
 #[cfg(test)]
@@ -374,6 +411,31 @@ mod tests {
         assert_eq!(s, "{\"m\":\"a\\uffffb\"}");
         let v: serde_json::Value = serde_json::from_str(&s).expect("still JSON");
         assert_eq!(v["m"], "a\u{ffff}b");
+    }
+
+    #[test]
+    fn oversized_documents_travel_gzipped() {
+        let client = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::Config::builder()
+                .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+                .build(),
+        );
+        let dlq = DeadLetterQueue::new(client, "http://unused", 8_192);
+        let big = format!("{{\"message\":\"{}\"}}", "compressible ".repeat(2_000));
+        let u = Undelivered {
+            record: 0,
+            id: crate::document::DocId::new("g", "s", "1"),
+            doc: big.clone().into_bytes(),
+            reason: "r".into(),
+            attempts: 1,
+            rejected: true,
+        };
+        let record = KinesisRecord::default();
+        let body = dlq.message(&record, "elasticsearch", &[u]).expect("message");
+        assert!(body.len() < 8_192, "{}", body.len());
+        assert!(body.contains(GZIP_PREFIX));
+        let back = parse(&body).expect("parses");
+        assert_eq!(back.documents[0].doc.get(), big);
     }
 
     #[test]
