@@ -149,7 +149,11 @@ impl Config {
 
     /// Reads settings through `lookup` (empty values count as unset).
     pub fn from_lookup(lookup: Lookup<'_>) -> Result<Config, ConfigError> {
-        let get = |k: &str| lookup(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            lookup(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         let endpoint = |when| {
             get("LOGSHIP_ENDPOINT")
                 .map(|e| e.trim_end_matches('/').to_owned())
@@ -224,24 +228,25 @@ impl Config {
                 when: "LOGSHIP_ES_AUTH is apikey or basic",
             });
         }
-        let num = |var: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
-            match get(var) {
-                None => Ok(default),
-                Some(v) => match v.parse::<u64>() {
-                    Ok(n) if (min..=max).contains(&n) => Ok(n),
-                    Ok(_) => Err(ConfigError::Invalid {
-                        var,
-                        value: v,
-                        reason: "out of range",
-                    }),
-                    Err(_) => Err(ConfigError::Invalid {
-                        var,
-                        value: v,
-                        reason: "expected a whole number",
-                    }),
-                },
-            }
-        };
+        let num =
+            |var: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
+                match get(var) {
+                    None => Ok(default),
+                    Some(v) => match v.parse::<u64>() {
+                        Ok(n) if (min..=max).contains(&n) => Ok(n),
+                        Ok(_) => Err(ConfigError::Invalid {
+                            var,
+                            value: v,
+                            reason: "out of range",
+                        }),
+                        Err(_) => Err(ConfigError::Invalid {
+                            var,
+                            value: v,
+                            reason: "expected a whole number",
+                        }),
+                    },
+                }
+            };
         let ms = |var, default, min, max| num(var, default, min, max).map(Duration::from_millis);
         let flag = |var: &'static str, default: bool| match get(var).as_deref() {
             None => Ok(default),
@@ -315,11 +320,20 @@ mod tests {
     fn logzio_needs_endpoint_and_token() {
         assert!(matches!(
             cfg(&[("LOGSHIP_DESTINATION", "logzio")]),
-            Err(ConfigError::Missing { var: "LOGSHIP_ENDPOINT", .. })
+            Err(ConfigError::Missing {
+                var: "LOGSHIP_ENDPOINT",
+                ..
+            })
         ));
         assert!(matches!(
-            cfg(&[("LOGSHIP_DESTINATION", "logzio"), ("LOGSHIP_ENDPOINT", "https://l:8071")]),
-            Err(ConfigError::Missing { var: "LOGSHIP_TOKEN_PARAMETER", .. })
+            cfg(&[
+                ("LOGSHIP_DESTINATION", "logzio"),
+                ("LOGSHIP_ENDPOINT", "https://l:8071")
+            ]),
+            Err(ConfigError::Missing {
+                var: "LOGSHIP_TOKEN_PARAMETER",
+                ..
+            })
         ));
         let c = cfg(&[
             ("LOGSHIP_DESTINATION", "logzio"),
@@ -342,8 +356,11 @@ mod tests {
         assert!(e.to_string().contains("LOGSHIP_CONCURRENCY"));
         let e = cfg(&[("LOGSHIP_DESTINATION", "kafka")]).expect_err("invalid");
         assert!(e.to_string().contains("LOGSHIP_DESTINATION"));
-        let e = cfg(&[("LOGSHIP_DESTINATION", "elasticsearch"), ("LOGSHIP_ENDPOINT", "ftp://x")])
-            .expect_err("invalid");
+        let e = cfg(&[
+            ("LOGSHIP_DESTINATION", "elasticsearch"),
+            ("LOGSHIP_ENDPOINT", "ftp://x"),
+        ])
+        .expect_err("invalid");
         assert!(e.to_string().contains("LOGSHIP_ENDPOINT"));
         let c = cfg(&[("LOGSHIP_TOKEN", "s3cr3t-token")]).expect("valid");
         assert!(!format!("{c:?}").contains("s3cr3t"));
@@ -351,8 +368,11 @@ mod tests {
 
     #[test]
     fn es_auth_follows_the_token() {
-        let c = cfg(&[("LOGSHIP_DESTINATION", "elasticsearch"), ("LOGSHIP_ENDPOINT", "http://x")])
-            .expect("valid");
+        let c = cfg(&[
+            ("LOGSHIP_DESTINATION", "elasticsearch"),
+            ("LOGSHIP_ENDPOINT", "http://x"),
+        ])
+        .expect("valid");
         assert_eq!(c.es_auth, EsAuth::None);
         let c = cfg(&[
             ("LOGSHIP_DESTINATION", "elasticsearch"),

@@ -258,7 +258,9 @@ fn id_as_text<'de: 'a, 'a, D: Deserializer<'de>>(d: D) -> Result<Cow<'a, str>, D
         }
         fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
             // A float would silently collide ids after rounding: refuse it.
-            Err(E::custom("event id is a number too large or not an integer"))
+            Err(E::custom(
+                "event id is a number too large or not an integer",
+            ))
         }
     }
     d.deserialize_any(IdVisitor)

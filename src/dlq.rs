@@ -128,7 +128,11 @@ const ATTEMPTS: u32 = 4;
 
 impl DeadLetterQueue {
     /// A writer to `url`; messages stay under `max_message_bytes`.
-    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>, max_message_bytes: usize) -> Self {
+    pub fn new(
+        client: aws_sdk_sqs::Client,
+        url: impl Into<String>,
+        max_message_bytes: usize,
+    ) -> Self {
         DeadLetterQueue {
             client,
             url: url.into(),
@@ -157,7 +161,9 @@ impl DeadLetterQueue {
         let mut outcome = DlqOutcome::default();
         let mut outgoing = Vec::new();
         for u in undecodable {
-            let Some(record) = records.get(u.record as usize) else { continue };
+            let Some(record) = records.get(u.record as usize) else {
+                continue;
+            };
             let msg: Message<&RawValue> = Message {
                 logship_dlq: VERSION,
                 kind: "undecodable".into(),
@@ -183,7 +189,13 @@ impl DeadLetterQueue {
                 )),
             }
         }
-        self.pack_documents(records, destination, undelivered, &mut outgoing, &mut outcome);
+        self.pack_documents(
+            records,
+            destination,
+            undelivered,
+            &mut outgoing,
+            &mut outcome,
+        );
         self.write(outgoing, &mut outcome).await;
         outcome
     }
@@ -206,13 +218,15 @@ impl DeadLetterQueue {
                 .count();
             let (group, tail) = rest.split_at(same);
             rest = tail;
-            let Some(record) = records.get(first.record as usize) else { continue };
+            let Some(record) = records.get(first.record as usize) else {
+                continue;
+            };
             let mut start = 0;
             while start < group.len() {
                 // Exact size arithmetic: a document element is `{"_id":"<id>","doc":<doc>}` plus a comma.
-                let header = self.message(record, destination, &group[start..=start]).map_or(0, |m| {
-                    m.len().saturating_sub(group[start].doc.len())
-                });
+                let header = self
+                    .message(record, destination, &group[start..=start])
+                    .map_or(0, |m| m.len().saturating_sub(group[start].doc.len()));
                 let mut size = header;
                 let mut end = start;
                 while end < group.len() {
@@ -225,7 +239,11 @@ impl DeadLetterQueue {
                 }
                 // Escapes added for SQS can make it longer than computed: shrink until it fits.
                 let mut body = self.message(record, destination, &group[start..end]);
-                while body.as_ref().is_some_and(|b| b.len() > self.max_message_bytes) && end > start + 1 {
+                while body
+                    .as_ref()
+                    .is_some_and(|b| b.len() > self.max_message_bytes)
+                    && end > start + 1
+                {
                     end -= 1;
                     body = self.message(record, destination, &group[start..end]);
                 }
@@ -253,12 +271,20 @@ impl DeadLetterQueue {
         }
     }
 
-    fn message(&self, record: &KinesisRecord, destination: &str, docs: &[Undelivered]) -> Option<String> {
+    fn message(
+        &self,
+        record: &KinesisRecord,
+        destination: &str,
+        docs: &[Undelivered],
+    ) -> Option<String> {
         let first = docs.first()?;
         // A document too large for a message on its own travels gzipped (see `GZIP_PREFIX`).
         let squeeze = docs.len() == 1 && first.doc.len() + 1024 > self.max_message_bytes;
         let packed: Vec<Box<RawValue>> = if squeeze {
-            let text = format!("{GZIP_PREFIX}{}", BASE64.encode(crate::ship::gzip(&first.doc)));
+            let text = format!(
+                "{GZIP_PREFIX}{}",
+                BASE64.encode(crate::ship::gzip(&first.doc))
+            );
             vec![serde_json::value::to_raw_value(&text).ok()?]
         } else {
             Vec::new()
@@ -294,7 +320,9 @@ impl DeadLetterQueue {
         let mut size = 0;
         let mut batches = Vec::new();
         for m in &outgoing {
-            if !batch.is_empty() && (batch.len() == 10 || size + m.body.len() > self.max_message_bytes) {
+            if !batch.is_empty()
+                && (batch.len() == 10 || size + m.body.len() > self.max_message_bytes)
+            {
                 batches.push(std::mem::take(&mut batch));
                 size = 0;
             }
@@ -313,7 +341,8 @@ impl DeadLetterQueue {
                 }
                 if attempt > 1 {
                     let ceiling = 100u64 << attempt;
-                    tokio::time::sleep(Duration::from_millis(fastrand::u64(ceiling / 2..=ceiling))).await;
+                    tokio::time::sleep(Duration::from_millis(fastrand::u64(ceiling / 2..=ceiling)))
+                        .await;
                 }
                 let entries: Vec<_> = pending
                     .iter()
@@ -337,7 +366,8 @@ impl DeadLetterQueue {
                         let ok: std::collections::HashSet<&str> =
                             out.successful.iter().map(|s| s.id.as_str()).collect();
                         for f in &out.failed {
-                            last_error = format!("{}: {}", f.code, f.message.as_deref().unwrap_or(""));
+                            last_error =
+                                format!("{}: {}", f.code, f.message.as_deref().unwrap_or(""));
                         }
                         pending.retain(|(i, m)| {
                             if ok.contains(format!("m{i}").as_str()) {
@@ -370,7 +400,8 @@ fn sqs_safe(body: String) -> String {
     if !body.contains(['\u{fffe}', '\u{ffff}']) {
         return body;
     }
-    body.replace('\u{fffe}', "\\ufffe").replace('\u{ffff}', "\\uffff")
+    body.replace('\u{fffe}', "\\ufffe")
+        .replace('\u{ffff}', "\\uffff")
 }
 
 /// A document too large for a message in plain form is written as a JSON
@@ -386,8 +417,12 @@ pub fn parse(body: &str) -> Result<Message<Box<RawValue>>, serde_json::Error> {
     use std::io::Read as _;
     let mut msg: Message<Box<RawValue>> = serde_json::from_str(body)?;
     for d in &mut msg.documents {
-        let Ok(text) = serde_json::from_str::<String>(d.doc.get()) else { continue };
-        let Some(packed) = text.strip_prefix(GZIP_PREFIX) else { continue };
+        let Ok(text) = serde_json::from_str::<String>(d.doc.get()) else {
+            continue;
+        };
+        let Some(packed) = text.strip_prefix(GZIP_PREFIX) else {
+            continue;
+        };
         let gz = BASE64
             .decode(packed)
             .map_err(|e| serde_json::Error::custom(format!("document {}: {e}", d.id)))?;
@@ -431,7 +466,9 @@ mod tests {
             rejected: true,
         };
         let record = KinesisRecord::default();
-        let body = dlq.message(&record, "elasticsearch", &[u]).expect("message");
+        let body = dlq
+            .message(&record, "elasticsearch", &[u])
+            .expect("message");
         assert!(body.len() < 8_192, "{}", body.len());
         assert!(body.contains(GZIP_PREFIX));
         let back = parse(&body).expect("parses");
@@ -449,7 +486,10 @@ mod tests {
             attempts: 3,
             rejected: true,
             source: Source::default(),
-            documents: vec![DeadDoc { id: "abc".into(), doc: &doc }],
+            documents: vec![DeadDoc {
+                id: "abc".into(),
+                doc: &doc,
+            }],
             data: None,
         };
         let text = serde_json::to_string(&m).expect("json");

@@ -62,8 +62,8 @@ impl DocId {
         let digest = h.finalize();
         let mut out = [0u8; 24];
         // 18 bytes encode to exactly 24 characters; the slice lengths are constants.
-        let _ = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode_slice(&digest[..18], &mut out);
+        let _ =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_slice(&digest[..18], &mut out);
         DocId(out)
     }
 
@@ -432,7 +432,9 @@ fn parse_report(rest: &str) -> (&str, Report) {
     (request_id, r)
 }
 
-const LEVELS: &[&str] = &["TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL"];
+const LEVELS: &[&str] = &[
+    "TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL",
+];
 
 /// `TIMESTAMP\tREQUEST_ID\tLEVEL\tmessage` (Node.js, Java, .NET) or
 /// `[LEVEL]\tTIMESTAMP\tREQUEST_ID\tmessage` (Python): (level, request id, message).
@@ -442,7 +444,8 @@ fn parse_lambda_text(msg: &str) -> Option<(&str, &str, &str)> {
     let b = parts.next()?;
     let c = parts.next()?;
     let body = parts.next().unwrap_or_default();
-    let looks_like_time = |s: &str| s.len() >= 19 && s.as_bytes()[0].is_ascii_digit() && s.contains('T');
+    let looks_like_time =
+        |s: &str| s.len() >= 19 && s.as_bytes()[0].is_ascii_digit() && s.contains('T');
     if looks_like_time(a) && LEVELS.contains(&c) && !b.is_empty() {
         return Some((c, b, body));
     }
@@ -475,7 +478,8 @@ pub fn write_str(s: &str, out: &mut Vec<u8>) {
     let needs_escape = |w: u64| {
         let control = w.wrapping_sub(ONES * 0x20) & !w;
         let quote = (w ^ (ONES * b'"' as u64)).wrapping_sub(ONES) & !(w ^ (ONES * b'"' as u64));
-        let backslash = (w ^ (ONES * b'\\' as u64)).wrapping_sub(ONES) & !(w ^ (ONES * b'\\' as u64));
+        let backslash =
+            (w ^ (ONES * b'\\' as u64)).wrapping_sub(ONES) & !(w ^ (ONES * b'\\' as u64));
         (control | quote | backslash) & HIGH != 0
     };
     let bytes = s.as_bytes();
@@ -633,7 +637,11 @@ mod tests {
             let mut ours = Vec::new();
             write_str(&case, &mut ours);
             let theirs = serde_json::to_vec(&case).expect("json");
-            assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs), "{case:?}");
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                String::from_utf8_lossy(&theirs),
+                "{case:?}"
+            );
         }
     }
 
@@ -662,7 +670,10 @@ mod tests {
         assert_eq!(v["cloud"]["account"]["id"], "123456789012");
         assert_eq!(v["cloud"]["region"], "eu-west-1");
         assert_eq!(v["aws"]["cloudwatch"]["log_group"], "/aws/lambda/orders");
-        assert_eq!(v["aws"]["cloudwatch"]["log_stream"], "2024/01/01/[$LATEST]abcdef");
+        assert_eq!(
+            v["aws"]["cloudwatch"]["log_stream"],
+            "2024/01/01/[$LATEST]abcdef"
+        );
         assert_eq!(v["faas"]["name"], "orders");
         assert!(v.get("log").is_none());
     }
@@ -697,8 +708,15 @@ mod tests {
             "2024-01-01T00:00:00.123Z\t6f1c2a4e-8b1d-4c3e-9f00-1234567890ab\tERROR\tInvoke Error \t{\"x\":1}\n    at f (index.js:1:1)\n",
         ));
         assert_eq!(v["log"]["level"], "error");
-        assert_eq!(v["aws"]["lambda"]["request_id"], "6f1c2a4e-8b1d-4c3e-9f00-1234567890ab");
-        assert!(v["message"].as_str().is_some_and(|m| m.ends_with("(index.js:1:1)")));
+        assert_eq!(
+            v["aws"]["lambda"]["request_id"],
+            "6f1c2a4e-8b1d-4c3e-9f00-1234567890ab"
+        );
+        assert!(
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.ends_with("(index.js:1:1)"))
+        );
         let v = json(&doc(
             "[WARNING]\t2024-01-01T00:00:00.123Z\treq-1\t{\"order\":42}",
         ));
@@ -725,8 +743,14 @@ mod tests {
         assert_eq!(r["memory_size_mb"], 128);
         assert_eq!(r["max_memory_used_mb"], 71);
         assert_eq!(r["init_duration_ms"], 250.12);
-        let v = json(&doc("REPORT RequestId: r-2\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 7 MB\t"));
-        assert!(v["aws"]["lambda"]["report"].get("init_duration_ms").is_none());
+        let v = json(&doc(
+            "REPORT RequestId: r-2\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 7 MB\t",
+        ));
+        assert!(
+            v["aws"]["lambda"]["report"]
+                .get("init_duration_ms")
+                .is_none()
+        );
     }
 
     #[test]
@@ -737,7 +761,11 @@ mod tests {
         d.write_json(&ENV, &mut out, true, Some(101));
         let v: Value = serde_json::from_slice(&out).expect("valid");
         assert_eq!(v["logship"]["truncated"], true);
-        assert!(v["message"].as_str().is_some_and(|m| m.contains("[truncated by logship")));
+        assert!(
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("[truncated by logship"))
+        );
         assert!(v.get("k").is_none());
         assert_eq!(v["_id"], d.id.as_str());
     }

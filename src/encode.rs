@@ -162,7 +162,13 @@ impl Encoder {
 
     /// Adds an already-encoded document (a redrive of a dead-lettered one), as is.
     /// `timestamp_ms` names the index for date patterns.
-    pub fn push_encoded(&mut self, record: u32, id: DocId, doc_json: &[u8], timestamp_ms: i64) -> Option<Body> {
+    pub fn push_encoded(
+        &mut self,
+        record: u32,
+        id: DocId,
+        doc_json: &[u8],
+        timestamp_ms: i64,
+    ) -> Option<Body> {
         self.line.clear();
         self.line.extend_from_slice(doc_json);
         self.append(record, id, timestamp_ms)
@@ -215,7 +221,9 @@ impl Encoder {
         for _ in 0..8 {
             let over = self.line.len().saturating_sub(limit);
             // Escaping can make a byte of message up to six bytes of JSON.
-            keep = keep.saturating_sub(over.max(1) + 256).min(keep * limit / self.line.len().max(1));
+            keep = keep
+                .saturating_sub(over.max(1) + 256)
+                .min(keep * limit / self.line.len().max(1));
             self.line.clear();
             doc.write_json(env, &mut self.line, with_id, Some(keep));
             if self.line.len() <= limit {
@@ -314,7 +322,10 @@ mod tests {
             bodies.extend(enc.push(0, &doc(i, "short"), &ENV));
         }
         bodies.extend(enc.flush());
-        assert_eq!(bodies.iter().map(Body::len).collect::<Vec<_>>(), vec![4, 4, 2]);
+        assert_eq!(
+            bodies.iter().map(Body::len).collect::<Vec<_>>(),
+            vec![4, 4, 2]
+        );
         let mut enc = Encoder::new(Format::Ndjson { with_id: false }, limits);
         let mut bodies = Vec::new();
         for i in 0..10 {

@@ -47,7 +47,9 @@ pub enum SetupError {
     #[error("{0}")]
     Ship(#[from] ShipError),
     /// The Lambda needs a destination.
-    #[error("LOGSHIP_DESTINATION must be logzio or elasticsearch for the Lambda (stdout is for local runs)")]
+    #[error(
+        "LOGSHIP_DESTINATION must be logzio or elasticsearch for the Lambda (stdout is for local runs)"
+    )]
     NoDestination,
 }
 
@@ -65,7 +67,10 @@ pub async fn aws_config() -> aws_config::SdkConfig {
 
 impl Services {
     /// Builds everything from a configuration; `sdk` is loaded only when needed.
-    pub async fn new(config: Config, sdk: Option<aws_config::SdkConfig>) -> Result<Services, SetupError> {
+    pub async fn new(
+        config: Config,
+        sdk: Option<aws_config::SdkConfig>,
+    ) -> Result<Services, SetupError> {
         if config.destination == Destination::Stdout {
             return Err(SetupError::NoDestination);
         }
@@ -81,7 +86,9 @@ impl Services {
             TokenSetting::None => TokenSource::none(),
             TokenSetting::Plain(t) => TokenSource::fixed(t.clone()),
             TokenSetting::Parameter(name) => match &sdk {
-                Some(sdk) => TokenSource::ssm(aws_sdk_ssm::Client::new(sdk), name, config.token_ttl),
+                Some(sdk) => {
+                    TokenSource::ssm(aws_sdk_ssm::Client::new(sdk), name, config.token_ttl)
+                }
                 None => TokenSource::none(),
             },
         };
@@ -113,7 +120,11 @@ impl Services {
 
 /// Runs one batch. `deadline` is the Lambda deadline; shipping stops
 /// `LOGSHIP_DEADLINE_RESERVE_MS` before it so the rest can be dead-lettered.
-pub async fn handle(services: &Services, event: &KinesisEvent, deadline: Option<Instant>) -> Outcome {
+pub async fn handle(
+    services: &Services,
+    event: &KinesisEvent,
+    deadline: Option<Instant>,
+) -> Outcome {
     let cutoff = deadline.map(|d| {
         d.checked_sub(services.config.deadline_reserve)
             .unwrap_or_else(Instant::now)

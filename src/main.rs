@@ -16,15 +16,19 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use logship::config::{Config, Destination};
-use logship::handler::{Services, handle, response};
 use logship::encode::Format;
 use logship::event::KinesisEvent;
-use logship::sample::{GenOptions, generate};
+use logship::handler::{Services, handle, response};
 use logship::mask::Masker;
 use logship::pipeline::{Outcome, Pipeline};
+use logship::sample::{GenOptions, generate};
 
 #[derive(Parser)]
-#[command(name = "logship", version, about = "Ship CloudWatch Logs from Kinesis to Logz.io or Elasticsearch, masked and without losing a line")]
+#[command(
+    name = "logship",
+    version,
+    about = "Ship CloudWatch Logs from Kinesis to Logz.io or Elasticsearch, masked and without losing a line"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -159,7 +163,11 @@ fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             .split_once('=')
             .with_context(|| format!("--set {pair:?}: expected NAME=VALUE"))?;
         let k = k.trim().to_ascii_uppercase();
-        let k = if k.starts_with("LOGSHIP_") { k } else { format!("LOGSHIP_{k}") };
+        let k = if k.starts_with("LOGSHIP_") {
+            k
+        } else {
+            format!("LOGSHIP_{k}")
+        };
         overrides.insert(k, v.to_owned());
     }
     let cfg = Config::from_lookup(&lookup_with(overrides)).context("configuration")?;
@@ -167,11 +175,14 @@ fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
         None => {
             let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).context("reading stdin")?;
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .context("reading stdin")?;
             buf
         }
     };
-    let event: KinesisEvent = serde_json::from_slice(&raw).context("the input is not a Lambda Kinesis event")?;
+    let event: KinesisEvent =
+        serde_json::from_slice(&raw).context("the input is not a Lambda Kinesis event")?;
     drop(raw);
     let masker = Arc::new(Masker::new(&cfg.mask).context("masking rules")?);
     let outcome = match &cfg.destination {
@@ -179,7 +190,9 @@ fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             let format = match args.format {
                 StdoutFormat::Ndjson => Format::Ndjson { with_id: true },
                 StdoutFormat::Logzio => Format::Ndjson { with_id: false },
-                StdoutFormat::Bulk => Format::Bulk { index: cfg.index.clone() },
+                StdoutFormat::Bulk => Format::Bulk {
+                    index: cfg.index.clone(),
+                },
             };
             let pipeline = Pipeline::new(format, &cfg, masker);
             let stdout = std::io::stdout();
@@ -188,7 +201,9 @@ fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             } else {
                 Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
             };
-            pipeline.run_to_writer(&event, &mut out).context("writing to stdout")?
+            pipeline
+                .run_to_writer(&event, &mut out)
+                .context("writing to stdout")?
         }
         _ => {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -206,11 +221,13 @@ fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         }
     };
     report(&outcome);
-    Ok(if outcome.errors.is_empty() && outcome.failed_sequence_numbers.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(
+        if outcome.errors.is_empty() && outcome.failed_sequence_numbers.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        },
+    )
 }
 
 /// The summary on stderr: counts, then one line per record problem.
@@ -246,7 +263,9 @@ fn gen_event(args: GenArgs) -> anyhow::Result<()> {
     });
     let json = serde_json::to_vec(&generated.event)?;
     match &args.out {
-        Some(path) => std::fs::write(path, &json).with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, &json).with_context(|| format!("writing {}", path.display()))?
+        }
         None => std::io::stdout().lock().write_all(&json)?,
     }
     if let Some(path) = &args.manifest {
@@ -300,12 +319,17 @@ mod lambda {
             .unwrap_or_else(|_| "info".to_owned());
         let _ = tracing_subscriber::fmt()
             .json()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(format!("warn,logship={level}")))
+            .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+                "warn,logship={level}"
+            )))
             .with_current_span(false)
             .with_ansi(false)
             .without_time()
             .try_init();
-        let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        let rt = match tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+        {
             Ok(rt) => rt,
             Err(e) => {
                 eprintln!("logship: cannot start the async runtime: {e}");
@@ -322,15 +346,23 @@ mod lambda {
                 tracing::error!(error = %e, "logship cannot run");
             }
             let services = Arc::new(services);
-            let function = std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "logship".to_owned());
+            let function =
+                std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "logship".to_owned());
             lambda_runtime::run(service_fn(move |event: LambdaEvent<KinesisEvent>| {
                 let services = Arc::clone(&services);
                 let function = function.clone();
                 async move {
-                    let services = services.as_ref().as_ref().map_err(|e| Error::from(e.clone()))?;
+                    let services = services
+                        .as_ref()
+                        .as_ref()
+                        .map_err(|e| Error::from(e.clone()))?;
                     let started = Instant::now();
-                    let now_ms = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_millis() as u64;
-                    let remaining = Duration::from_millis(event.context.deadline.saturating_sub(now_ms));
+                    let now_ms = SystemTime::now()
+                        .duration_since(UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_millis() as u64;
+                    let remaining =
+                        Duration::from_millis(event.context.deadline.saturating_sub(now_ms));
                     let outcome = handle(services, &event.payload, Some(started + remaining)).await;
                     let s = &outcome.summary;
                     println!("{}", emf_line(s, &function, started.elapsed(), now_ms));

@@ -68,14 +68,21 @@ mod tests {
             failed: 1,
             ..Summary::default()
         };
-        let line = emf_line(&s, "logship-prod", Duration::from_millis(42), 1_700_000_000_000);
+        let line = emf_line(
+            &s,
+            "logship-prod",
+            Duration::from_millis(42),
+            1_700_000_000_000,
+        );
         assert!(!line.contains('\n'));
         let v: Value = serde_json::from_str(&line).expect("json");
         assert_eq!(v["EventsIn"], 10);
         assert_eq!(v["Balanced"], 1);
         assert_eq!(v["DurationMs"], 42);
         assert_eq!(v["_aws"]["CloudWatchMetrics"][0]["Namespace"], "logship");
-        let names = v["_aws"]["CloudWatchMetrics"][0]["Metrics"].as_array().map(Vec::len);
+        let names = v["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+            .as_array()
+            .map(Vec::len);
         assert_eq!(names, Some(17));
     }
 }

@@ -24,10 +24,10 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::decode::{Decoder, MessageType};
+use crate::dlq::{DeadLetterQueue, Undecodable};
 use crate::document::{Document, Envelope};
 use crate::encode::{Body, Encoder, Format, Limits};
 use crate::event::KinesisEvent;
-use crate::dlq::{DeadLetterQueue, Undecodable};
 use crate::mask::Masker;
 use crate::ship::{ShipReport, Shipper, Undelivered};
 
@@ -124,7 +124,11 @@ impl Pipeline {
     }
 
     /// Runs a batch, writing every body to `out` (the stdout destination).
-    pub fn run_to_writer(&self, event: &KinesisEvent, out: &mut dyn Write) -> std::io::Result<Outcome> {
+    pub fn run_to_writer(
+        &self,
+        event: &KinesisEvent,
+        out: &mut dyn Write,
+    ) -> std::io::Result<Outcome> {
         let mut run = Run::new(self, event);
         while let Some(body) = run.next_body() {
             out.write_all(&body.bytes)?;
@@ -153,7 +157,9 @@ impl Pipeline {
         let mut tasks: JoinSet<ShipReport> = JoinSet::new();
         let mut undelivered = Vec::new();
         while let Some(body) = run.next_body() {
-            let Ok(permit) = permits.clone().acquire_owned().await else { break };
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                break;
+            };
             let shipper = Arc::clone(shipper);
             tasks.spawn(async move {
                 let report = shipper.ship(body, cutoff).await;
@@ -175,7 +181,12 @@ impl Pipeline {
                     tracing::warn!(record = u.record, id = %u.id, reason = %u.reason, "undelivered document goes to the dead-letter queue");
                 }
                 let written = dlq
-                    .send(&event.records, shipper.destination(), undelivered, undecodable)
+                    .send(
+                        &event.records,
+                        shipper.destination(),
+                        undelivered,
+                        undecodable,
+                    )
                     .await;
                 for e in &written.errors {
                     tracing::error!(error = %e, "dead-letter write failed; the record goes back to Kinesis");
@@ -260,7 +271,9 @@ impl<'a> Run<'a> {
 
     /// Decodes, builds, masks and encodes one record.
     fn record(&mut self, index: usize) {
-        let Some(record) = self.event.records.get(index) else { return };
+        let Some(record) = self.event.records.get(index) else {
+            return;
+        };
         self.summary.bytes_in += record.kinesis.data.len() as u64;
         let payload = match self.decoder.decode(&record.kinesis.data) {
             Ok(p) => p,
@@ -316,7 +329,11 @@ impl<'a> Run<'a> {
 
     /// Takes in what a ship task reports; a task that died reports nothing, so its
     /// documents stay unaccounted and their records are failed back to Kinesis.
-    fn absorb(&mut self, done: Result<ShipReport, tokio::task::JoinError>, undelivered: &mut Vec<Undelivered>) {
+    fn absorb(
+        &mut self,
+        done: Result<ShipReport, tokio::task::JoinError>,
+        undelivered: &mut Vec<Undelivered>,
+    ) {
         match done {
             Ok(report) => {
                 self.summary.retries += report.retries;
@@ -324,7 +341,9 @@ impl<'a> Run<'a> {
                 self.delivered(report.delivered.into_iter());
                 undelivered.extend(report.undelivered);
             }
-            Err(e) => tracing::error!(error = %e, "a ship task failed; its records go back to Kinesis"),
+            Err(e) => {
+                tracing::error!(error = %e, "a ship task failed; its records go back to Kinesis")
+            }
         }
     }
 
@@ -340,14 +359,20 @@ pub fn mask_document(masker: &Masker, doc: &mut Document) -> u64 {
         return 0;
     }
     let mut count = 0;
-    let mut tree = doc.fields.as_mut().map(|f| Value::Object(std::mem::take(f)));
+    let mut tree = doc
+        .fields
+        .as_mut()
+        .map(|f| Value::Object(std::mem::take(f)));
     if let Cow::Owned(masked) = masker.mask_message(&doc.message, tree.as_mut(), &mut count) {
         doc.message = masked;
     }
     if let (Some(fields), Some(Value::Object(map))) = (doc.fields.as_mut(), tree) {
         *fields = map;
     }
-    for derived in [doc.request_id.as_mut(), doc.level.as_mut()].into_iter().flatten() {
+    for derived in [doc.request_id.as_mut(), doc.level.as_mut()]
+        .into_iter()
+        .flatten()
+    {
         if let Cow::Owned(masked) = masker.mask_text(derived, &mut count) {
             *derived = masked;
         }

@@ -97,7 +97,12 @@ impl Rng {
         )
     }
     fn ip(&mut self) -> String {
-        format!("10.{}.{}.{}", self.below(256), self.below(256), 1 + self.below(254))
+        format!(
+            "10.{}.{}.{}",
+            self.below(256),
+            self.below(256),
+            1 + self.below(254)
+        )
     }
 }
 
@@ -141,9 +146,14 @@ impl Ctx {
                 format!("incoming request headers: Authorization: Bearer {jwt}")
             }
             2 => {
-                let key = format!("AKIA{}", self.rng.chars(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"));
+                let key = format!(
+                    "AKIA{}",
+                    self.rng.chars(16, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+                );
                 let key = self.secret(key);
-                format!("{{\"msg\":\"assumed role\",\"user\":\"{user}\",\"accessKeyId\":\"{key}\"}}")
+                format!(
+                    "{{\"msg\":\"assumed role\",\"user\":\"{user}\",\"accessKeyId\":\"{key}\"}}"
+                )
             }
             3 => {
                 let pw = self.rng.chars(16, ALNUM);
@@ -153,7 +163,9 @@ impl Ctx {
             4 => {
                 let tok = format!("ghp_{}", self.rng.chars(36, ALNUM));
                 let tok = self.secret(tok);
-                format!("{{\"level\":\"debug\",\"config\":{{\"github_token\":\"{tok}\",\"repo\":\"acme/app\"}}}}")
+                format!(
+                    "{{\"level\":\"debug\",\"config\":{{\"github_token\":\"{tok}\",\"repo\":\"acme/app\"}}}}"
+                )
             }
             _ => {
                 let key = self.rng.chars(32, ALNUM);
@@ -204,7 +216,12 @@ pub fn generate(opts: &GenOptions) -> Generated {
             control_payload(base_ts + i as i64)
         } else {
             let source = SOURCES[ctx.rng.below(SOURCES.len() as u64) as usize];
-            data_payload(&mut ctx, source, base_ts + (i as i64) * 1000, opts.events_per_record)
+            data_payload(
+                &mut ctx,
+                source,
+                base_ts + (i as i64) * 1000,
+                opts.events_per_record,
+            )
         };
         let bytes = serde_json::to_vec(&payload).unwrap_or_default();
         decompressed += bytes.len();
@@ -297,7 +314,11 @@ fn data_payload(ctx: &mut Ctx, source: Source, ts: i64, n: usize) -> Value {
             Source::Ecs => ecs_line(ctx, t),
         };
         // CloudWatch event ids: 56 digits.
-        let id = format!("{:020}{:036}", t, ctx.rng.next() as u128 * 1_000_000 + j as u128);
+        let id = format!(
+            "{:020}{:036}",
+            t,
+            ctx.rng.next() as u128 * 1_000_000 + j as u128
+        );
         events.push(json!({ "id": id, "timestamp": t, "message": message }));
     }
     json!({
@@ -327,7 +348,11 @@ fn lambda_line(ctx: &mut Ctx, request: &mut String, j: usize, n: usize, t: i64) 
     }
     if position == 9 || j + 1 == n {
         let init = if ctx.rng.below(5) == 0 {
-            format!("\tInit Duration: {}.{:02} ms", 100 + ctx.rng.below(400), ctx.rng.below(100))
+            format!(
+                "\tInit Duration: {}.{:02} ms",
+                100 + ctx.rng.below(400),
+                ctx.rng.below(100)
+            )
         } else {
             String::new()
         };
@@ -392,7 +417,13 @@ fn lambda_line(ctx: &mut Ctx, request: &mut String, j: usize, n: usize, t: i64) 
 
 fn apigw_line(ctx: &mut Ctx, t: i64) -> String {
     let methods = ["GET", "POST", "PUT", "DELETE"];
-    let routes = ["/orders", "/orders/{id}", "/payments", "/health", "/users/{id}"];
+    let routes = [
+        "/orders",
+        "/orders/{id}",
+        "/payments",
+        "/health",
+        "/users/{id}",
+    ];
     let statuses = ["200", "200", "200", "201", "204", "400", "404", "500"];
     let request_id = ctx.rng.uuid();
     let request_id = ctx.kept(request_id);

@@ -46,14 +46,23 @@ fn a_400_by_100_event_gives_one_document_per_data_event() {
     });
     let path = write_event(&dir, "big.json", &g.event);
     let out = logship(&["process", &path], &[]);
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let docs = lines(&out.stdout);
     assert_eq!(docs.len(), 40_000);
     assert_eq!(g.data_events, 40_000);
     let ids: HashSet<&str> = docs.iter().filter_map(|d| d["_id"].as_str()).collect();
     assert_eq!(ids.len(), 40_000, "every _id distinct");
     for d in &docs {
-        assert!(!d["message"].as_str().unwrap_or("").starts_with("CWL CONTROL MESSAGE"));
+        assert!(
+            !d["message"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("CWL CONTROL MESSAGE")
+        );
         let ts = d["@timestamp"].as_str().expect("timestamp");
         assert_eq!(ts.len(), 24);
         assert!(ts.starts_with("2024-11-") && ts.ends_with('Z'), "{ts}");
@@ -64,13 +73,23 @@ fn a_400_by_100_event_gives_one_document_per_data_event() {
         assert!(d["event"]["id"].as_str().is_some_and(|id| id.len() == 56));
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("403 records (3 control skipped, 0 undecodable), 40000 events in: 40000 delivered"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "403 records (3 control skipped, 0 undecodable), 40000 events in: 40000 delivered"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn ids_and_timestamps_are_those_of_the_event() {
     let dir = tempfile::tempdir().expect("tmp");
-    let p = payload("/aws/lambda/orders", "2024/01/01/[$LATEST]x", "ev", &["hello\n", "world"]);
+    let p = payload(
+        "/aws/lambda/orders",
+        "2024/01/01/[$LATEST]x",
+        "ev",
+        &["hello\n", "world"],
+    );
     let path = write_event(&dir, "e.json", &event(vec![data_record("1", &p)]));
     let out = logship(&["process", &path], &[]);
     assert!(out.status.success());
@@ -97,7 +116,11 @@ fn broken_records_are_named_and_the_others_still_processed() {
     records.push(data_record("999", &payload("/g", "s", "ok2", &["c"])));
     let path = write_event(&dir, "broken.json", &event(records));
     let out = logship(&["process", &path], &[]);
-    assert_eq!(out.status.code(), Some(1), "non-zero when a record could not be processed");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "non-zero when a record could not be processed"
+    );
     let docs = lines(&out.stdout);
     let messages: Vec<&str> = docs.iter().filter_map(|d| d["message"].as_str()).collect();
     // The good records, plus the invalid UTF-8 one decoded lossily.
@@ -108,7 +131,10 @@ fn broken_records_are_named_and_the_others_still_processed() {
         if name.starts_with("invalid UTF-8") {
             continue;
         }
-        assert!(stderr.contains(&format!("record {}:", 200 + i)), "{name} not reported: {stderr}");
+        assert!(
+            stderr.contains(&format!("record {}:", 200 + i)),
+            "{name} not reported: {stderr}"
+        );
     }
     assert!(stderr.contains("exceeds the cap"), "{stderr}");
     assert!(stderr.contains("not base64"), "{stderr}");
@@ -126,7 +152,12 @@ fn stdin_flags_and_formats() {
         .spawn()
         .expect("spawn");
     use std::io::Write as _;
-    child.stdin.take().expect("stdin").write_all(ev.as_bytes()).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(ev.as_bytes())
+        .expect("write");
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success());
     let l = lines(&out.stdout);
@@ -157,7 +188,11 @@ fn bad_configuration_and_bad_event_exit_2() {
 fn the_bundled_sample_event_processes_cleanly() {
     let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample-event.json");
     let out = logship(&["process", sample], &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let docs = lines(&out.stdout);
     assert!(!docs.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -82,25 +82,51 @@ async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
 }
 
 /// The invariant, from the outside: server + DLQ + failed records account for every event once.
-fn account(outcome: &Outcome, g: &Generated, server: &BulkServer, dlq: &[String], event: &KinesisEvent) {
+fn account(
+    outcome: &Outcome,
+    g: &Generated,
+    server: &BulkServer,
+    dlq: &[String],
+    event: &KinesisEvent,
+) {
     let s = &outcome.summary;
     assert!(s.balanced(), "unbalanced: {s:?}");
     assert_eq!(s.events_in as usize, g.data_events);
     let attempts = server.create_attempts();
-    assert!(attempts.values().all(|&n| n == 1), "an _id was created twice");
+    assert!(
+        attempts.values().all(|&n| n == 1),
+        "an _id was created twice"
+    );
     let mut dead: HashSet<String> = HashSet::new();
     for body in dlq {
         let m = logship::dlq::parse(body).expect("DLQ message parses");
         assert_eq!(m.logship_dlq, 1);
         for d in m.documents {
-            assert!(dead.insert(d.id.clone()), "a document was dead-lettered twice");
-            assert!(!attempts.contains_key(&d.id), "a document is both delivered and dead-lettered");
+            assert!(
+                dead.insert(d.id.clone()),
+                "a document was dead-lettered twice"
+            );
+            assert!(
+                !attempts.contains_key(&d.id),
+                "a document is both delivered and dead-lettered"
+            );
         }
     }
-    assert_eq!(attempts.len() + dead.len() + s.failed as usize, g.data_events, "{s:?}");
-    assert_eq!(s.delivered as usize, attempts.len().max(server.logzio_lines().len()));
+    assert_eq!(
+        attempts.len() + dead.len() + s.failed as usize,
+        g.data_events,
+        "{s:?}"
+    );
+    assert_eq!(
+        s.delivered as usize,
+        attempts.len().max(server.logzio_lines().len())
+    );
     assert_eq!(s.dead_lettered as usize, dead.len());
-    let failed: HashSet<&str> = outcome.failed_sequence_numbers.iter().map(String::as_str).collect();
+    let failed: HashSet<&str> = outcome
+        .failed_sequence_numbers
+        .iter()
+        .map(String::as_str)
+        .collect();
     assert_eq!(failed.len() as u64, s.records_failed);
     for seq in &failed {
         assert!(event.records.iter().any(|r| r.sequence_number() == *seq));
@@ -134,7 +160,10 @@ async fn elasticsearch_happy_path_delivers_each_event_once() {
     assert!(reqs.len() >= 10, "bodies cut at 50 documents");
     for r in &reqs {
         assert_eq!(r.header("content-encoding"), Some("gzip"));
-        assert_eq!(r.header("authorization"), Some(format!("ApiKey {TOKEN}").as_str()));
+        assert_eq!(
+            r.header("authorization"),
+            Some(format!("ApiKey {TOKEN}").as_str())
+        );
     }
     // A second run of the same batch (a Kinesis retry) duplicates nothing.
     let again = handle(&services, &event, None).await;
@@ -160,7 +189,11 @@ async fn logzio_gets_ndjson_with_token_and_type() {
     assert!(outcome.summary.balanced());
     let lines = server.logzio_lines();
     assert_eq!(lines.len(), g.data_events);
-    assert!(lines.iter().all(|l| l["@timestamp"].is_string() && l["message"].is_string()));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["@timestamp"].is_string() && l["message"].is_string())
+    );
     let r = &server.requests()[0];
     assert_eq!(r.query_param("type").as_deref(), Some("cloudwatch"));
     assert_eq!(r.query_param("token").as_deref(), Some(TOKEN));
@@ -172,10 +205,31 @@ async fn transient_faults_are_retried_to_delivery() {
         ("503 twice", vec![Fault::Status(503), Fault::Status(503)]),
         ("429", vec![Fault::Status(429)]),
         ("reset", vec![Fault::Reset]),
-        ("hang past the timeout", vec![Fault::Hang(Duration::from_secs(3))]),
-        ("items 429", vec![Fault::ItemStatus { status: 429, every_nth: 3 }]),
-        ("items 503", vec![Fault::ItemStatus { status: 503, every_nth: 2 }]),
-        ("413 splits", vec![Fault::TooLarge { max_body: 20_000 }, Fault::TooLarge { max_body: 20_000 }]),
+        (
+            "hang past the timeout",
+            vec![Fault::Hang(Duration::from_secs(3))],
+        ),
+        (
+            "items 429",
+            vec![Fault::ItemStatus {
+                status: 429,
+                every_nth: 3,
+            }],
+        ),
+        (
+            "items 503",
+            vec![Fault::ItemStatus {
+                status: 503,
+                every_nth: 2,
+            }],
+        ),
+        (
+            "413 splits",
+            vec![
+                Fault::TooLarge { max_body: 20_000 },
+                Fault::TooLarge { max_body: 20_000 },
+            ],
+        ),
     ] {
         let server = BulkServer::start().await;
         server.push_faults(faults);
@@ -187,7 +241,11 @@ async fn transient_faults_are_retried_to_delivery() {
         let services = Services::new(cfg, None).await.expect("services");
         let (event, g) = sample(3, 20);
         let outcome = handle(&services, &event, None).await;
-        assert!(outcome.failed_sequence_numbers.is_empty(), "{name}: {:?}", outcome.summary);
+        assert!(
+            outcome.failed_sequence_numbers.is_empty(),
+            "{name}: {:?}",
+            outcome.summary
+        );
         assert_eq!(server.docs().len(), g.data_events, "{name}");
         assert!(server.requests().len() > 1, "{name}: sent again");
         account(&outcome, &g, &server, &[], &event);
@@ -198,7 +256,10 @@ async fn transient_faults_are_retried_to_delivery() {
 async fn retry_after_is_honoured() {
     let server = BulkServer::start().await;
     server.push_fault(Fault::StatusRetryAfter(429, 1));
-    let cfg = settings(&[("LOGSHIP_DESTINATION", "elasticsearch"), ("LOGSHIP_ENDPOINT", &server.url())]);
+    let cfg = settings(&[
+        ("LOGSHIP_DESTINATION", "elasticsearch"),
+        ("LOGSHIP_ENDPOINT", &server.url()),
+    ]);
     let services = Services::new(cfg, None).await.expect("services");
     let (event, _) = sample(1, 5);
     let started = Instant::now();
@@ -223,7 +284,10 @@ async fn rejected_documents_go_to_the_dlq_with_their_payload() {
     let (event, g) = sample(10, 30);
     let outcome = handle(&services, &event, None).await;
     let dlq = drain(&sqs, &url).await;
-    assert!(outcome.failed_sequence_numbers.is_empty(), "dead-lettered, not failed");
+    assert!(
+        outcome.failed_sequence_numbers.is_empty(),
+        "dead-lettered, not failed"
+    );
     assert!(outcome.summary.dead_lettered > 0);
     assert_eq!(outcome.summary.rejected, outcome.summary.dead_lettered);
     account(&outcome, &g, &server, &dlq, &event);
@@ -231,7 +295,11 @@ async fn rejected_documents_go_to_the_dlq_with_their_payload() {
         let m = logship::dlq::parse(body).expect("parses");
         assert_eq!(m.kind, "documents");
         assert!(m.rejected);
-        assert!(m.reason.contains("mapper_parsing_exception"), "{}", m.reason);
+        assert!(
+            m.reason.contains("mapper_parsing_exception"),
+            "{}",
+            m.reason
+        );
         assert_eq!(m.destination, "elasticsearch");
         assert!(m.source.sequence_number.starts_with("49654"));
         assert_eq!(m.source.shard_id, "shardId-000000000000");
@@ -279,7 +347,10 @@ async fn undecodable_records_are_dead_lettered_raw_and_flagged() {
         ("LOGSHIP_DLQ_URL", &url),
     ]);
     let services = Services::new(cfg, Some(sdk)).await.expect("services");
-    let mut records = vec![data_record("1", &payload("/g", "s", "ok", &["fine", "also fine"]))];
+    let mut records = vec![data_record(
+        "1",
+        &payload("/g", "s", "ok", &["fine", "also fine"]),
+    )];
     let broken = broken_inputs();
     for (i, (_, data)) in broken.iter().enumerate() {
         records.push(record(&format!("{}", 100 + i), data.clone()));
@@ -294,7 +365,10 @@ async fn undecodable_records_are_dead_lettered_raw_and_flagged() {
         .map(|b| logship::dlq::parse(b).expect("parses"))
         .filter(|m| m.kind == "undecodable")
         .collect();
-    assert_eq!(raw.len() + outcome.failed_sequence_numbers.len(), broken.len() - 1);
+    assert_eq!(
+        raw.len() + outcome.failed_sequence_numbers.len(),
+        broken.len() - 1
+    );
     for m in &raw {
         assert!(m.data.is_some());
         assert!(!m.reason.is_empty());
@@ -305,7 +379,11 @@ async fn undecodable_records_are_dead_lettered_raw_and_flagged() {
             .expect("source record");
         assert_eq!(m.data.as_deref(), Some(original.kinesis.data.as_str()));
     }
-    assert_eq!(server.docs().len(), 3, "two good events plus the lossy UTF-8 one");
+    assert_eq!(
+        server.docs().len(),
+        3,
+        "two good events plus the lossy UTF-8 one"
+    );
 }
 
 #[tokio::test]
@@ -332,15 +410,29 @@ async fn token_rotation_in_ssm_is_picked_up_on_401() {
     ]);
     let services = Services::new(cfg, Some(sdk)).await.expect("services");
     let (event, g) = sample(2, 10);
-    assert!(handle(&services, &event, None).await.failed_sequence_numbers.is_empty());
+    assert!(
+        handle(&services, &event, None)
+            .await
+            .failed_sequence_numbers
+            .is_empty()
+    );
     // Rotate: SSM gets v2, the destination only accepts v2. The cached v1 is refused once, then re-read.
     put("new-token-BBBB").await.expect("put v2");
     server.set_token("new-token-BBBB");
     let before = server.requests().len();
     let outcome = handle(&services, &event, None).await;
-    assert!(outcome.failed_sequence_numbers.is_empty(), "{:?}", outcome.summary);
+    assert!(
+        outcome.failed_sequence_numbers.is_empty(),
+        "{:?}",
+        outcome.summary
+    );
     assert_eq!(outcome.summary.delivered as usize, g.data_events);
-    let statuses: Vec<u16> = server.requests().iter().skip(before).filter_map(|r| r.status).collect();
+    let statuses: Vec<u16> = server
+        .requests()
+        .iter()
+        .skip(before)
+        .filter_map(|r| r.status)
+        .collect();
     assert_eq!(statuses.first(), Some(&401), "{statuses:?}");
     assert!(statuses.iter().skip(1).all(|s| *s == 200), "{statuses:?}");
     assert!(!format!("{services:?}").contains("new-token-BBBB"));
@@ -365,13 +457,24 @@ async fn the_deadline_dead_letters_what_is_left() {
     let started = Instant::now();
     let deadline = started + Duration::from_millis(2000);
     let outcome = handle(&services, &event, Some(deadline)).await;
-    assert!(Instant::now() < deadline + Duration::from_millis(500), "finished within the deadline");
+    assert!(
+        Instant::now() < deadline + Duration::from_millis(500),
+        "finished within the deadline"
+    );
     let dlq = drain(&sqs, &url).await;
-    assert!(outcome.failed_sequence_numbers.is_empty(), "{:?}", outcome.summary);
+    assert!(
+        outcome.failed_sequence_numbers.is_empty(),
+        "{:?}",
+        outcome.summary
+    );
     assert_eq!(outcome.summary.dead_lettered as usize, g.data_events);
     account(&outcome, &g, &server, &dlq, &event);
     let m = logship::dlq::parse(&dlq[0]).expect("parses");
-    assert!(m.reason.contains("deadline") || m.reason.contains("timed out"), "{}", m.reason);
+    assert!(
+        m.reason.contains("deadline") || m.reason.contains("timed out"),
+        "{}",
+        m.reason
+    );
 }
 
 #[tokio::test]
@@ -387,6 +490,10 @@ async fn no_dlq_means_undeliverable_records_go_back_to_kinesis() {
     let (event, g) = sample(3, 10);
     let outcome = handle(&services, &event, None).await;
     assert_eq!(outcome.summary.failed as usize, g.data_events);
-    assert_eq!(outcome.failed_sequence_numbers.len(), 3, "the three DATA records, not the control one");
+    assert_eq!(
+        outcome.failed_sequence_numbers.len(),
+        3,
+        "the three DATA records, not the control one"
+    );
     account(&outcome, &g, &server, &[], &event);
 }

@@ -159,7 +159,9 @@ mod tests {
             {"create":{"_id":"c","status":429,"error":{"type":"es_rejected_execution_exception","reason":"queue full"}}},
             {"create":{"_id":"d","status":503,"error":{"type":"unavailable_shards_exception","reason":"x"}}},
             {"create":{"_id":"e","status":400,"error":{"type":"mapper_parsing_exception","reason":"failed to parse field [n]"}}}]}"#;
-        let r = read_bulk_response(body, 5).expect("readable").expect("items");
+        let r = read_bulk_response(body, 5)
+            .expect("readable")
+            .expect("items");
         assert_eq!(r[0], ItemResult::Delivered);
         assert_eq!(r[1], ItemResult::Delivered);
         assert!(matches!(&r[2], ItemResult::Retry(m) if m.contains("429")));
@@ -190,7 +192,8 @@ mod tests {
 
     #[test]
     fn sigv4_signs() {
-        let creds = aws_credential_types::Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
+        let creds =
+            aws_credential_types::Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
         let headers = sigv4_headers(
             &creds,
             "es",

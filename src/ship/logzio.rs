@@ -39,7 +39,10 @@ pub fn reason_for_400(body: &[u8], lines: usize) -> String {
         ),
         Err(_) => format!(
             "logz.io answered 400: {}",
-            String::from_utf8_lossy(body).chars().take(300).collect::<String>()
+            String::from_utf8_lossy(body)
+                .chars()
+                .take(300)
+                .collect::<String>()
         ),
     }
 }

@@ -82,8 +82,14 @@ impl ShipReport {
 enum Answer {
     Delivered,
     Items(Vec<elasticsearch::ItemResult>),
-    Retry { reason: String, after: Option<Duration> },
-    Unauthorized { status: u16, token: Option<crate::secret::Secret> },
+    Retry {
+        reason: String,
+        after: Option<Duration>,
+    },
+    Unauthorized {
+        status: u16,
+        token: Option<crate::secret::Secret>,
+    },
     TooLarge,
     Reject(String),
 }
@@ -190,7 +196,13 @@ impl Shipper {
             }
             let remaining = cutoff.map(|c| c.saturating_duration_since(Instant::now()));
             if remaining == Some(Duration::ZERO) {
-                report.give_up(&body, &body.items, "deadline reached before delivery", attempt - 1, false);
+                report.give_up(
+                    &body,
+                    &body.items,
+                    "deadline reached before delivery",
+                    attempt - 1,
+                    false,
+                );
                 continue;
             }
             let timeout = remaining.map_or(self.request_timeout, |r| r.min(self.request_timeout));
@@ -202,7 +214,9 @@ impl Shipper {
                     let mut why = String::new();
                     for (item, result) in body.items.iter().zip(results) {
                         match result {
-                            elasticsearch::ItemResult::Delivered => report.delivered.push(item.record),
+                            elasticsearch::ItemResult::Delivered => {
+                                report.delivered.push(item.record)
+                            }
                             elasticsearch::ItemResult::Reject(reason) => {
                                 report.give_up(&body, [item], &reason, attempt, true)
                             }
@@ -214,11 +228,21 @@ impl Shipper {
                     }
                     if !again.is_empty() {
                         let rest = body.subset(again);
-                        self.again(&mut queue, &mut report, rest, attempt, &why, None, cutoff).await;
+                        self.again(&mut queue, &mut report, rest, attempt, &why, None, cutoff)
+                            .await;
                     }
                 }
                 Answer::Retry { reason, after } => {
-                    self.again(&mut queue, &mut report, body, attempt, &reason, after, cutoff).await
+                    self.again(
+                        &mut queue,
+                        &mut report,
+                        body,
+                        attempt,
+                        &reason,
+                        after,
+                        cutoff,
+                    )
+                    .await
                 }
                 Answer::Unauthorized { status, token } if !token_reread => {
                     token_reread = true;
@@ -228,13 +252,17 @@ impl Shipper {
                             queue.push_front((body, attempt + 1));
                         }
                         Err(e) => {
-                            let reason = format!("destination answered {status}, and re-reading the token failed: {e}");
+                            let reason = format!(
+                                "destination answered {status}, and re-reading the token failed: {e}"
+                            );
                             report.give_up(&body, &body.items, &reason, attempt, false)
                         }
                     }
                 }
                 Answer::Unauthorized { status, .. } => {
-                    let reason = format!("destination answered {status}: the token was refused even after re-reading it");
+                    let reason = format!(
+                        "destination answered {status}: the token was refused even after re-reading it"
+                    );
                     report.give_up(&body, &body.items, &reason, attempt, false)
                 }
                 Answer::TooLarge => match body.halves() {
@@ -242,9 +270,17 @@ impl Shipper {
                         queue.push_front((b, attempt));
                         queue.push_front((a, attempt));
                     }
-                    None => report.give_up(&body, &body.items, "413: a single document is too large for the destination", attempt, true),
+                    None => report.give_up(
+                        &body,
+                        &body.items,
+                        "413: a single document is too large for the destination",
+                        attempt,
+                        true,
+                    ),
                 },
-                Answer::Reject(reason) => report.give_up(&body, &body.items, &reason, attempt, true),
+                Answer::Reject(reason) => {
+                    report.give_up(&body, &body.items, &reason, attempt, true)
+                }
             }
         }
         report
@@ -291,11 +327,16 @@ impl Shipper {
                 };
             }
         };
-        let payload = if self.gzip { gzip(&body.bytes) } else { body.bytes.clone() };
+        let payload = if self.gzip {
+            gzip(&body.bytes)
+        } else {
+            body.bytes.clone()
+        };
         let (url, content_type) = match &self.target {
-            Target::Logzio { endpoint, log_type } => {
-                (logzio::url(endpoint, token.as_ref(), log_type), "application/json")
-            }
+            Target::Logzio { endpoint, log_type } => (
+                logzio::url(endpoint, token.as_ref(), log_type),
+                "application/json",
+            ),
             Target::Elasticsearch { bulk_url, .. } => (bulk_url.clone(), "application/x-ndjson"),
         };
         let mut request = self
@@ -311,13 +352,21 @@ impl Shipper {
                 request = request.header("authorization", value);
             }
             if let EsAuth::SigV4 { service, region } = auth {
-                match self.sign(service, region, &url, content_type, &payload).await {
+                match self
+                    .sign(service, region, &url, content_type, &payload)
+                    .await
+                {
                     Ok(headers) => {
                         for (k, v) in headers {
                             request = request.header(k, v);
                         }
                     }
-                    Err(reason) => return Answer::Retry { reason, after: None },
+                    Err(reason) => {
+                        return Answer::Retry {
+                            reason,
+                            after: None,
+                        };
+                    }
                 }
             }
         }
@@ -342,7 +391,10 @@ impl Shipper {
                     match elasticsearch::read_bulk_response(&answer, body.len()) {
                         Ok(None) => Answer::Delivered,
                         Ok(Some(items)) => Answer::Items(items),
-                        Err(reason) => Answer::Retry { reason, after: None },
+                        Err(reason) => Answer::Retry {
+                            reason,
+                            after: None,
+                        },
                     }
                 }
             },
@@ -353,7 +405,9 @@ impl Shipper {
                 after,
             },
             StatusClass::Reject => Answer::Reject(match &self.target {
-                Target::Logzio { .. } if status == 400 => logzio::reason_for_400(&answer, body.len()),
+                Target::Logzio { .. } if status == 400 => {
+                    logzio::reason_for_400(&answer, body.len())
+                }
                 _ => format!("destination answered {status}: {}", snippet(&answer)),
             }),
         }
@@ -368,7 +422,10 @@ impl Shipper {
         payload: &[u8],
     ) -> Result<Vec<(String, String)>, String> {
         use aws_credential_types::provider::ProvideCredentials as _;
-        let provider = self.credentials.as_ref().ok_or("no AWS credentials for SigV4")?;
+        let provider = self
+            .credentials
+            .as_ref()
+            .ok_or("no AWS credentials for SigV4")?;
         let creds = provider
             .provide_credentials()
             .await

@@ -70,9 +70,10 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    httpdate::parse_http_date(value)
-        .ok()
-        .map(|at| at.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+    httpdate::parse_http_date(value).ok().map(|at| {
+        at.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default()
+    })
 }
 
 #[cfg(test)]
@@ -112,7 +113,10 @@ mod tests {
     #[test]
     fn retry_after_forms() {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 }

@@ -60,7 +60,9 @@ pub fn broken_inputs() -> Vec<(&'static str, String)> {
     let good = payload("/aws/lambda/x", "s", "b", &["fine"]).to_string();
     let gz = gzip(good.as_bytes());
     let bomb = gzip(&vec![b'{'; 64 << 20]);
-    let mut bad_utf8 = payload("/aws/lambda/x", "s", "u", &["caf\u{e9}"]).to_string().into_bytes();
+    let mut bad_utf8 = payload("/aws/lambda/x", "s", "u", &["caf\u{e9}"])
+        .to_string()
+        .into_bytes();
     if let Some(at) = bad_utf8.windows(2).position(|w| w == "\u{e9}".as_bytes()) {
         bad_utf8[at] = 0xff;
     }
@@ -70,7 +72,10 @@ pub fn broken_inputs() -> Vec<(&'static str, String)> {
         ("not gzip", b64(b"\x00\x01\x02 plain bytes")),
         ("truncated gzip", b64(&gz[..gz.len() / 2])),
         ("gzip bomb", b64(&bomb)),
-        ("invalid JSON", b64(&gzip(b"{\"messageType\": \"DATA_MESSAGE\", oops"))),
+        (
+            "invalid JSON",
+            b64(&gzip(b"{\"messageType\": \"DATA_MESSAGE\", oops")),
+        ),
         ("missing fields", b64(&gzip(missing.as_bytes()))),
         ("empty data", String::new()),
         ("invalid UTF-8 (decodes lossily)", b64(&gzip(&bad_utf8))),
