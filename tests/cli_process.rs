@@ -12,7 +12,7 @@ use serde_json::Value;
 fn logship(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_logship"));
     cmd.args(args);
-    for (k, v) in std::env::vars() {
+    for (k, _) in std::env::vars() {
         if k.starts_with("LOGSHIP_") {
             cmd.env_remove(k);
         }
