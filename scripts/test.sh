@@ -19,9 +19,14 @@ if [ ! -x target/moto-venv/bin/moto_server ]; then
 fi
 
 step "cargo test --workspace"
-cargo test --workspace --locked
+log=target/test-output.log
+cargo test --workspace --locked 2>&1 | tee "$log"
 
 if [ -x scripts/validate-deploy.sh ]; then
   step "deployment: arm64 build, serverless package, cfn-lint, sam validate"
   scripts/validate-deploy.sh
 fi
+
+# One closing line for the whole run.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
