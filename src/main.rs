@@ -143,6 +143,24 @@ fn lookup_with(overrides: HashMap<String, String>) -> impl Fn(&str) -> Option<St
     move |k: &str| overrides.get(k).cloned().or_else(|| std::env::var(k).ok())
 }
 
+/// Adds the `--set NAME=VALUE` pairs to `overrides` (`NAME` upper-cased, with
+/// the `LOGSHIP_` prefix added when it lacks it).
+fn add_set(overrides: &mut HashMap<String, String>, set: &[String]) -> anyhow::Result<()> {
+    for pair in set {
+        let (k, v) = pair
+            .split_once('=')
+            .with_context(|| format!("--set {pair:?}: expected NAME=VALUE"))?;
+        let k = k.trim().to_ascii_uppercase();
+        let k = if k.starts_with("LOGSHIP_") {
+            k
+        } else {
+            format!("LOGSHIP_{k}")
+        };
+        overrides.insert(k, v.to_owned());
+    }
+    Ok(())
+}
+
 fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let mut overrides = HashMap::new();
     for (name, value) in [
@@ -158,18 +176,7 @@ fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             overrides.insert(name.to_owned(), v);
         }
     }
-    for pair in &args.set {
-        let (k, v) = pair
-            .split_once('=')
-            .with_context(|| format!("--set {pair:?}: expected NAME=VALUE"))?;
-        let k = k.trim().to_ascii_uppercase();
-        let k = if k.starts_with("LOGSHIP_") {
-            k
-        } else {
-            format!("LOGSHIP_{k}")
-        };
-        overrides.insert(k, v.to_owned());
-    }
+    add_set(&mut overrides, &args.set)?;
     let cfg = Config::from_lookup(&lookup_with(overrides)).context("configuration")?;
     let raw = match &args.event {
         Some(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
@@ -439,18 +446,7 @@ mod ops {
     impl Settings {
         fn config(&self, extra: &[(&str, Option<&str>)]) -> anyhow::Result<Config> {
             let mut overrides = HashMap::new();
-            for pair in &self.set {
-                let (k, v) = pair
-                    .split_once('=')
-                    .with_context(|| format!("--set {pair:?}: expected NAME=VALUE"))?;
-                let k = k.trim().to_ascii_uppercase();
-                let k = if k.starts_with("LOGSHIP_") {
-                    k
-                } else {
-                    format!("LOGSHIP_{k}")
-                };
-                overrides.insert(k, v.to_owned());
-            }
+            super::add_set(&mut overrides, &self.set)?;
             let flags = [
                 ("LOGSHIP_DESTINATION", self.destination.as_deref()),
                 ("LOGSHIP_ENDPOINT", self.endpoint.as_deref()),

@@ -56,7 +56,7 @@ use crate::event::{KinesisData, KinesisEvent, KinesisRecord};
 use crate::handler::Services;
 use crate::mask::Masker;
 use crate::pipeline::Pipeline;
-use crate::ship::{ShipReport, Undelivered};
+use crate::ship::{ShipReport, Undelivered, aws_access_denied};
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
@@ -331,19 +331,7 @@ where
     let url = url.to_owned();
     if code.contains("NonExistentQueue") || code.contains("QueueDoesNotExist") {
         RedriveError::QueueMissing { url, detail }
-    } else if code.contains("AccessDenied")
-        || code.contains("NotAuthorized")
-        || matches!(
-            code.as_str(),
-            "InvalidClientTokenId"
-                | "UnrecognizedClientException"
-                | "SignatureDoesNotMatch"
-                | "ExpiredToken"
-                | "MissingAuthenticationToken"
-                | "InvalidSecurity"
-        )
-        || status == Some(403)
-    {
+    } else if code == "InvalidSecurity" || aws_access_denied(&code, status) {
         RedriveError::AccessDenied {
             operation,
             url,

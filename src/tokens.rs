@@ -30,7 +30,9 @@ use aws_sdk_ssm::types::{ParameterStringFilter, ParameterTier, ParameterType};
 
 use crate::config::{Config, Destination, EsAuth};
 use crate::secret::Secret;
-use crate::ship::{elasticsearch, logzio};
+use crate::ship::{
+    aws_access_denied, elasticsearch, error_chain, http_client, logzio, sigv4_credentials,
+};
 
 /// A token tool failed. No variant ever holds the token.
 #[derive(Debug, thiserror::Error)]
@@ -164,18 +166,7 @@ where
     let name = name.to_owned();
     if code == "ParameterNotFound" {
         TokenToolError::ParameterMissing { name }
-    } else if code.contains("AccessDenied")
-        || code.contains("NotAuthorized")
-        || matches!(
-            code.as_str(),
-            "InvalidClientTokenId"
-                | "UnrecognizedClientException"
-                | "SignatureDoesNotMatch"
-                | "ExpiredToken"
-                | "MissingAuthenticationToken"
-        )
-        || status == Some(403)
-    {
+    } else if aws_access_denied(&code, status) {
         TokenToolError::AccessDenied {
             operation,
             name,
@@ -381,13 +372,9 @@ impl Probe {
                 ));
             }
         };
-        let client = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .user_agent(concat!("logship/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| {
-                TokenToolError::NoProbe(format!("building the HTTP client: {}", e.without_url()))
-            })?;
+        let client = http_client(config.connect_timeout).build().map_err(|e| {
+            TokenToolError::NoProbe(format!("building the HTTP client: {}", e.without_url()))
+        })?;
         Ok(Probe {
             client,
             target,
@@ -472,15 +459,7 @@ impl Probe {
         url: &str,
         content_type: &str,
     ) -> Result<Vec<(String, String)>, String> {
-        use aws_credential_types::provider::ProvideCredentials as _;
-        let provider = self
-            .credentials
-            .as_ref()
-            .ok_or("no AWS credentials for SigV4")?;
-        let creds = provider
-            .provide_credentials()
-            .await
-            .map_err(|e| format!("AWS credentials for SigV4: {e}"))?;
+        let creds = sigv4_credentials(self.credentials.as_ref()).await?;
         elasticsearch::sigv4_headers(
             &creds,
             service,
@@ -490,26 +469,6 @@ impl Probe {
             b"",
         )
     }
-}
-
-/// A transport error with its causes, without the URL (the Logz.io token is in its query).
-fn error_chain(e: reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "connection failed"
-    } else {
-        "transport error"
-    };
-    let e = e.without_url();
-    let mut out = format!("{kind}: {e}");
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -51,34 +51,16 @@ fn sample(records: usize, events: usize) -> (KinesisEvent, Generated) {
 
 async fn queue(sdk: &aws_config::SdkConfig) -> (aws_sdk_sqs::Client, String) {
     let sqs = aws_sdk_sqs::Client::new(sdk);
-    let url = sqs
-        .create_queue()
-        .queue_name(testkit::unique_name("dlq"))
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("url");
+    let url = common::create_queue(&sqs, "dlq").await;
     (sqs, url)
 }
 
 async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
-    let mut bodies = Vec::new();
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .visibility_timeout(300)
-            .send()
-            .await
-            .expect("receive");
-        let msgs = out.messages.unwrap_or_default();
-        if msgs.is_empty() {
-            return bodies;
-        }
-        bodies.extend(msgs.into_iter().filter_map(|m| m.body));
-    }
+    common::receive_all(sqs, url, 300)
+        .await
+        .into_iter()
+        .filter_map(|m| m.body)
+        .collect()
 }
 
 /// The invariant, from the outside: server + DLQ + failed records account for every event once.

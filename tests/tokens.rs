@@ -3,6 +3,7 @@
 //! a restart (on the next 401, or when the cache TTL runs out), `--verify`
 //! writes nothing the destination refuses, and the token never shows.
 
+mod common;
 mod ops_support;
 
 use aws_sdk_ssm::Client as Ssm;

@@ -10,6 +10,9 @@
 //! (the Lambda deadline minus a reserve): what is still undelivered then is
 //! returned for the dead-letter stage. Error texts never contain the URL (the
 //! Logz.io token is in its query string) nor the token.
+//!
+//! The operator tools reuse its pieces: [`http_client`], [`error_chain`],
+//! [`sigv4_credentials`] and [`aws_access_denied`].
 
 pub mod elasticsearch;
 pub mod logzio;
@@ -150,11 +153,9 @@ impl Shipper {
         {
             return Err(ShipError::NoCredentials);
         }
-        let client = reqwest::Client::builder()
-            .connect_timeout(cfg.connect_timeout)
+        let client = http_client(cfg.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(50))
             .tcp_keepalive(Duration::from_secs(30))
-            .user_agent(concat!("logship/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| ShipError::Client(e.without_url().to_string()))?;
         Ok(Shipper {
@@ -421,15 +422,7 @@ impl Shipper {
         content_type: &str,
         payload: &[u8],
     ) -> Result<Vec<(String, String)>, String> {
-        use aws_credential_types::provider::ProvideCredentials as _;
-        let provider = self
-            .credentials
-            .as_ref()
-            .ok_or("no AWS credentials for SigV4")?;
-        let creds = provider
-            .provide_credentials()
-            .await
-            .map_err(|e| format!("AWS credentials for SigV4: {e}"))?;
+        let creds = sigv4_credentials(self.credentials.as_ref()).await?;
         let mut headers = vec![("content-type", content_type)];
         if self.gzip {
             headers.push(("content-encoding", "gzip"));
@@ -439,6 +432,23 @@ impl Shipper {
 }
 
 fn transport_error(e: reqwest::Error) -> Answer {
+    Answer::Retry {
+        reason: format!("request {}", error_chain(e)),
+        after: None,
+    }
+}
+
+/// The HTTP client builder every destination request starts from: rustls, the
+/// connect timeout and logship's user agent.
+pub fn http_client(connect_timeout: Duration) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .user_agent(concat!("logship/", env!("CARGO_PKG_VERSION")))
+}
+
+/// A transport error as `kind: error: cause: ...`, without the URL (the
+/// Logz.io token is in its query string).
+pub fn error_chain(e: reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timed out"
     } else if e.is_connect() {
@@ -446,19 +456,43 @@ fn transport_error(e: reqwest::Error) -> Answer {
     } else {
         "transport error"
     };
-    // without_url: the Logz.io token is in the query string.
     let e = e.without_url();
-    let mut detail = e.to_string();
+    let mut out = format!("{kind}: {e}");
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
-        detail.push_str(": ");
-        detail.push_str(&s.to_string());
+        out.push_str(": ");
+        out.push_str(&s.to_string());
         source = s.source();
     }
-    Answer::Retry {
-        reason: format!("request {kind}: {detail}"),
-        after: None,
-    }
+    out
+}
+
+/// The AWS credentials to sign a SigV4 request with.
+pub async fn sigv4_credentials(
+    provider: Option<&aws_credential_types::provider::SharedCredentialsProvider>,
+) -> Result<aws_credential_types::Credentials, String> {
+    use aws_credential_types::provider::ProvideCredentials as _;
+    let provider = provider.ok_or("no AWS credentials for SigV4")?;
+    provider
+        .provide_credentials()
+        .await
+        .map_err(|e| format!("AWS credentials for SigV4: {e}"))
+}
+
+/// Whether an AWS error (its code and HTTP status) says the caller's
+/// credentials or permissions were refused.
+pub fn aws_access_denied(code: &str, status: Option<u16>) -> bool {
+    code.contains("AccessDenied")
+        || code.contains("NotAuthorized")
+        || matches!(
+            code,
+            "InvalidClientTokenId"
+                | "UnrecognizedClientException"
+                | "SignatureDoesNotMatch"
+                | "ExpiredToken"
+                | "MissingAuthenticationToken"
+        )
+        || status == Some(403)
 }
 
 fn snippet(body: &[u8]) -> String {

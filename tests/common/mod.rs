@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: building Kinesis events with
-//! chosen payloads (good, broken, control) without any file from outside the repo.
+//! chosen payloads (good, broken, control) without any file from outside the
+//! repo, and SQS queues in moto (created, read to the end).
 
 #![allow(dead_code)]
 
@@ -8,6 +9,42 @@ use std::io::Write;
 use base64::Engine as _;
 use flate2::{Compression, write::GzEncoder};
 use serde_json::{Value, json};
+
+/// A fresh queue in moto, named from `prefix`.
+pub async fn create_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
+    sqs.create_queue()
+        .queue_name(testkit::unique_name(prefix))
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url")
+}
+
+/// Every message in the queue, each received once and left invisible for
+/// `visibility` seconds.
+pub async fn receive_all(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    visibility: i32,
+) -> Vec<aws_sdk_sqs::types::Message> {
+    let mut messages = Vec::new();
+    loop {
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .visibility_timeout(visibility)
+            .send()
+            .await
+            .expect("receive");
+        let batch = out.messages.unwrap_or_default();
+        if batch.is_empty() {
+            return messages;
+        }
+        messages.extend(batch);
+    }
+}
 
 /// gzip of bytes.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {

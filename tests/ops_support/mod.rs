@@ -1,6 +1,8 @@
 //! Helpers for the operator-tool tests (redrive, tokens, fault matrix): a
 //! configuration from pairs, SQS queue helpers against moto, the `logship`
 //! binary run with the moto endpoint, and the ids every event must end up as.
+//! The queue helpers build on `tests/common` (declared `mod common;` by every
+//! test file that uses this module).
 
 #![allow(dead_code)]
 
@@ -23,16 +25,9 @@ pub fn config(pairs: &[(&str, &str)]) -> Config {
     Config::from_lookup(&move |k| map.get(k).cloned()).expect("valid test configuration")
 }
 
-/// A fresh queue in moto.
-pub async fn create_queue(sqs: &Sqs, prefix: &str) -> String {
-    sqs.create_queue()
-        .queue_name(testkit::unique_name(prefix))
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url")
-}
+// Re-exported for the `use ops_support::*` of the tests; unused in some.
+#[allow(unused_imports)]
+pub use crate::common::create_queue;
 
 /// A queue URL that does not exist in moto (a DLQ that is down).
 pub fn missing_queue() -> String {
@@ -48,23 +43,9 @@ pub fn missing_queue() -> String {
 pub async fn queue_bodies(sqs: &Sqs, url: &str) -> Vec<String> {
     let mut bodies = Vec::new();
     let mut receipts = Vec::new();
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .visibility_timeout(60)
-            .send()
-            .await
-            .expect("receive");
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            break;
-        }
-        for m in messages {
-            bodies.push(m.body.unwrap_or_default());
-            receipts.extend(m.receipt_handle);
-        }
+    for m in crate::common::receive_all(sqs, url, 60).await {
+        bodies.push(m.body.unwrap_or_default());
+        receipts.extend(m.receipt_handle);
     }
     for r in receipts {
         sqs.change_message_visibility()

@@ -1,10 +1,14 @@
 //! Listing log groups (`DescribeLogGroups`, page by page, with throttling
-//! retries), looking one up by name, and the time budget of a sweep.
+//! retries), looking one up by name, the time budget of a sweep, and what the
+//! sweep reports of both functions share (bounded lists, the all-failed rule,
+//! the CloudFormation attributes).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::types::{LogGroup, LogGroupClass};
+
+use serde_json::{Map, Value, json};
 
 use crate::Error;
 use crate::backoff::{RetryPolicy, retry};
@@ -175,6 +179,48 @@ impl Budget {
     /// Whether the budget is spent.
     pub fn exhausted(&self) -> bool {
         self.deadline.is_some_and(|d| Instant::now() >= d)
+    }
+}
+
+/// How many group names a sweep report lists per category (the counts are exact).
+pub const REPORT_LIST_LIMIT: usize = 50;
+
+/// Adds `item` to a report list unless it holds [`REPORT_LIST_LIMIT`] already.
+pub fn list_push(list: &mut Vec<String>, item: impl FnOnce() -> String) {
+    if list.len() < REPORT_LIST_LIMIT {
+        list.push(item());
+    }
+}
+
+/// An error when every group a sweep looked at failed (a systemic problem:
+/// permissions, a wrong stream or role ARN); `failed` is the report's list.
+pub fn all_failed(scanned: usize, failed_count: usize, failed: &[String]) -> Result<(), Error> {
+    if failed_count > 0 && failed_count == scanned {
+        return Err(Error::SweepFailed {
+            failed: failed_count,
+            first: failed.first().cloned().unwrap_or_default(),
+        });
+    }
+    Ok(())
+}
+
+/// A sweep's counts and completeness as CloudFormation custom resource
+/// attributes (every value a string).
+pub fn cfn_data(counts: &[(&str, usize)], complete: bool) -> Map<String, Value> {
+    let mut data = Map::new();
+    for (k, v) in counts {
+        data.insert((*k).into(), json!(v.to_string()));
+    }
+    data.insert("Complete".into(), json!(complete.to_string()));
+    data
+}
+
+/// The end of a sweep summary: empty, or why the sweep stopped early.
+pub fn incomplete_note(complete: bool) -> &'static str {
+    if complete {
+        ""
+    } else {
+        " (stopped before the Lambda deadline; the scheduled sweep continues)"
     }
 }
 

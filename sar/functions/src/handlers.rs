@@ -7,6 +7,7 @@
 //! Delete is logged and reported SUCCESS so a stack can always be deleted.
 
 use aws_sdk_cloudwatchlogs::Client;
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use crate::Error;
@@ -52,13 +53,9 @@ pub async fn auto_subscribe(
         Trigger::Sweep => Ok(json!(subscriber.sweep(budget).await?)),
         Trigger::LogGroup(name) => {
             let outcome = subscriber.handle_group(&name).await?;
-            tracing::info!(log_group = %name, ?outcome, "new log group");
-            Ok(json!({"logGroupName": name, "result": outcome}))
+            Ok(new_group_report(name, outcome))
         }
-        Trigger::Ignore(why) => {
-            tracing::info!(reason = %why, "event ignored");
-            Ok(json!({"ignored": why}))
-        }
+        Trigger::Ignore(why) => Ok(ignored_report(why)),
         Trigger::CustomResource(request) => {
             let result = match request.request_type {
                 RequestType::Create | RequestType::Update => {
@@ -113,13 +110,9 @@ pub async fn set_retention(
         Trigger::Sweep => Ok(json!(setter.sweep(budget).await?)),
         Trigger::LogGroup(name) => {
             let outcome = setter.handle_group(&name).await?;
-            tracing::info!(log_group = %name, ?outcome, "new log group");
-            Ok(json!({"logGroupName": name, "result": outcome}))
+            Ok(new_group_report(name, outcome))
         }
-        Trigger::Ignore(why) => {
-            tracing::info!(reason = %why, "event ignored");
-            Ok(json!({"ignored": why}))
-        }
+        Trigger::Ignore(why) => Ok(ignored_report(why)),
         Trigger::CustomResource(request) => {
             let result = match request.request_type {
                 RequestType::Create | RequestType::Update => setter
@@ -132,6 +125,18 @@ pub async fn set_retention(
             respond(clients, &request, result).await
         }
     }
+}
+
+/// The report of a new log group handled by either function.
+fn new_group_report<O: Serialize + std::fmt::Debug>(name: String, outcome: O) -> Value {
+    tracing::info!(log_group = %name, ?outcome, "new log group");
+    json!({"logGroupName": name, "result": outcome})
+}
+
+/// The report of an event neither function acts on.
+fn ignored_report(why: String) -> Value {
+    tracing::info!(reason = %why, "event ignored");
+    json!({"ignored": why})
 }
 
 async fn respond(

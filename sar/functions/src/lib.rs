@@ -12,8 +12,9 @@
 //! * `set-retention` ([`retention`]) gives log groups without a retention one
 //!   (7 days by default), on the same triggers.
 //!
-//! The binaries in `src/bin` only read the configuration from the environment,
-//! build the AWS clients and hand every invocation to [`handlers`].
+//! The binaries in `src/bin` only start [`lambda::run`], which reads the
+//! configuration from the environment, builds the AWS clients and hands every
+//! invocation to [`handlers`].
 
 pub mod backoff;
 pub mod cfn;
@@ -22,6 +23,7 @@ pub mod error;
 pub mod event;
 pub mod groups;
 pub mod handlers;
+pub mod lambda;
 pub mod logging;
 pub mod retention;
 pub mod selection;

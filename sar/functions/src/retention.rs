@@ -12,15 +12,15 @@ use std::collections::BTreeSet;
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::types::LogGroupClass;
 use serde::Serialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::Error;
 use crate::backoff::retry;
 use crate::config::RetentionConfig;
-use crate::groups::{Budget, GroupInfo, GroupPages, find_new_group};
+use crate::groups::{
+    Budget, GroupInfo, GroupPages, all_failed, cfn_data, find_new_group, incomplete_note, list_push,
+};
 use crate::selection::Exclusion;
-
-const REPORT_LIST_LIMIT: usize = 50;
 
 /// What happened to one log group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -102,9 +102,7 @@ impl Report {
             Outcome::UnsupportedClass { .. } | Outcome::Gone => self.skipped += 1,
             Outcome::Failed { error } => {
                 self.failed_count += 1;
-                if self.failed.len() < REPORT_LIST_LIMIT {
-                    self.failed.push(format!("{name}: {error}"));
-                }
+                list_push(&mut self.failed, || format!("{name}: {error}"));
                 tracing::error!(log_group = name, error, "retention could not be set");
             }
         }
@@ -113,31 +111,24 @@ impl Report {
 
     /// Turns a report whose every group failed into an error.
     pub fn into_result(self) -> Result<Report, Error> {
-        if self.failed_count > 0 && self.failed_count == self.scanned {
-            return Err(Error::SweepFailed {
-                failed: self.failed_count,
-                first: self.failed.first().cloned().unwrap_or_default(),
-            });
-        }
+        all_failed(self.scanned, self.failed_count, &self.failed)?;
         Ok(self)
     }
 
     /// The counts as CloudFormation custom resource attributes.
     pub fn cfn_data(&self) -> Map<String, Value> {
-        let mut data = Map::new();
-        for (k, v) in [
-            ("Scanned", self.scanned),
-            ("Set", self.set),
-            ("Unchanged", self.unchanged),
-            ("Kept", self.kept),
-            ("Excluded", self.excluded),
-            ("Skipped", self.skipped),
-            ("Failed", self.failed_count),
-        ] {
-            data.insert(k.into(), json!(v.to_string()));
-        }
-        data.insert("Complete".into(), json!(self.complete.to_string()));
-        data
+        cfn_data(
+            &[
+                ("Scanned", self.scanned),
+                ("Set", self.set),
+                ("Unchanged", self.unchanged),
+                ("Kept", self.kept),
+                ("Excluded", self.excluded),
+                ("Skipped", self.skipped),
+                ("Failed", self.failed_count),
+            ],
+            self.complete,
+        )
     }
 
     /// A one-line summary.
@@ -151,11 +142,7 @@ impl Report {
             self.excluded,
             self.skipped,
             self.failed_count,
-            if self.complete {
-                ""
-            } else {
-                " (stopped before the Lambda deadline; the scheduled sweep continues)"
-            }
+            incomplete_note(self.complete)
         )
     }
 }

@@ -29,14 +29,13 @@ use serde_json::{Map, Value, json};
 use crate::Error;
 use crate::backoff::retry;
 use crate::config::{Mode, SubscribeConfig};
-use crate::groups::{Budget, GroupInfo, GroupPages, find_new_group};
+use crate::groups::{
+    Budget, GroupInfo, GroupPages, all_failed, cfn_data, find_new_group, incomplete_note, list_push,
+};
 use crate::selection::Exclusion;
 
 /// Most CloudWatch Logs accepts in `selectionCriteria` (UTF-8 bytes).
 pub const MAX_SELECTION_CRITERIA_BYTES: usize = 25 * 1024;
-
-/// How many group names a report lists per category (the counts are exact).
-const REPORT_LIST_LIMIT: usize = 50;
 
 /// What happened to one log group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -132,9 +131,7 @@ impl Report {
             | Outcome::Gone => self.skipped += 1,
             Outcome::Full { filters } => {
                 self.full_count += 1;
-                if self.full.len() < REPORT_LIST_LIMIT {
-                    self.full.push(name.to_owned());
-                }
+                list_push(&mut self.full, || name.to_owned());
                 tracing::warn!(
                     log_group = name,
                     ?filters,
@@ -143,9 +140,7 @@ impl Report {
             }
             Outcome::Failed { error } => {
                 self.failed_count += 1;
-                if self.failed.len() < REPORT_LIST_LIMIT {
-                    self.failed.push(format!("{name}: {error}"));
-                }
+                list_push(&mut self.failed, || format!("{name}: {error}"));
                 tracing::error!(log_group = name, error, "log group could not be processed");
             }
         }
@@ -160,33 +155,26 @@ impl Report {
     /// Turns a report whose every group failed into an error (a systemic
     /// problem: permissions, a wrong stream or role ARN).
     pub fn into_result(self) -> Result<Report, Error> {
-        if self.failed_count > 0 && self.succeeded() == 0 {
-            return Err(Error::SweepFailed {
-                failed: self.failed_count,
-                first: self.failed.first().cloned().unwrap_or_default(),
-            });
-        }
+        all_failed(self.scanned, self.failed_count, &self.failed)?;
         Ok(self)
     }
 
     /// The counts as CloudFormation custom resource attributes.
     pub fn cfn_data(&self) -> Map<String, Value> {
-        let mut data = Map::new();
-        for (k, v) in [
-            ("Scanned", self.scanned),
-            ("Subscribed", self.subscribed),
-            ("Updated", self.updated),
-            ("Unchanged", self.unchanged),
-            ("Excluded", self.excluded),
-            ("Removed", self.removed),
-            ("Skipped", self.skipped),
-            ("Full", self.full_count),
-            ("Failed", self.failed_count),
-        ] {
-            data.insert(k.into(), json!(v.to_string()));
-        }
-        data.insert("Complete".into(), json!(self.complete.to_string()));
-        data
+        cfn_data(
+            &[
+                ("Scanned", self.scanned),
+                ("Subscribed", self.subscribed),
+                ("Updated", self.updated),
+                ("Unchanged", self.unchanged),
+                ("Excluded", self.excluded),
+                ("Removed", self.removed),
+                ("Skipped", self.skipped),
+                ("Full", self.full_count),
+                ("Failed", self.failed_count),
+            ],
+            self.complete,
+        )
     }
 
     /// A one-line summary for logs and CloudFormation events.
@@ -202,11 +190,7 @@ impl Report {
             self.skipped,
             self.full_count,
             self.failed_count,
-            if self.complete {
-                ""
-            } else {
-                " (stopped before the Lambda deadline; the scheduled sweep continues)"
-            }
+            incomplete_note(self.complete)
         )
     }
 }
