@@ -44,6 +44,35 @@ impl Envelope<'_> {
             .strip_prefix("/aws/lambda/")
             .filter(|n| !n.is_empty())
     }
+
+    /// The envelope's JSON, written once per record and copied into each document.
+    pub fn json(&self) -> EnvelopeJson {
+        let mut head = Vec::with_capacity(160 + self.log_group.len() + self.log_stream.len());
+        head.extend_from_slice(b",\"cloud\":{\"provider\":\"aws\",\"account\":{\"id\":");
+        write_str(self.owner, &mut head);
+        head.extend_from_slice(b"},\"region\":");
+        write_str(self.region, &mut head);
+        head.extend_from_slice(b"},\"aws\":{\"cloudwatch\":{\"log_group\":");
+        write_str(self.log_group, &mut head);
+        head.extend_from_slice(b",\"log_stream\":");
+        write_str(self.log_stream, &mut head);
+        head.push(b'}');
+        let mut faas = Vec::new();
+        if let Some(name) = self.function_name() {
+            faas.extend_from_slice(b",\"faas\":{\"name\":");
+            write_str(name, &mut faas);
+            faas.push(b'}');
+        }
+        EnvelopeJson { head, faas }
+    }
+}
+
+/// The JSON fragments every document of a record shares: `cloud`, the start of
+/// `aws` (left open for `aws.lambda`), and `faas`.
+#[derive(Debug, Clone, Default)]
+pub struct EnvelopeJson {
+    head: Vec<u8>,
+    faas: Vec<u8>,
 }
 
 /// The deterministic document id: 24 characters of URL-safe base64 of
@@ -260,6 +289,17 @@ impl Document {
         with_id: bool,
         max_message: Option<usize>,
     ) {
+        self.write_json_with(&env.json(), out, with_id, max_message);
+    }
+
+    /// [`Document::write_json`] with the envelope already encoded (once per record).
+    pub fn write_json_with(
+        &self,
+        env: &EnvelopeJson,
+        out: &mut Vec<u8>,
+        with_id: bool,
+        max_message: Option<usize>,
+    ) {
         out.push(b'{');
         if with_id {
             out.extend_from_slice(b"\"_id\":\"");
@@ -290,15 +330,8 @@ impl Document {
         };
         out.extend_from_slice(b",\"event\":{\"id\":");
         write_str(&self.event_id, out);
-        out.extend_from_slice(b"},\"cloud\":{\"provider\":\"aws\",\"account\":{\"id\":");
-        write_str(env.owner, out);
-        out.extend_from_slice(b"},\"region\":");
-        write_str(env.region, out);
-        out.extend_from_slice(b"},\"aws\":{\"cloudwatch\":{\"log_group\":");
-        write_str(env.log_group, out);
-        out.extend_from_slice(b",\"log_stream\":");
-        write_str(env.log_stream, out);
         out.push(b'}');
+        out.extend_from_slice(&env.head);
         self.write_lambda(out);
         out.push(b'}');
         if let Some(level) = &self.level {
@@ -306,11 +339,7 @@ impl Document {
             write_str(level, out);
             out.push(b'}');
         }
-        if let Some(name) = env.function_name() {
-            out.extend_from_slice(b",\"faas\":{\"name\":");
-            write_str(name, out);
-            out.push(b'}');
-        }
+        out.extend_from_slice(&env.faas);
         if truncated || self.lossy_utf8 || self.bad_timestamp {
             out.extend_from_slice(b",\"logship\":{");
             let mut first = true;

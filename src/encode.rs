@@ -14,7 +14,7 @@
 
 use std::ops::Range;
 
-use crate::document::{DocId, Document, Envelope, write_rfc3339_ms, write_str};
+use crate::document::{DocId, Document, EnvelopeJson, write_rfc3339_ms, write_str};
 
 /// The shape of the lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,14 +150,20 @@ impl Encoder {
     }
 
     /// Adds a document; returns the previous body when this one did not fit in it.
-    pub fn push(&mut self, record: u32, doc: &Document, env: &Envelope<'_>) -> Option<Body> {
+    pub fn push(&mut self, record: u32, doc: &Document, env: &EnvelopeJson) -> Option<Body> {
         let with_id = matches!(self.format, Format::Ndjson { with_id: true });
-        self.line.clear();
-        doc.write_json(env, &mut self.line, with_id, None);
-        if self.line.len() > self.limits.max_line_bytes {
+        self.reserve();
+        let start = self.body.bytes.len();
+        self.write_action(doc.id, doc.timestamp_ms);
+        let doc_start = self.body.bytes.len();
+        // Written straight into the body; only an oversized line takes the slow path.
+        doc.write_json_with(env, &mut self.body.bytes, with_id, None);
+        if self.body.bytes.len() - doc_start > self.limits.max_line_bytes {
+            self.body.bytes.truncate(doc_start);
             self.truncate(doc, env, with_id);
+            self.body.bytes.extend_from_slice(&self.line);
         }
-        self.append(record, doc.id, doc.timestamp_ms)
+        self.close_item(record, doc.id, start, doc_start)
     }
 
     /// Adds an already-encoded document (a redrive of a dead-lettered one), as is.
@@ -169,41 +175,65 @@ impl Encoder {
         doc_json: &[u8],
         timestamp_ms: i64,
     ) -> Option<Body> {
-        self.line.clear();
-        self.line.extend_from_slice(doc_json);
-        self.append(record, id, timestamp_ms)
+        self.reserve();
+        let start = self.body.bytes.len();
+        self.write_action(id, timestamp_ms);
+        let doc_start = self.body.bytes.len();
+        self.body.bytes.extend_from_slice(doc_json);
+        self.close_item(record, id, start, doc_start)
     }
 
-    fn append(&mut self, record: u32, id: DocId, timestamp_ms: i64) -> Option<Body> {
-        let mut action = Vec::new();
-        if let Format::Bulk { index } = &self.format {
-            action.extend_from_slice(b"{\"create\":{\"_index\":");
-            write_index(index, timestamp_ms, &mut action);
-            action.extend_from_slice(b",\"_id\":\"");
-            action.extend_from_slice(id.as_str().as_bytes());
-            action.extend_from_slice(b"\"}}\n");
-        }
-        let size = action.len() + self.line.len() + 1;
-        let full = !self.body.is_empty()
-            && (self.body.bytes.len() + size > self.limits.max_body_bytes
-                || self.body.items.len() >= self.limits.max_docs);
-        let done = full.then(|| std::mem::take(&mut self.body));
+    fn reserve(&mut self) {
         if self.body.bytes.capacity() == 0 {
-            self.body
-                .bytes
-                .reserve(self.limits.max_body_bytes.min(1 << 20).max(size));
+            self.body.bytes.reserve(self.limits.max_body_bytes + 4096);
         }
-        let start = self.body.bytes.len();
-        self.body.bytes.extend_from_slice(&action);
-        let doc_start = self.body.bytes.len();
-        self.body.bytes.extend_from_slice(&self.line);
+    }
+
+    fn write_action(&mut self, id: DocId, timestamp_ms: i64) {
+        if let Format::Bulk { index } = &self.format {
+            let out = &mut self.body.bytes;
+            out.extend_from_slice(b"{\"create\":{\"_index\":");
+            write_index(index, timestamp_ms, out);
+            out.extend_from_slice(b",\"_id\":\"");
+            out.extend_from_slice(id.as_str().as_bytes());
+            out.extend_from_slice(b"\"}}\n");
+        }
+    }
+
+    /// Ends the item just written at `start..`; when it overflows the body, it
+    /// moves to a new body and the full one is returned.
+    fn close_item(
+        &mut self,
+        record: u32,
+        id: DocId,
+        start: usize,
+        doc_start: usize,
+    ) -> Option<Body> {
         let doc_end = self.body.bytes.len();
         self.body.bytes.push(b'\n');
+        let full = !self.body.items.is_empty()
+            && (self.body.bytes.len() > self.limits.max_body_bytes
+                || self.body.items.len() >= self.limits.max_docs);
+        let (done, shift) = if full {
+            let mut next = Vec::with_capacity(self.limits.max_body_bytes + 4096);
+            next.extend_from_slice(self.body.bytes.get(start..).unwrap_or_default());
+            self.body.bytes.truncate(start);
+            let done = std::mem::replace(
+                &mut self.body,
+                Body {
+                    bytes: next,
+                    items: Vec::new(),
+                },
+            );
+            (Some(done), start)
+        } else {
+            (None, 0)
+        };
         self.body.items.push(Item {
             record,
             id,
-            lines: start..self.body.bytes.len(),
-            doc: doc_start..doc_end,
+            lines: start - shift..self.body.bytes.len(),
+            doc: doc_start - shift..doc_end - shift,
         });
         done
     }
@@ -214,9 +244,11 @@ impl Encoder {
     }
 
     /// Re-writes the line with a shorter message until it fits.
-    fn truncate(&mut self, doc: &Document, env: &Envelope<'_>, with_id: bool) {
+    fn truncate(&mut self, doc: &Document, env: &EnvelopeJson, with_id: bool) {
         self.truncated += 1;
         let limit = self.limits.max_line_bytes;
+        self.line.clear();
+        doc.write_json_with(env, &mut self.line, with_id, None);
         let mut keep = doc.message.len();
         for _ in 0..8 {
             let over = self.line.len().saturating_sub(limit);
@@ -225,13 +257,13 @@ impl Encoder {
                 .saturating_sub(over.max(1) + 256)
                 .min(keep * limit / self.line.len().max(1));
             self.line.clear();
-            doc.write_json(env, &mut self.line, with_id, Some(keep));
+            doc.write_json_with(env, &mut self.line, with_id, Some(keep));
             if self.line.len() <= limit {
                 return;
             }
         }
         self.line.clear();
-        doc.write_json(env, &mut self.line, with_id, Some(0));
+        doc.write_json_with(env, &mut self.line, with_id, Some(0));
     }
 }
 
@@ -255,6 +287,7 @@ fn write_index(pattern: &str, timestamp_ms: i64, out: &mut Vec<u8>) {
 mod tests {
     use super::*;
     use crate::decode::LogEvent;
+    use crate::document::Envelope;
     use serde_json::Value;
     use std::borrow::Cow;
 
@@ -294,7 +327,7 @@ mod tests {
             Limits::default(),
         );
         for i in 0..3 {
-            assert!(enc.push(0, &doc(i, "m"), &ENV).is_none());
+            assert!(enc.push(0, &doc(i, "m"), &ENV.json()).is_none());
         }
         let body = enc.flush().expect("a body");
         let l = lines(&body);
@@ -319,7 +352,7 @@ mod tests {
         let mut enc = Encoder::new(Format::Ndjson { with_id: false }, limits);
         let mut bodies = Vec::new();
         for i in 0..10 {
-            bodies.extend(enc.push(0, &doc(i, "short"), &ENV));
+            bodies.extend(enc.push(0, &doc(i, "short"), &ENV.json()));
         }
         bodies.extend(enc.flush());
         assert_eq!(
@@ -329,7 +362,7 @@ mod tests {
         let mut enc = Encoder::new(Format::Ndjson { with_id: false }, limits);
         let mut bodies = Vec::new();
         for i in 0..10 {
-            bodies.extend(enc.push(0, &doc(i, &"x".repeat(700)), &ENV));
+            bodies.extend(enc.push(0, &doc(i, &"x".repeat(700)), &ENV.json()));
         }
         bodies.extend(enc.flush());
         assert!(bodies.iter().all(|b| b.bytes.len() <= 2_000));
@@ -346,7 +379,7 @@ mod tests {
         let mut enc = Encoder::new(Format::Ndjson { with_id: true }, limits);
         let quotes = "\"\u{1}".repeat(400_000);
         for (i, m) in ["y".repeat(1 << 20), quotes].iter().enumerate() {
-            assert!(enc.push(0, &doc(i, m), &ENV).is_none());
+            assert!(enc.push(0, &doc(i, m), &ENV.json()).is_none());
         }
         let body = enc.flush().expect("body");
         for (item, v) in body.items.iter().zip(lines(&body)) {
@@ -361,7 +394,7 @@ mod tests {
     fn subset_and_halves_keep_items_consistent() {
         let mut enc = Encoder::new(Format::Bulk { index: "i".into() }, Limits::default());
         for i in 0..5 {
-            enc.push(i as u32, &doc(i, &format!("m{i}")), &ENV);
+            enc.push(i as u32, &doc(i, &format!("m{i}")), &ENV.json());
         }
         let body = enc.flush().expect("body");
         let sub = body.subset([&body.items[1], &body.items[3]]);

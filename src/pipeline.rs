@@ -304,6 +304,7 @@ impl<'a> Run<'a> {
             log_stream: &payload.log_stream,
             region: &record.aws_region,
         };
+        let env_json = env.json();
         let lossy = payload.lossy_utf8;
         let n = payload.log_events.len() as u64;
         if let Some(t) = self.tallies.get_mut(index) {
@@ -313,7 +314,7 @@ impl<'a> Run<'a> {
         for log_event in payload.log_events {
             let mut doc = Document::new(&env, log_event, lossy);
             self.summary.masked += mask_document(&self.pipeline.masker, &mut doc);
-            if let Some(body) = self.encoder.push(index as u32, &doc, &env) {
+            if let Some(body) = self.encoder.push(index as u32, &doc, &env_json) {
                 self.ready.push_back(body);
             }
         }
