@@ -130,6 +130,8 @@ pub struct Encoder {
     body: Body,
     line: Vec<u8>,
     truncated: u64,
+    /// The last rendered `_index` JSON string and the UTC day it is for.
+    index_cache: Option<(i64, Vec<u8>)>,
 }
 
 impl Encoder {
@@ -141,6 +143,7 @@ impl Encoder {
             body: Body::default(),
             line: Vec::new(),
             truncated: 0,
+            index_cache: None,
         }
     }
 
@@ -191,9 +194,18 @@ impl Encoder {
 
     fn write_action(&mut self, id: DocId, timestamp_ms: i64) {
         if let Format::Bulk { index } = &self.format {
+            // The index name is rendered once per UTC day, not per document.
+            let day = timestamp_ms.div_euclid(86_400_000);
+            if self.index_cache.as_ref().is_none_or(|(d, _)| *d != day) {
+                let mut name = Vec::new();
+                write_index(index, timestamp_ms, &mut name);
+                self.index_cache = Some((day, name));
+            }
             let out = &mut self.body.bytes;
             out.extend_from_slice(b"{\"create\":{\"_index\":");
-            write_index(index, timestamp_ms, out);
+            if let Some((_, name)) = &self.index_cache {
+                out.extend_from_slice(name);
+            }
             out.extend_from_slice(b",\"_id\":\"");
             out.extend_from_slice(id.as_str().as_bytes());
             out.extend_from_slice(b"\"}}\n");
@@ -340,6 +352,38 @@ mod tests {
         let item = &body.items[1];
         let d: Value = serde_json::from_slice(body.doc(item)).expect("doc JSON");
         assert_eq!(d["event"]["id"], "1");
+    }
+
+    #[test]
+    fn the_index_follows_each_documents_day() {
+        let mut enc = Encoder::new(
+            Format::Bulk {
+                index: "logs-%Y.%m.%d".into(),
+            },
+            Limits::default(),
+        );
+        let mut late = doc(1, "m");
+        late.timestamp_ms += 86_400_000;
+        let mut early = doc(2, "m");
+        early.timestamp_ms -= 86_400_000 * 40;
+        for d in [doc(0, "m"), late, early, doc(3, "m")] {
+            enc.push(0, &d, &ENV.json());
+        }
+        let body = enc.flush().expect("body");
+        let names: Vec<Value> = lines(&body)
+            .iter()
+            .step_by(2)
+            .map(|l| l["create"]["_index"].clone())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "logs-2023.11.14",
+                "logs-2023.11.15",
+                "logs-2023.10.05",
+                "logs-2023.11.14"
+            ]
+        );
     }
 
     #[test]
