@@ -129,16 +129,49 @@ pub async fn handle(
         d.checked_sub(services.config.deadline_reserve)
             .unwrap_or_else(Instant::now)
     });
-    services
-        .pipeline
-        .run(
-            event,
-            &services.shipper,
-            services.dlq.as_ref(),
-            cutoff,
-            services.config.concurrency,
-        )
-        .await
+    let run = services.pipeline.run(
+        event,
+        &services.shipper,
+        services.dlq.as_ref(),
+        cutoff,
+        services.config.concurrency,
+    );
+    // Shipping stops at the cut-off, but the dead-letter writes after it have no
+    // bound of their own: rather than let Lambda time the invocation out, answer
+    // just before the deadline with the whole batch failed back to Kinesis
+    // (nothing is lost; Elasticsearch absorbs the retry through the `_id`).
+    let Some(deadline) = deadline else {
+        return run.await;
+    };
+    let limit = deadline
+        .saturating_duration_since(Instant::now())
+        .saturating_sub(Duration::from_millis(200));
+    match tokio::time::timeout(limit, run).await {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            tracing::error!(
+                "the batch did not finish before the deadline; every record goes back to Kinesis"
+            );
+            whole_batch_failed(event, "the batch did not finish before the Lambda deadline")
+        }
+    }
+}
+
+/// An outcome that sends every record of the batch back to Kinesis.
+fn whole_batch_failed(event: &KinesisEvent, why: &str) -> Outcome {
+    let mut outcome = Outcome::default();
+    outcome.summary.records = event.records.len() as u64;
+    for record in &event.records {
+        outcome
+            .failed_sequence_numbers
+            .push(record.sequence_number().to_owned());
+        outcome.errors.push(crate::pipeline::RecordError {
+            sequence_number: record.sequence_number().to_owned(),
+            error: why.to_owned(),
+        });
+    }
+    outcome.summary.records_failed = outcome.failed_sequence_numbers.len() as u64;
+    outcome
 }
 
 /// The partial batch response: the records Kinesis must retry.
@@ -154,4 +187,21 @@ pub fn response(outcome: &Outcome) -> KinesisEventResponse {
         })
         .collect();
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_batch_out_of_time_fails_every_record() {
+        let event: KinesisEvent = serde_json::from_str(
+            r#"{"Records":[{"kinesis":{"sequenceNumber":"1","data":""}},{"kinesis":{"sequenceNumber":"2","data":""}}]}"#,
+        )
+        .expect("event");
+        let outcome = whole_batch_failed(&event, "late");
+        assert_eq!(outcome.failed_sequence_numbers, ["1", "2"]);
+        assert_eq!(response(&outcome).batch_item_failures.len(), 2);
+        assert!(outcome.summary.balanced());
+    }
 }

@@ -431,13 +431,13 @@ async fn the_deadline_dead_letters_what_is_left() {
         ("LOGSHIP_ENDPOINT", &server.url()),
         ("LOGSHIP_DLQ_URL", &url),
         ("LOGSHIP_REQUEST_TIMEOUT_MS", "10000"),
-        ("LOGSHIP_DEADLINE_RESERVE_MS", "1000"),
+        ("LOGSHIP_DEADLINE_RESERVE_MS", "2000"),
         ("LOGSHIP_MAX_ATTEMPTS", "10"),
     ]);
     let services = Services::new(cfg, Some(sdk)).await.expect("services");
     let (event, g) = sample(4, 25);
     let started = Instant::now();
-    let deadline = started + Duration::from_millis(2000);
+    let deadline = started + Duration::from_millis(3000);
     let outcome = handle(&services, &event, Some(deadline)).await;
     assert!(
         Instant::now() < deadline + Duration::from_millis(500),
