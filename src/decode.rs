@@ -92,8 +92,18 @@ pub struct Decoder {
     cap: usize,
     compressed: Vec<u8>,
     inflated: Vec<u8>,
+    whole: Whole,
     lossy: String,
     decompressed_bytes: u64,
+}
+
+/// libdeflate's whole-buffer gzip decompressor (its state is reused).
+struct Whole(libdeflater::Decompressor);
+
+impl std::fmt::Debug for Whole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("libdeflate")
+    }
 }
 
 const BASE64: GeneralPurpose = GeneralPurpose::new(
@@ -108,6 +118,7 @@ impl Decoder {
             cap,
             compressed: Vec::new(),
             inflated: Vec::new(),
+            whole: Whole(libdeflater::Decompressor::new()),
             lossy: String::new(),
             decompressed_bytes: 0,
         }
@@ -140,15 +151,29 @@ impl Decoder {
     }
 
     fn inflate(&mut self) -> Result<(), DecodeError> {
-        self.inflated.clear();
         let input = self.compressed.as_slice();
         match input {
             [0x1f, 0x8b, ..] => {
-                // ISIZE (the last four bytes) is a hint for the buffer, never trusted past the cap.
-                if let Some(tail) = input.len().checked_sub(4).and_then(|at| input.get(at..)) {
-                    let hint = u32::from_le_bytes([tail[0], tail[1], tail[2], tail[3]]) as usize;
-                    self.inflated.reserve(hint.min(self.cap));
+                // ISIZE (the last four bytes) promises the size. When it is within the
+                // cap, libdeflate inflates the whole member into a buffer of exactly that
+                // size (about twice as fast as streaming); it cannot write past it. A lie,
+                // a bomb or a corrupt stream falls back to the streaming decoder, which
+                // stops at `cap + 1` bytes and gives the definitive error.
+                let hint = input
+                    .len()
+                    .checked_sub(4)
+                    .and_then(|at| input.get(at..))
+                    .and_then(|tail| <[u8; 4]>::try_from(tail).ok())
+                    .map(|tail| u32::from_le_bytes(tail) as usize);
+                if let Some(hint) = hint.filter(|h| *h <= self.cap) {
+                    // Growing zero-fills only the new bytes; the buffer is reused.
+                    self.inflated.resize(hint, 0);
+                    if let Ok(n) = self.whole.0.gzip_decompress(input, &mut self.inflated) {
+                        self.inflated.truncate(n);
+                        return Ok(());
+                    }
                 }
+                self.inflated.clear();
                 let limit = self.cap as u64 + 1;
                 flate2::read::GzDecoder::new(input)
                     .take(limit)
@@ -163,6 +188,7 @@ impl Decoder {
                 if input.len() > self.cap {
                     return Err(DecodeError::TooLarge { cap: self.cap });
                 }
+                self.inflated.clear();
                 self.inflated.extend_from_slice(input);
                 Ok(())
             }
@@ -365,6 +391,31 @@ mod tests {
         ));
         // The buffer never grew far past the cap.
         assert!(d.inflated.capacity() < 4 << 20);
+    }
+
+    /// The gzip trailer's size field is a hint only: a bomb that claims to be
+    /// small, or a stream claiming more than it holds, never gets past the cap
+    /// or through as a payload.
+    #[test]
+    fn lying_size_trailer_is_caught() {
+        let forge = |mut gz: Vec<u8>, isize: u32| {
+            let at = gz.len() - 4;
+            gz[at..].copy_from_slice(&isize.to_le_bytes());
+            gz
+        };
+        let mut d = Decoder::new(1 << 20);
+        let bomb = forge(gzip(&vec![b' '; 8 << 20]), 100);
+        assert!(matches!(
+            d.decode(&b64(&bomb)),
+            Err(DecodeError::TooLarge { .. })
+        ));
+        let long = forge(gzip(PAYLOAD.as_bytes()), PAYLOAD.len() as u32 + 10);
+        assert!(matches!(d.decode(&b64(&long)), Err(DecodeError::Gzip(_))));
+        let short = forge(gzip(PAYLOAD.as_bytes()), PAYLOAD.len() as u32 - 10);
+        assert!(matches!(d.decode(&b64(&short)), Err(DecodeError::Gzip(_))));
+        // And the decoder is still good for the next record.
+        let p = d.decode(&b64(&gzip(PAYLOAD.as_bytes()))).expect("decodes");
+        assert_eq!(p.log_events.len(), 2);
     }
 
     #[test]
