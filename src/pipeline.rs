@@ -25,7 +25,7 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::decode::{Decoder, MessageType};
 use crate::dlq::{DeadLetterQueue, Undecodable};
-use crate::document::{Document, Envelope};
+use crate::document::{Document, Envelope, IdHasher};
 use crate::encode::{Body, Encoder, Format, Limits};
 use crate::event::KinesisEvent;
 use crate::mask::Masker;
@@ -305,6 +305,7 @@ impl<'a> Run<'a> {
             region: &record.aws_region,
         };
         let env_json = env.json();
+        let ids = IdHasher::new(env.log_group, env.log_stream);
         let lossy = payload.lossy_utf8;
         let n = payload.log_events.len() as u64;
         if let Some(t) = self.tallies.get_mut(index) {
@@ -312,7 +313,7 @@ impl<'a> Run<'a> {
         }
         self.summary.events_in += n;
         for log_event in payload.log_events {
-            let mut doc = Document::new(&env, log_event, lossy);
+            let mut doc = Document::build(&ids, log_event, lossy);
             self.summary.masked += mask_document(&self.pipeline.masker, &mut doc);
             if let Some(body) = self.encoder.push(index as u32, &doc, &env_json) {
                 self.ready.push_back(body);
