@@ -18,6 +18,8 @@
 //! The document id is deterministic (log group, log stream, event id), so a retry
 //! or a redrive of the same event never creates a second document.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -182,23 +184,25 @@ pub struct Report {
     pub restore_duration_ms: Option<f64>,
 }
 
-/// One log event as a document, before masking and encoding.
+/// One log event as a document, before masking and encoding. It borrows from
+/// the decoded payload wherever it can: most documents allocate nothing of
+/// their own but parsed JSON fields.
 #[derive(Debug, Clone)]
-pub struct Document {
+pub struct Document<'a> {
     /// The deterministic id.
     pub id: DocId,
     /// Event time in milliseconds since the epoch (clamped to years 0000–9999).
     pub timestamp_ms: i64,
     /// The CloudWatch event id: `event.id`.
-    pub event_id: String,
+    pub event_id: Cow<'a, str>,
     /// The message, trailing newline trimmed: `message`.
-    pub message: String,
+    pub message: Cow<'a, str>,
     /// Fields parsed from a JSON message, already split from reserved keys.
     pub fields: Option<Map<String, Value>>,
     /// `log.level`, lowercase.
-    pub level: Option<String>,
+    pub level: Option<Cow<'a, str>>,
     /// `aws.lambda.request_id`.
-    pub request_id: Option<String>,
+    pub request_id: Option<Cow<'a, str>>,
     /// `aws.lambda.event` and friends.
     pub lambda: LambdaLine,
     /// The payload held invalid UTF-8 (replaced by U+FFFD).
@@ -223,9 +227,9 @@ const RESERVED: &[&str] = &[
 const MIN_TS: i64 = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
 const MAX_TS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
 
-impl Document {
+impl<'a> Document<'a> {
     /// Builds the document of one log event.
-    pub fn new(env: &Envelope<'_>, event: LogEvent<'_>, lossy_utf8: bool) -> Document {
+    pub fn new(env: &Envelope<'_>, event: LogEvent<'a>, lossy_utf8: bool) -> Document<'a> {
         Document::build(
             &IdHasher::new(env.log_group, env.log_stream),
             event,
@@ -234,16 +238,21 @@ impl Document {
     }
 
     /// [`Document::new`] with the record's id hasher made once for all its events.
-    pub fn build(ids: &IdHasher, event: LogEvent<'_>, lossy_utf8: bool) -> Document {
+    pub fn build(ids: &IdHasher, event: LogEvent<'a>, lossy_utf8: bool) -> Document<'a> {
         let id = ids.id(&event.id);
-        let mut message = event.message.into_owned();
-        let trimmed = message.trim_end_matches(['\n', '\r']).len();
-        message.truncate(trimmed);
+        let message = match event.message {
+            Cow::Borrowed(m) => Cow::Borrowed(m.trim_end_matches(['\n', '\r'])),
+            Cow::Owned(mut m) => {
+                let trimmed = m.trim_end_matches(['\n', '\r']).len();
+                m.truncate(trimmed);
+                Cow::Owned(m)
+            }
+        };
         let timestamp_ms = event.timestamp.clamp(MIN_TS, MAX_TS);
         let mut doc = Document {
             id,
             timestamp_ms,
-            event_id: event.id.into_owned(),
+            event_id: event.id,
             message,
             fields: None,
             level: None,
@@ -256,32 +265,29 @@ impl Document {
         doc
     }
 
-    /// Adds what the message says about itself.
+    /// Adds what the message says about itself. What it takes from a borrowed
+    /// message is borrowed too; from an owned one (a message that had escapes), copied.
     fn understand(&mut self) {
-        let msg = self.message.as_str();
-        if let Some(rest) = msg.strip_prefix("START RequestId: ") {
-            let (req, version) = match rest.split_once(" Version: ") {
-                Some((r, v)) => (r, Some(v.trim().to_owned())),
-                None => (rest, None),
-            };
-            self.request_id = Some(req.trim().to_owned());
-            self.lambda = LambdaLine::Start { version };
-        } else if let Some(rest) = msg.strip_prefix("END RequestId: ") {
-            self.request_id = Some(rest.trim().to_owned());
-            self.lambda = LambdaLine::End;
-        } else if let Some(rest) = msg.strip_prefix("REPORT RequestId: ") {
-            let (request_id, report) = parse_report(rest);
-            self.request_id = Some(request_id.to_owned());
-            self.lambda = LambdaLine::Report(report);
-        } else if let Some((level, request_id, body)) = parse_lambda_text(msg) {
-            self.level = Some(level.to_ascii_lowercase());
-            self.request_id = Some(request_id.to_owned());
-            let fields = parse_object(body);
-            self.set_fields(fields);
-        } else {
-            let fields = parse_object(msg);
-            self.set_fields(fields);
+        match self.message {
+            Cow::Borrowed(msg) => self.take(understand(msg), |s| Cow::Borrowed(s)),
+            Cow::Owned(ref msg) => {
+                let said = understand(msg);
+                let said = Understood {
+                    request_id: said.request_id.map(|s| Cow::Owned(s.to_owned())),
+                    level: said.level.map(|s| Cow::Owned(s.to_owned())),
+                    lambda: said.lambda,
+                    fields: said.fields,
+                };
+                self.take(said, |s| s);
+            }
         }
+    }
+
+    fn take<S>(&mut self, said: Understood<S>, cow: impl Fn(S) -> Cow<'a, str>) {
+        self.request_id = said.request_id.map(&cow);
+        self.level = said.level.map(|l| lowercase(cow(l)));
+        self.lambda = said.lambda;
+        self.set_fields(said.fields);
     }
 
     fn set_fields(&mut self, fields: Option<Map<String, Value>>) {
@@ -290,7 +296,10 @@ impl Document {
             self.level = ["level", "log_level", "severity", "levelname", "log.level"]
                 .iter()
                 .find_map(|k| fields.get(*k).and_then(Value::as_str))
-                .map(str::to_ascii_lowercase);
+                .map(|l| match known_level(l) {
+                    Some(known) => Cow::Borrowed(known),
+                    None => Cow::Owned(l.to_ascii_lowercase()),
+                });
         }
         if fields
             .keys()
@@ -469,6 +478,66 @@ impl Document {
     }
 }
 
+/// What a message says about itself, as pieces of it.
+struct Understood<S> {
+    request_id: Option<S>,
+    /// As written; lower-cased when taken.
+    level: Option<S>,
+    lambda: LambdaLine,
+    fields: Option<Map<String, Value>>,
+}
+
+fn understand(msg: &str) -> Understood<&str> {
+    let mut said = Understood {
+        request_id: None,
+        level: None,
+        lambda: LambdaLine::None,
+        fields: None,
+    };
+    if let Some(rest) = msg.strip_prefix("START RequestId: ") {
+        let (req, version) = match rest.split_once(" Version: ") {
+            Some((r, v)) => (r, Some(v.trim().to_owned())),
+            None => (rest, None),
+        };
+        said.request_id = Some(req.trim());
+        said.lambda = LambdaLine::Start { version };
+    } else if let Some(rest) = msg.strip_prefix("END RequestId: ") {
+        said.request_id = Some(rest.trim());
+        said.lambda = LambdaLine::End;
+    } else if let Some(rest) = msg.strip_prefix("REPORT RequestId: ") {
+        let (request_id, report) = parse_report(rest);
+        said.request_id = Some(request_id);
+        said.lambda = LambdaLine::Report(report);
+    } else if let Some((level, request_id, body)) = parse_lambda_text(msg) {
+        said.level = Some(level);
+        said.request_id = Some(request_id);
+        said.fields = parse_object(body);
+    } else {
+        said.fields = parse_object(msg);
+    }
+    said
+}
+
+/// The usual level names, lower-case, to borrow instead of allocating.
+fn known_level(s: &str) -> Option<&'static str> {
+    const KNOWN: &[&str] = &[
+        "trace", "debug", "info", "warn", "warning", "error", "fatal", "critical",
+    ];
+    KNOWN.iter().find(|k| k.eq_ignore_ascii_case(s)).copied()
+}
+
+/// Lower-cases ASCII, allocating only for a level name outside the usual ones.
+fn lowercase(s: Cow<'_, str>) -> Cow<'_, str> {
+    if let Some(known) = known_level(&s) {
+        return Cow::Borrowed(known);
+    }
+    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(s.to_ascii_lowercase())
+    } else {
+        s
+    }
+}
+
 /// Parses `id\tDuration: 1.5 ms\tBilled Duration: 2 ms\t...`.
 fn parse_report(rest: &str) -> (&str, Report) {
     let mut parts = rest.split('\t');
@@ -539,41 +608,54 @@ fn parse_object(text: &str) -> Option<Map<String, Value>> {
 /// clean runs are copied whole. Portable (no SIMD), so Graviton runs the same code.
 pub fn write_str(s: &str, out: &mut Vec<u8>) {
     let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
+    let len = bytes.len();
+    out.reserve(len + 2);
     out.push(b'"');
     let mut start = 0;
     let mut at = 0;
-    let mut blocks = bytes.chunks_exact(16);
-    for block in &mut blocks {
-        escape_block(bytes, block, at, &mut start, out);
+    while at + 16 <= len {
+        escape_word(bytes, at, 0, &mut start, out);
+        escape_word(bytes, at + 8, 0, &mut start, out);
         at += 16;
     }
-    // The tail, padded with spaces (which need no escape) to a whole block.
-    let tail = blocks.remainder();
-    if !tail.is_empty() {
-        let mut block = [b' '; 16];
-        block[..tail.len()].copy_from_slice(tail);
-        escape_block(bytes, &block, at, &mut start, out);
+    // The tail is read as whole words that overlap what was already done
+    // (skipping those bytes), never copied out byte by byte.
+    if at < len {
+        if len >= 16 {
+            let base = len - 16;
+            let skip = at - base;
+            escape_word(bytes, base, skip, &mut start, out);
+            escape_word(bytes, base + 8, skip.saturating_sub(8), &mut start, out);
+        } else if len >= 8 {
+            escape_word(bytes, 0, 0, &mut start, out);
+            escape_word(bytes, len - 8, 16 - len, &mut start, out);
+        } else {
+            for (j, &b) in bytes.iter().enumerate() {
+                if b < 0x20 || b == b'"' || b == b'\\' {
+                    escape_at(bytes, &mut start, j, out);
+                }
+            }
+        }
     }
     out.extend_from_slice(bytes.get(start..).unwrap_or_default());
     out.push(b'"');
 }
 
-/// Escapes whatever needs it in the 16 bytes of `block`, which are
-/// `bytes[at..at + 16]` (or their tail padded with spaces).
+/// Escapes whatever needs it in `bytes[base..base + 8]`, but for its first
+/// `skip` bytes (already done).
 #[inline(always)]
-fn escape_block(bytes: &[u8], block: &[u8], at: usize, start: &mut usize, out: &mut Vec<u8>) {
-    let (a, b) = block.split_at(8);
-    let (mut lo, mut hi) = (escapes(word(a)), escapes(word(b)));
-    while lo != 0 {
-        let j = at + (lo.trailing_zeros() / 8) as usize;
-        escape_at(bytes, start, j, out);
-        lo &= lo - 1;
+fn escape_word(bytes: &[u8], base: usize, skip: usize, start: &mut usize, out: &mut Vec<u8>) {
+    let Some(eight) = bytes.get(base..base + 8) else {
+        return;
+    };
+    if skip >= 8 {
+        return;
     }
-    while hi != 0 {
-        let j = at + 8 + (hi.trailing_zeros() / 8) as usize;
+    let mut m = escapes(word(eight)) & (u64::MAX << (8 * skip));
+    while m != 0 {
+        let j = base + (m.trailing_zeros() / 8) as usize;
         escape_at(bytes, start, j, out);
-        hi &= hi - 1;
+        m &= m - 1;
     }
 }
 
@@ -763,6 +845,7 @@ mod tests {
                     .take(at)
                     .collect();
                 t.push(special);
+                cases.push(t.clone());
                 t.push_str("xyz0123456789");
                 cases.push(t.clone());
                 t.push('"');
