@@ -366,7 +366,7 @@ pub fn mask_document(masker: &Masker, doc: &mut Document) -> u64 {
         .as_mut()
         .map(|f| Value::Object(std::mem::take(f)));
     if let Cow::Owned(masked) = masker.mask_message(&doc.message, tree.as_mut(), &mut count) {
-        doc.message = masked;
+        doc.message = Cow::Owned(masked);
     }
     if let (Some(fields), Some(Value::Object(map))) = (doc.fields.as_mut(), tree) {
         *fields = map;
@@ -376,7 +376,7 @@ pub fn mask_document(masker: &Masker, doc: &mut Document) -> u64 {
         .flatten()
     {
         if let Cow::Owned(masked) = masker.mask_text(derived, &mut count) {
-            *derived = masked;
+            *derived = Cow::Owned(masked);
         }
     }
     count
