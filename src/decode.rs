@@ -135,7 +135,21 @@ impl Decoder {
             return Err(DecodeError::Empty);
         }
         self.compressed.clear();
-        BASE64.decode_vec(data.trim_ascii(), &mut self.compressed)?;
+        let data = data.trim_ascii();
+        // SIMD first (padded or not, like the indifferent engine below); on
+        // failure the scalar engine runs again only to say what is wrong.
+        let simd = if data.ends_with('=') {
+            base64_simd::STANDARD
+        } else {
+            base64_simd::STANDARD_NO_PAD
+        };
+        if simd
+            .decode_append(data.as_bytes(), &mut self.compressed)
+            .is_err()
+        {
+            self.compressed.clear();
+            BASE64.decode_vec(data, &mut self.compressed)?;
+        }
         self.inflate()?;
         self.decompressed_bytes += self.inflated.len() as u64;
         self.parse()
@@ -326,6 +340,31 @@ mod tests {
         assert_eq!(p.log_events[1].id, "7");
         assert_eq!(p.log_events[1].message, "tab\there");
         assert!(!p.lossy_utf8);
+    }
+
+    #[test]
+    fn base64_with_or_without_padding_and_errors_named() {
+        let mut d = Decoder::new(1 << 20);
+        for extra in 0..3 {
+            // Lengths that need 0, 1 and 2 padding characters.
+            let mut payload = PAYLOAD.to_owned();
+            payload.push_str(&" ".repeat(extra));
+            let padded = b64(&gzip(payload.as_bytes()));
+            let unpadded = padded.trim_end_matches('=').to_owned();
+            for data in [
+                padded,
+                unpadded,
+                format!("  {}\n", b64(&gzip(payload.as_bytes()))),
+            ] {
+                assert_eq!(d.decode(&data).expect("decodes").log_events.len(), 2);
+            }
+        }
+        for bad in ["H4sI*AAA", "H4sIA=AA", "H=="] {
+            assert!(
+                matches!(d.decode(bad), Err(DecodeError::Base64(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

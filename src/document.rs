@@ -269,7 +269,7 @@ impl<'a> Document<'a> {
     /// message is borrowed too; from an owned one (a message that had escapes), copied.
     fn understand(&mut self) {
         match self.message {
-            Cow::Borrowed(msg) => self.take(understand(msg), |s| Cow::Borrowed(s)),
+            Cow::Borrowed(msg) => self.take(understand(msg), Cow::Borrowed),
             Cow::Owned(ref msg) => {
                 let said = understand(msg);
                 let said = Understood {
@@ -571,6 +571,14 @@ const LEVELS: &[&str] = &[
 /// `TIMESTAMP\tREQUEST_ID\tLEVEL\tmessage` (Node.js, Java, .NET) or
 /// `[LEVEL]\tTIMESTAMP\tREQUEST_ID\tmessage` (Python): (level, request id, message).
 fn parse_lambda_text(msg: &str) -> Option<(&str, &str, &str)> {
+    // Both shapes start with a digit or `[`; anything else is not worth a tab search.
+    if !msg
+        .as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_digit() || *b == b'[')
+    {
+        return None;
+    }
     let mut parts = msg.splitn(4, '\t');
     let a = parts.next()?;
     let b = parts.next()?;
@@ -808,7 +816,7 @@ mod tests {
         region: "eu-west-1",
     };
 
-    fn doc(message: &str) -> Document {
+    fn doc(message: &str) -> Document<'_> {
         Document::new(
             &ENV,
             LogEvent {

@@ -310,7 +310,7 @@ mod tests {
         region: "us-east-1",
     };
 
-    fn doc(i: usize, message: &str) -> Document {
+    fn doc(i: usize, message: &str) -> Document<'_> {
         Document::new(
             &ENV,
             LogEvent {
