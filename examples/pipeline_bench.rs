@@ -5,12 +5,16 @@
 //!
 //! Each iteration does what an invocation does with the event's bytes: parse the
 //! Lambda Kinesis event, then decode, build, mask and encode every record. The
-//! destination comes from the same `LOGSHIP_*` variables as everywhere else:
-//! unset, bodies are discarded (the pipeline alone); `elasticsearch` or `logzio`
-//! with `LOGSHIP_ENDPOINT`, they are gzipped and shipped through the handler.
-//! Prints the median and best iteration in MB/s of decompressed input and in
-//! log events/s, one line, for `scripts/bench.sh`.
+//! configuration comes from the same `LOGSHIP_*` variables as everywhere else.
+//! With no destination, bulk bodies are discarded (the pipeline alone) and two
+//! cases run alternately, masking off and masking on, so the masking overhead
+//! is measured pairwise on the same machine state. With `elasticsearch` or
+//! `logzio` and `LOGSHIP_ENDPOINT`, the one case ships through the handler
+//! (gzip, HTTP). Prints, per case, the median and best iteration in MB/s of
+//! decompressed input and in log events/s, then the same as `key=value` lines
+//! for `scripts/bench.sh`.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -35,50 +39,124 @@ fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let shipping = cfg.destination != Destination::Stdout;
-    let services = if shipping {
-        Some(rt.block_on(Services::new(cfg.clone(), None))?)
+    let parse = || -> anyhow::Result<KinesisEvent> { Ok(serde_json::from_slice(&raw)?) };
+    let mut cases: Vec<Case> = Vec::new();
+    if cfg.destination != Destination::Stdout {
+        let services = rt.block_on(Services::new(cfg.clone(), None))?;
+        cases.push(Case::new("ship", move |event| {
+            Ok(rt.block_on(handle(&services, event, None)))
+        }));
     } else {
-        None
-    };
-    let pipeline = Pipeline::new(
-        Format::Bulk {
-            index: cfg.index.clone(),
-        },
-        &cfg,
-        std::sync::Arc::new(Masker::new(&cfg.mask)?),
-    );
-    let once = || -> anyhow::Result<Outcome> {
-        let event: KinesisEvent = serde_json::from_slice(&raw)?;
-        Ok(match &services {
-            Some(s) => rt.block_on(handle(s, &event, None)),
-            None => pipeline.run_to_writer(&event, &mut std::io::sink())?,
-        })
-    };
-    let first = once()?;
-    let s = &first.summary;
-    anyhow::ensure!(
-        s.balanced() && s.failed == 0 && s.dead_lettered == 0,
-        "the warm-up run did not deliver everything: {s:?}"
-    );
-    let mut times: Vec<Duration> = Vec::with_capacity(iterations);
-    for _ in 0..iterations {
-        let t = Instant::now();
-        std::hint::black_box(once()?);
-        times.push(t.elapsed());
+        // Masking off and on, alternating iteration by iteration so both see
+        // the same machine; the overhead is the median of the paired ratios.
+        let mut off_cfg = cfg.mask.clone();
+        off_cfg.enabled = false;
+        for (name, mask) in [("off", off_cfg), ("on", cfg.mask.clone())] {
+            let pipeline = Pipeline::new(
+                Format::Bulk {
+                    index: cfg.index.clone(),
+                },
+                &cfg,
+                Arc::new(Masker::new(&mask)?),
+            );
+            cases.push(Case::new(name, move |event| {
+                Ok(pipeline.run_to_writer(event, &mut std::io::sink())?)
+            }));
+        }
     }
-    times.sort();
-    let median = times[times.len() / 2].as_secs_f64();
-    let best = times[0].as_secs_f64();
-    let mb = s.bytes_decompressed as f64 / 1e6;
-    let events = s.events_in as f64;
-    println!(
-        "warm, in-process ({iterations} runs): median {:.1} ms {:.1} MB/s {:.0}k events/s; best {:.1} ms {:.1} MB/s",
-        median * 1e3,
-        mb / median,
-        events / median / 1e3,
-        best * 1e3,
-        mb / best,
-    );
+    for case in &mut cases {
+        let first = (case.run)(&parse()?)?;
+        let s = &first.summary;
+        anyhow::ensure!(
+            s.balanced() && s.failed == 0 && s.dead_lettered == 0,
+            "the warm-up run did not deliver everything: {s:?}"
+        );
+        case.bytes = s.bytes_decompressed;
+        case.events = s.events_in;
+    }
+    for _ in 0..iterations {
+        for case in &mut cases {
+            let t = Instant::now();
+            let event = parse()?;
+            std::hint::black_box((case.run)(&event)?);
+            case.times.push(t.elapsed());
+        }
+    }
+    let ratios: Vec<f64> = match cases.as_slice() {
+        [off, on] => off
+            .times
+            .iter()
+            .zip(&on.times)
+            .map(|(a, b)| b.as_secs_f64() / a.as_secs_f64())
+            .collect(),
+        _ => Vec::new(),
+    };
+    for case in &mut cases {
+        case.report(iterations);
+    }
+    if !ratios.is_empty() {
+        println!(
+            "masking adds {:.1} % (median of {} paired iterations)",
+            (median(ratios.clone()) - 1.0) * 100.0,
+            ratios.len()
+        );
+        println!("kv overhead_pct={:.2}", (median(ratios) - 1.0) * 100.0);
+    }
     Ok(())
+}
+
+type Run<'a> = Box<dyn FnMut(&KinesisEvent) -> anyhow::Result<Outcome> + 'a>;
+
+/// One way of running the event, and its timings.
+struct Case<'a> {
+    name: &'static str,
+    run: Run<'a>,
+    times: Vec<Duration>,
+    bytes: u64,
+    events: u64,
+}
+
+impl<'a> Case<'a> {
+    fn new(
+        name: &'static str,
+        run: impl FnMut(&KinesisEvent) -> anyhow::Result<Outcome> + 'a,
+    ) -> Self {
+        Case {
+            name,
+            run: Box::new(run),
+            times: Vec::new(),
+            bytes: 0,
+            events: 0,
+        }
+    }
+
+    fn report(&self, iterations: usize) {
+        let secs: Vec<f64> = self.times.iter().map(Duration::as_secs_f64).collect();
+        let best = secs.iter().copied().fold(f64::INFINITY, f64::min);
+        let med = median(secs);
+        let mb = self.bytes as f64 / 1e6;
+        println!(
+            "{}: warm, in-process ({iterations} runs): median {:.1} ms {:.1} MB/s {:.0}k events/s; best {:.1} ms {:.1} MB/s",
+            self.name,
+            med * 1e3,
+            mb / med,
+            self.events as f64 / med / 1e3,
+            best * 1e3,
+            mb / best,
+        );
+        // For scripts/bench.sh.
+        println!(
+            "kv case={} median_ms={:.3} best_ms={:.3} bytes={} events={}",
+            self.name,
+            med * 1e3,
+            best * 1e3,
+            self.bytes,
+            self.events
+        );
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
 }
