@@ -179,8 +179,13 @@ impl Decoder {
                     .and_then(|at| input.get(at..))
                     .and_then(|tail| <[u8; 4]>::try_from(tail).ok())
                     .map(|tail| u32::from_le_bytes(tail) as usize);
-                if let Some(hint) = hint.filter(|h| *h <= self.cap) {
+                // Deflate cannot expand more than about 1032:1, so a trailer promising
+                // more than that is a lie and must not make us commit a cap-sized buffer.
+                let possible = input.len().saturating_mul(1032);
+                if let Some(hint) = hint.filter(|h| *h <= self.cap && *h <= possible) {
                     // Growing zero-fills only the new bytes; the buffer is reused.
+                    // (libdeflate skips the optional header CRC, FHCRC, that flate2
+                    // checks; CloudWatch Logs never sets it.)
                     self.inflated.resize(hint, 0);
                     if let Ok(n) = self.whole.0.gzip_decompress(input, &mut self.inflated) {
                         self.inflated.truncate(n);
@@ -452,6 +457,11 @@ mod tests {
         assert!(matches!(d.decode(&b64(&long)), Err(DecodeError::Gzip(_))));
         let short = forge(gzip(PAYLOAD.as_bytes()), PAYLOAD.len() as u32 - 10);
         assert!(matches!(d.decode(&b64(&short)), Err(DecodeError::Gzip(_))));
+        // A tiny record claiming a cap-sized payload commits no cap-sized buffer.
+        let mut big = Decoder::new(64 << 20);
+        let liar = forge(gzip(PAYLOAD.as_bytes()), 60 << 20);
+        assert!(big.decode(&b64(&liar)).is_err());
+        assert!(big.inflated.capacity() < 1 << 20);
         // And the decoder is still good for the next record.
         let p = d.decode(&b64(&gzip(PAYLOAD.as_bytes()))).expect("decodes");
         assert_eq!(p.log_events.len(), 2);

@@ -921,6 +921,8 @@ mod tests {
     fn ids_are_deterministic_and_distinct() {
         let a = DocId::new("g", "s", "1");
         assert_eq!(a, DocId::new("g", "s", "1"));
+        // Pinned: ids already stored must stay the ids of their events.
+        assert_eq!(a.as_str(), "ZU6HIwudMLSj2EMeRkc_yaaQ");
         assert_ne!(a, DocId::new("g", "s", "2"));
         assert_ne!(DocId::new("ab", "c", "1"), DocId::new("a", "bc", "1"));
         assert_eq!(a.as_str().len(), 24);

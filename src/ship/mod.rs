@@ -503,7 +503,7 @@ fn snippet(body: &[u8]) -> String {
 /// Compresses straight into the output, without a writer's staging buffer.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut z = flate2::Compress::new_gzip(flate2::Compression::fast(), 15);
-    let mut out = Vec::with_capacity(bytes.len() / 4 + 1024);
+    let mut out = Vec::with_capacity(bytes.len() / 8 + 1024);
     loop {
         let rest = bytes.get(z.total_in() as usize..).unwrap_or_default();
         match z.compress_vec(rest, &mut out, flate2::FlushCompress::Finish) {
