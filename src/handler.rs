@@ -119,16 +119,16 @@ impl Services {
 }
 
 /// Runs one batch. `deadline` is the Lambda deadline; shipping stops
-/// `LOGSHIP_DEADLINE_RESERVE_MS` before it so the rest can be dead-lettered.
+/// `LOGSHIP_DEADLINE_RESERVE_MS` before it so the rest can be dead-lettered,
+/// but the reserve never takes more than half of the time left: a function
+/// with a timeout shorter than the reserve (Lambda's default is 3 s) still
+/// ships rather than failing every record back.
 pub async fn handle(
     services: &Services,
     event: &KinesisEvent,
     deadline: Option<Instant>,
 ) -> Outcome {
-    let cutoff = deadline.map(|d| {
-        d.checked_sub(services.config.deadline_reserve)
-            .unwrap_or_else(Instant::now)
-    });
+    let cutoff = deadline.map(|d| cutoff(d, Instant::now(), services.config.deadline_reserve));
     let run = services.pipeline.run(
         event,
         &services.shipper,
@@ -155,6 +155,13 @@ pub async fn handle(
             whole_batch_failed(event, "the batch did not finish before the Lambda deadline")
         }
     }
+}
+
+/// When shipping stops: `reserve` before the deadline, or halfway there from
+/// `now` when the reserve is longer than half of the time left.
+fn cutoff(deadline: Instant, now: Instant, reserve: Duration) -> Instant {
+    let left = deadline.saturating_duration_since(now);
+    deadline.checked_sub(reserve.min(left / 2)).unwrap_or(now)
 }
 
 /// An outcome that sends every record of the batch back to Kinesis.
@@ -203,5 +210,20 @@ mod tests {
         assert_eq!(outcome.failed_sequence_numbers, ["1", "2"]);
         assert_eq!(response(&outcome).batch_item_failures.len(), 2);
         assert!(outcome.summary.balanced());
+    }
+
+    #[test]
+    fn the_reserve_takes_at_most_half_of_the_time_left() {
+        let now = Instant::now();
+        let s = Duration::from_secs;
+        // A 60 s function keeps the whole 5 s reserve.
+        assert_eq!(cutoff(now + s(60), now, s(5)), now + s(55));
+        // A 3 s function (Lambda's default) ships for 1.5 s instead of not at all.
+        assert_eq!(
+            cutoff(now + s(3), now, s(5)),
+            now + Duration::from_millis(1500)
+        );
+        // A deadline already past stops at once.
+        assert_eq!(cutoff(now, now + s(1), s(5)), now);
     }
 }

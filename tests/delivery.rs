@@ -437,7 +437,7 @@ async fn the_deadline_dead_letters_what_is_left() {
     let services = Services::new(cfg, Some(sdk)).await.expect("services");
     let (event, g) = sample(4, 25);
     let started = Instant::now();
-    let deadline = started + Duration::from_millis(3000);
+    let deadline = started + Duration::from_millis(4000);
     let outcome = handle(&services, &event, Some(deadline)).await;
     assert!(
         Instant::now() < deadline + Duration::from_millis(500),
