@@ -319,6 +319,7 @@ mod lambda {
     use logship::event::KinesisEvent;
     use logship::handler::{Services, handle, response};
     use logship::metrics::emf_line;
+    use tracing::Instrument;
 
     pub fn main() -> ExitCode {
         let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
@@ -329,7 +330,8 @@ mod lambda {
             .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
                 "warn,logship={level}"
             )))
-            .with_current_span(false)
+            .with_current_span(true)
+            .with_span_list(false)
             .with_ansi(false)
             .without_time()
             .try_init();
@@ -358,11 +360,20 @@ mod lambda {
             lambda_runtime::run(service_fn(move |event: LambdaEvent<KinesisEvent>| {
                 let services = Arc::clone(&services);
                 let function = function.clone();
+                // Every log line of the invocation carries its request id.
+                let span = tracing::info_span!(
+                    "invocation",
+                    request_id = %event.context.request_id
+                );
                 async move {
-                    let services = services
-                        .as_ref()
-                        .as_ref()
-                        .map_err(|e| Error::from(e.clone()))?;
+                    let services =
+                        services
+                            .as_ref()
+                            .as_ref()
+                            .map_err(|e| lambda_runtime::Diagnostic {
+                                error_type: "logship.ConfigurationError".to_owned(),
+                                error_message: e.clone(),
+                            })?;
                     let started = Instant::now();
                     let now_ms = SystemTime::now()
                         .duration_since(UNIX_EPOCH)
@@ -386,8 +397,9 @@ mod lambda {
                         balanced = s.balanced(),
                         "batch done"
                     );
-                    Ok::<_, Error>(response(&outcome))
+                    Ok::<_, lambda_runtime::Diagnostic>(response(&outcome))
                 }
+                .instrument(span)
             }))
             .await
         });

@@ -11,6 +11,10 @@
 //!   fail (whole-request statuses, `Retry-After`, per-item failures, hangs, connection resets,
 //!   413s, token rotation). The `bulk-server` binary of this crate runs one in its own process
 //!   (for benchmarks).
+//! * [`runtime_api`] is an in-process stand-in for the AWS Lambda Runtime API (`/next` long-poll,
+//!   `/response`, `/error`, `/init/error`, with Lambda's runtime state machine), so a test runs
+//!   the real binary in Lambda mode (`AWS_LAMBDA_RUNTIME_API=<addr>`), queues invocations and
+//!   awaits what the function answered.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -32,5 +36,6 @@
 pub mod bulk;
 mod http;
 pub mod moto;
+pub mod runtime_api;
 
 pub use moto::unique_name;
