@@ -274,7 +274,10 @@ impl<'a> Document<'a> {
                 let said = understand(msg);
                 let said = Understood {
                     request_id: said.request_id.map(|s| Cow::Owned(s.to_owned())),
-                    level: said.level.map(|s| Cow::Owned(s.to_owned())),
+                    level: said.level.map(|s| match known_level(s) {
+                        Some(known) => Cow::Borrowed(known),
+                        None => Cow::Owned(s.to_owned()),
+                    }),
                     lambda: said.lambda,
                     fields: said.fields,
                 };
