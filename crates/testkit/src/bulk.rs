@@ -31,10 +31,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tokio::task::{AbortHandle, JoinSet};
 
-use crate::http::{self, Conn, ReadError, Request, Response};
+use crate::http::{self, Action, Conn, Request, Response, Server, Service};
 
 /// The Logz.io listener's limit on the uncompressed request body.
 pub const LOGZIO_MAX_BODY: usize = 10 * 1024 * 1024;
@@ -102,21 +100,17 @@ pub struct RequestLog {
 impl RequestLog {
     /// The first value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        http::find_header(&self.headers, name)
     }
 
     /// The path, without the query.
     pub fn path(&self) -> &str {
-        self.target.split_once('?').map_or(&self.target, |(p, _)| p)
+        http::target_path(&self.target)
     }
 
     /// A decoded query parameter.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        let query = self.target.split_once('?').map_or("", |(_, q)| q);
-        http::query_pairs(query)
+        http::query_pairs(http::target_query(&self.target))
             .into_iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v)
@@ -184,15 +178,8 @@ pub struct BulkServer {
 }
 
 struct Inner {
-    addr: SocketAddr,
+    server: Server,
     shared: Arc<Shared>,
-    accept: AbortHandle,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.accept.abort();
-    }
 }
 
 impl std::fmt::Debug for BulkServer {
@@ -213,29 +200,23 @@ impl BulkServer {
 
     /// Like [`start`](Self::start), on a given address.
     pub async fn start_on(addr: SocketAddr) -> std::io::Result<BulkServer> {
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
         });
-        let accept = tokio::spawn(accept_loop(listener, shared.clone())).abort_handle();
+        let server = Server::start(addr, shared.clone()).await?;
         Ok(BulkServer {
-            inner: Arc::new(Inner {
-                addr,
-                shared,
-                accept,
-            }),
+            inner: Arc::new(Inner { server, shared }),
         })
     }
 
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.inner.addr)
+        format!("http://{}", self.addr())
     }
 
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
-        self.inner.addr
+        self.inner.server.addr()
     }
 
     /// Sets the credential currently accepted; `None` (or [`clear_token`](Self::clear_token))
@@ -347,75 +328,13 @@ impl BulkServer {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    // Owning the connection tasks here means aborting this task aborts them all.
-    let mut connections = JoinSet::new();
-    loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                let _ = stream.set_nodelay(true);
-                while connections.try_join_next().is_some() {}
-                connections.spawn(serve_connection(Conn::new(stream), shared.clone()));
-            }
-            // E.g. EMFILE: back off instead of spinning.
-            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-        }
-    }
-}
-
-/// What to do after reading a request.
-enum Action {
-    Respond(Response),
-    Hang(Duration),
-    Reset,
-}
-
-async fn serve_connection(mut conn: Conn, shared: Arc<Shared>) {
-    loop {
-        let request = match conn.read_request().await {
-            Ok(Some(request)) => request,
-            Ok(None) | Err(ReadError::Io) => return,
-            Err(ReadError::Bad(reason)) => {
-                let mut response = Response::new(400, "text/plain; charset=UTF-8", reason);
-                response.close = true;
-                let _ = conn.write_response(&response, false).await;
-                return;
-            }
-            Err(ReadError::TooLarge) => {
-                let mut response = Response::new(413, "text/plain; charset=UTF-8", "");
-                response.close = true;
-                let _ = conn.write_response(&response, false).await;
-                return;
-            }
-        };
+impl Service for Shared {
+    async fn handle(self: Arc<Self>, _conn: &Conn, request: Request) -> Action {
         // Decoding and parsing are CPU work: off the runtime thread, so that a client on the same
         // (current-thread) runtime keeps running, as it would against a separate server.
-        let worker = shared.clone();
-        let Ok((request, action)) = tokio::task::spawn_blocking(move || {
-            let action = handle(&worker, &request);
-            (request, action)
-        })
-        .await
-        else {
-            return;
-        };
-        match action {
-            Action::Respond(mut response) => {
-                response.close |= !request.keep_alive();
-                let head_only = request.method == "HEAD";
-                if conn.write_response(&response, head_only).await.is_err() || response.close {
-                    return;
-                }
-            }
-            Action::Hang(duration) => {
-                tokio::time::sleep(duration).await;
-                return;
-            }
-            Action::Reset => {
-                let _ = conn.stream.set_zero_linger();
-                return;
-            }
-        }
+        tokio::task::spawn_blocking(move || handle(&self, &request))
+            .await
+            .unwrap_or(Action::Close)
     }
 }
 
@@ -543,7 +462,10 @@ fn handle(shared: &Shared, request: &Request) -> Action {
         log.status = Some(response.status);
         log.items = ctx.items;
     }
-    Action::Respond(response)
+    Action::Respond {
+        response,
+        head_only: request.method == "HEAD",
+    }
 }
 
 fn dispatch(ctx: &mut Ctx<'_>, route: Route, query: &[(String, String)]) -> Response {

@@ -2,13 +2,19 @@
 //!
 //! Reads requests with `httparse` (keep-alive and pipelining, `Content-Length` and
 //! `Transfer-Encoding: chunked` bodies, `Expect: 100-continue`) and writes complete responses.
+//! [`Server`] runs the accept loop and each connection's request loop; a contract server only
+//! implements [`Service`], deciding per request what to answer (or to hang, reset or close).
 //! Working on the raw socket keeps every failure mode (hangs, resets, half-sent answers) under the
 //! test's control.
 
 use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::{AbortHandle, JoinSet};
 
 /// Largest request head accepted.
 const MAX_HEAD: usize = 64 * 1024;
@@ -31,18 +37,15 @@ pub(crate) struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        find_header(&self.headers, name)
     }
 
     pub fn path(&self) -> &str {
-        self.target.split_once('?').map_or(&self.target, |(p, _)| p)
+        target_path(&self.target)
     }
 
     pub fn query(&self) -> &str {
-        self.target.split_once('?').map_or("", |(_, q)| q)
+        target_query(&self.target)
     }
 
     /// Whether the client asked to keep the connection open after this exchange.
@@ -54,6 +57,24 @@ impl Request {
             !connection.contains("close")
         }
     }
+}
+
+/// The first value of a header (case-insensitive name) among `headers`.
+pub(crate) fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// The path of a request target, without the query.
+pub(crate) fn target_path(target: &str) -> &str {
+    target.split_once('?').map_or(target, |(p, _)| p)
+}
+
+/// The query of a request target (empty without one).
+pub(crate) fn target_query(target: &str) -> &str {
+    target.split_once('?').map_or("", |(_, q)| q)
 }
 
 /// A response to write.
@@ -271,6 +292,119 @@ impl Conn {
         }
         self.stream.write_all(&out).await?;
         self.stream.flush().await
+    }
+}
+
+/// What a [`Service`] does with one request.
+pub(crate) enum Action {
+    /// Write the response (without its body if `head_only`), then read the next request unless
+    /// the response or the request asks to close the connection.
+    Respond { response: Response, head_only: bool },
+    /// Send nothing for this long, then close the connection.
+    Hang(Duration),
+    /// Reset the connection (`SO_LINGER` 0, close: the peer gets a RST).
+    Reset,
+    /// Close the connection without answering.
+    Close,
+}
+
+/// The request handling of a contract server; [`Server`] runs the connections.
+pub(crate) trait Service: Send + Sync + 'static {
+    /// Handles one request read from `conn`. The connection is lent so that a handler can watch
+    /// the peer (e.g. notice it leaving during a long poll); the answer is written by the caller.
+    fn handle(
+        self: Arc<Self>,
+        conn: &Conn,
+        request: Request,
+    ) -> impl Future<Output = Action> + Send;
+}
+
+/// A running server: an accept loop bound to an address, owning its connection tasks. Dropping
+/// it aborts the accept loop and with it every connection.
+pub(crate) struct Server {
+    addr: SocketAddr,
+    accept: AbortHandle,
+}
+
+impl Server {
+    /// Binds `addr` and spawns the accept loop on the current tokio runtime, each connection
+    /// served by `service`.
+    pub async fn start<S: Service>(addr: SocketAddr, service: Arc<S>) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let accept = tokio::spawn(accept_loop(listener, service)).abort_handle();
+        Ok(Server { addr, accept })
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+async fn accept_loop<S: Service>(listener: TcpListener, service: Arc<S>) {
+    // Owning the connection tasks here means aborting this task aborts them all.
+    let mut connections = JoinSet::new();
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                while connections.try_join_next().is_some() {}
+                connections.spawn(serve_connection(Conn::new(stream), service.clone()));
+            }
+            // E.g. EMFILE: back off instead of spinning.
+            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
+}
+
+/// Reads requests off one connection and carries out what `service` makes of them, until either
+/// side closes it.
+async fn serve_connection<S: Service>(mut conn: Conn, service: Arc<S>) {
+    loop {
+        let request = match conn.read_request().await {
+            Ok(Some(request)) => request,
+            Ok(None) | Err(ReadError::Io) => return,
+            Err(ReadError::Bad(reason)) => {
+                let mut response = Response::new(400, "text/plain; charset=UTF-8", reason);
+                response.close = true;
+                let _ = conn.write_response(&response, false).await;
+                return;
+            }
+            Err(ReadError::TooLarge) => {
+                let mut response = Response::new(413, "text/plain; charset=UTF-8", "");
+                response.close = true;
+                let _ = conn.write_response(&response, false).await;
+                return;
+            }
+        };
+        let keep_alive = request.keep_alive();
+        match service.clone().handle(&conn, request).await {
+            Action::Respond {
+                mut response,
+                head_only,
+            } => {
+                response.close |= !keep_alive;
+                if conn.write_response(&response, head_only).await.is_err() || response.close {
+                    return;
+                }
+            }
+            Action::Hang(duration) => {
+                tokio::time::sleep(duration).await;
+                return;
+            }
+            Action::Reset => {
+                let _ = conn.stream.set_zero_linger();
+                return;
+            }
+            Action::Close => return,
+        }
     }
 }
 

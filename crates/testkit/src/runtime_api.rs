@@ -60,11 +60,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
 use tokio::sync::watch;
-use tokio::task::{AbortHandle, JoinSet};
 
-use crate::http::{Conn, ReadError, Request, Response};
+use crate::http::{self, Action, Conn, Request, Response, Server, Service};
 
 /// The Runtime API version prefix of every path.
 pub const API_PREFIX: &str = "/2018-06-01/runtime";
@@ -150,10 +148,7 @@ pub struct RequestLog {
 impl RequestLog {
     /// The first value of a header (case-insensitive name).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        http::find_header(&self.headers, name)
     }
 }
 
@@ -284,21 +279,14 @@ pub struct RuntimeApi {
 }
 
 struct Inner {
-    addr: SocketAddr,
+    server: Server,
     shared: Arc<Shared>,
-    accept: AbortHandle,
-}
-
-impl Drop for Inner {
-    fn drop(&mut self) {
-        self.accept.abort();
-    }
 }
 
 impl std::fmt::Debug for RuntimeApi {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RuntimeApi")
-            .field("addr", &self.inner.addr)
+            .field("addr", &self.socket_addr())
             .finish_non_exhaustive()
     }
 }
@@ -313,8 +301,6 @@ impl RuntimeApi {
 
     /// Like [`start`](Self::start), on a given address.
     pub async fn start_on(addr: SocketAddr) -> std::io::Result<RuntimeApi> {
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 phase: Phase::Started,
@@ -328,24 +314,20 @@ impl RuntimeApi {
             }),
             changes: watch::Sender::new(0),
         });
-        let accept = tokio::spawn(accept_loop(listener, shared.clone())).abort_handle();
+        let server = Server::start(addr, shared.clone()).await?;
         Ok(RuntimeApi {
-            inner: Arc::new(Inner {
-                addr,
-                shared,
-                accept,
-            }),
+            inner: Arc::new(Inner { server, shared }),
         })
     }
 
     /// `127.0.0.1:PORT`: the value of `AWS_LAMBDA_RUNTIME_API` (no scheme).
     pub fn addr(&self) -> String {
-        self.inner.addr.to_string()
+        self.socket_addr().to_string()
     }
 
     /// The bound address.
     pub fn socket_addr(&self) -> SocketAddr {
-        self.inner.addr
+        self.inner.server.addr()
     }
 
     /// The ARN announced in `Lambda-Runtime-Invoked-Function-Arn` from now on.
@@ -451,22 +433,6 @@ impl RuntimeApi {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    // Owning the connection tasks here means aborting this task aborts them all.
-    let mut connections = JoinSet::new();
-    loop {
-        match listener.accept().await {
-            Ok((stream, _)) => {
-                let _ = stream.set_nodelay(true);
-                while connections.try_join_next().is_some() {}
-                connections.spawn(serve_connection(Conn::new(stream), shared.clone()));
-            }
-            // E.g. EMFILE: back off instead of spinning.
-            Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-        }
-    }
-}
-
 /// Where a request goes.
 enum Route {
     Next,
@@ -498,24 +464,9 @@ fn route(request: &Request) -> Route {
     }
 }
 
-async fn serve_connection(mut conn: Conn, shared: Arc<Shared>) {
-    loop {
-        let request = match conn.read_request().await {
-            Ok(Some(request)) => request,
-            Ok(None) | Err(ReadError::Io) => return,
-            Err(ReadError::Bad(reason)) => {
-                let mut response = Response::new(400, "text/plain; charset=UTF-8", reason);
-                response.close = true;
-                let _ = conn.write_response(&response, false).await;
-                return;
-            }
-            Err(ReadError::TooLarge) => {
-                let mut response = Response::new(413, "text/plain; charset=UTF-8", "");
-                response.close = true;
-                let _ = conn.write_response(&response, false).await;
-                return;
-            }
-        };
+impl Service for Shared {
+    async fn handle(self: Arc<Self>, conn: &Conn, request: Request) -> Action {
+        let shared = &*self;
         let slot = {
             let mut state = shared.lock();
             state.requests.push(RequestLog {
@@ -527,14 +478,14 @@ async fn serve_connection(mut conn: Conn, shared: Arc<Shared>) {
             state.requests.len() - 1
         };
         let response = match route(&request) {
-            Route::Next => match next(&shared, &conn).await {
+            Route::Next => match next(shared, conn).await {
                 Some(response) => response,
                 // The runtime went away while waiting.
-                None => return,
+                None => return Action::Close,
             },
-            Route::Response(id) => answer(&shared, &request, &id, OutcomeKind::Response),
-            Route::Error(id) => answer(&shared, &request, &id, OutcomeKind::Error),
-            Route::InitError => init_error(&shared, &request),
+            Route::Response(id) => answer(shared, &request, &id, OutcomeKind::Response),
+            Route::Error(id) => answer(shared, &request, &id, OutcomeKind::Error),
+            Route::InitError => init_error(shared, &request),
             Route::MethodNotAllowed => Response::new(405, "text/plain; charset=UTF-8", ""),
             Route::NotFound => {
                 Response::new(404, "text/plain; charset=utf-8", "404 page not found\n")
@@ -543,12 +494,11 @@ async fn serve_connection(mut conn: Conn, shared: Arc<Shared>) {
         if let Some(log) = shared.lock().requests.get_mut(slot) {
             log.status = Some(response.status);
         }
-        let mut response = response;
-        response.close |= !request.keep_alive();
-        if conn.write_response(&response, false).await.is_err() || response.close {
-            // A `/next` answer that never reached the runtime stays handed out: the runtime's
-            // next `/next` gets it again, as with Lambda.
-            return;
+        // A `/next` answer that never reaches the runtime stays handed out: the runtime's next
+        // `/next` gets it again, as with Lambda.
+        Action::Respond {
+            response,
+            head_only: false,
         }
     }
 }

@@ -587,6 +587,16 @@ fn execute(
             status: 201,
         }
     };
+    let updated = |existing: &mut StoredDoc| {
+        existing.version += 1;
+        existing.seq_no = seq_no;
+        Outcome::Ok {
+            version: existing.version,
+            result: "updated",
+            seq_no,
+            status: 200,
+        }
+    };
     match (op.kind, source) {
         (Kind::Create, Some(source)) => {
             if let Some(existing) = state.docs.get(key) {
@@ -605,14 +615,7 @@ fn execute(
         (Kind::Index, Some(source)) => match state.docs.get_mut(key) {
             Some(existing) => {
                 existing.source = source.clone();
-                existing.version += 1;
-                existing.seq_no = seq_no;
-                Outcome::Ok {
-                    version: existing.version,
-                    result: "updated",
-                    seq_no,
-                    status: 200,
-                }
+                updated(existing)
             }
             None => created(state, source),
         },
@@ -625,14 +628,7 @@ fn execute(
                         doc.insert(k.clone(), v.clone());
                     }
                 }
-                existing.version += 1;
-                existing.seq_no = seq_no;
-                Outcome::Ok {
-                    version: existing.version,
-                    result: "updated",
-                    seq_no,
-                    status: 200,
-                }
+                updated(existing)
             }
             None if op.doc_as_upsert => created(state, partial),
             None => Outcome::Failed {
