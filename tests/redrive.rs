@@ -10,6 +10,7 @@ mod ops_support;
 
 use std::collections::BTreeSet;
 
+use aws_config::SdkConfig;
 use aws_sdk_sqs::Client as Sqs;
 use logship::event::KinesisEvent;
 use logship::handler::{Services, handle};
@@ -52,8 +53,33 @@ fn es_settings<'a>(server: &'a str, queue: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
+/// A fresh queue in moto (named from `prefix`) and a bulk server: `(sqs, queue, server, url)`.
+async fn rig(sdk: &SdkConfig, prefix: &str) -> (Sqs, String, BulkServer, String) {
+    let sqs = Sqs::new(sdk);
+    let queue = create_queue(&sqs, prefix).await;
+    let server = BulkServer::start().await;
+    let url = server.url();
+    (sqs, queue, server, url)
+}
+
+/// Services shipping to `server` with [`es_settings`], then `extra` (which wins).
+async fn es_services(
+    sdk: &SdkConfig,
+    server: &str,
+    queue: &str,
+    extra: &[(&str, &str)],
+) -> Services {
+    let mut settings = es_settings(server, queue);
+    settings.extend_from_slice(extra);
+    services(&settings, sdk).await
+}
+
+fn redriver(sqs: &Sqs, queue: &str, services: &Services, options: Options) -> Redrive {
+    Redrive::new(sqs.clone(), queue, &services.config, options).expect("redrive")
+}
+
 async fn redrive(sqs: &Sqs, queue: &str, services: &Services, options: Options) -> Report {
-    let r = Redrive::new(sqs.clone(), queue, &services.config, options).expect("redrive");
+    let r = redriver(sqs, queue, services, options);
     let mut lines = Vec::new();
     let report = r
         .run(Mode::Ship(services), &mut |p| lines.push(p.line()))
@@ -88,14 +114,8 @@ fn assert_exactly_once(server: &BulkServer, expected: &BTreeSet<String>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_delivery_is_redriven_to_completion_without_duplicates() {
     let sdk = moto_or_skip!();
-    let sqs = Sqs::new(&sdk);
-    let queue = create_queue(&sqs, "redrive-full").await;
-    let server = BulkServer::start().await;
-    let url = server.url();
-    let cfg = config(&es_settings(&url, &queue));
-    let services = Services::new(cfg, Some(sdk.clone()))
-        .await
-        .expect("services");
+    let (sqs, queue, server, url) = rig(&sdk, "redrive-full").await;
+    let services = es_services(&sdk, &url, &queue, &[]).await;
 
     let mut event = sample(8, 25, 5);
     let expected = event_ids(&event);
@@ -220,15 +240,8 @@ async fn a_failed_delivery_is_redriven_to_completion_without_duplicates() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dry_run_and_to_file_delete_nothing_and_the_cli_drains_the_queue() {
     let sdk = moto_or_skip!();
-    let sqs = Sqs::new(&sdk);
-    let queue = create_queue(&sqs, "redrive-cli").await;
-    let server = BulkServer::start().await;
-    let url = server.url();
-    let mut settings = es_settings(&url, &queue);
-    settings.push(("LOGSHIP_MAX_ATTEMPTS", "1"));
-    let services = Services::new(config(&settings), Some(sdk.clone()))
-        .await
-        .expect("services");
+    let (sqs, queue, server, url) = rig(&sdk, "redrive-cli").await;
+    let services = es_services(&sdk, &url, &queue, &[("LOGSHIP_MAX_ATTEMPTS", "1")]).await;
     let event = sample(4, 15, 9);
     let expected = event_ids(&event);
     server.push_faults(std::iter::repeat_n(Fault::Status(503), 6));
@@ -332,16 +345,10 @@ async fn dry_run_and_to_file_delete_nothing_and_the_cli_drains_the_queue() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undecodable_records_stay_unless_included_and_then_go_through_the_pipeline() {
     let sdk = moto_or_skip!();
-    let sqs = Sqs::new(&sdk);
-    let queue = create_queue(&sqs, "redrive-raw").await;
-    let server = BulkServer::start().await;
-    let url = server.url();
+    let (sqs, queue, server, url) = rig(&sdk, "redrive-raw").await;
     // A decode cap far too small: every record is dead-lettered undecodable.
-    let mut settings = es_settings(&url, &queue);
-    settings.push(("LOGSHIP_MAX_DECOMPRESSED_BYTES", "1024"));
-    let small = Services::new(config(&settings), Some(sdk.clone()))
-        .await
-        .expect("services");
+    let cap = [("LOGSHIP_MAX_DECOMPRESSED_BYTES", "1024")];
+    let small = es_services(&sdk, &url, &queue, &cap).await;
     let event = sample(3, 20, 11);
     let expected = event_ids(&event);
     let outcome = handle(&small, &event, None).await;
@@ -351,9 +358,7 @@ async fn undecodable_records_stay_unless_included_and_then_go_through_the_pipeli
     assert_eq!(queue_bodies(&sqs, &queue).await.len() as u64, raw);
 
     // The cap raised again; without --include-undecodable they stay.
-    let services = Services::new(config(&es_settings(&url, &queue)), Some(sdk.clone()))
-        .await
-        .expect("services");
+    let services = es_services(&sdk, &url, &queue, &[]).await;
     let report = redrive(&sqs, &queue, &services, options()).await;
     assert!(
         report
@@ -365,16 +370,15 @@ async fn undecodable_records_stay_unless_included_and_then_go_through_the_pipeli
     assert!(server.docs().is_empty());
 
     // Dry run with it: they decode now.
-    let r = Redrive::new(
-        sqs.clone(),
+    let r = redriver(
+        &sqs,
         &queue,
-        &services.config,
+        &services,
         Options {
             include_undecodable: true,
             ..options()
         },
-    )
-    .expect("redrive");
+    );
     let dry = r.run(Mode::DryRun, &mut |_| {}).await.expect("dry run");
     assert!(
         dry.messages
@@ -437,16 +441,12 @@ async fn undecodable_records_stay_unless_included_and_then_go_through_the_pipeli
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_destination_that_stays_down_stops_the_run_and_loses_nothing() {
     let sdk = moto_or_skip!();
-    let sqs = Sqs::new(&sdk);
-    let queue = create_queue(&sqs, "redrive-down").await;
-    let server = BulkServer::start().await;
-    let url = server.url();
-    let mut settings = es_settings(&url, &queue);
-    settings.push(("LOGSHIP_MAX_ATTEMPTS", "1"));
-    settings.push(("LOGSHIP_MAX_BODY_DOCS", "200"));
-    let services = Services::new(config(&settings), Some(sdk.clone()))
-        .await
-        .expect("services");
+    let (sqs, queue, server, url) = rig(&sdk, "redrive-down").await;
+    let extra = [
+        ("LOGSHIP_MAX_ATTEMPTS", "1"),
+        ("LOGSHIP_MAX_BODY_DOCS", "200"),
+    ];
+    let services = es_services(&sdk, &url, &queue, &extra).await;
     // 12 records: more messages than one receive.
     let event = sample(12, 5, 3);
     server.push_faults(std::iter::repeat_n(Fault::Status(500), 1));
@@ -478,10 +478,8 @@ async fn a_missing_queue_is_a_setup_error() {
     let queue = missing_queue();
     let server = BulkServer::start().await;
     let url = server.url();
-    let services = Services::new(config(&es_settings(&url, &queue)), Some(sdk.clone()))
-        .await
-        .expect("services");
-    let r = Redrive::new(sqs.clone(), &queue, &services.config, options()).expect("redrive");
+    let services = es_services(&sdk, &url, &queue, &[]).await;
+    let r = redriver(&sqs, &queue, &services, options());
     let e = r
         .run(Mode::Ship(&services), &mut |_| {})
         .await
@@ -490,35 +488,15 @@ async fn a_missing_queue_is_a_setup_error() {
     assert!(e.is_setup());
     assert!(e.to_string().contains("does not exist"), "{e}");
 
-    let out = cli(
-        &[
-            "redrive",
-            "--queue-url",
-            &queue,
-            "--destination",
-            "elasticsearch",
-            "--endpoint",
-            &url,
-            "--wait-seconds",
-            "0",
-        ],
-        &[],
-        None,
-    )
-    .await;
+    let args = ["redrive", "--queue-url", &queue, "--wait-seconds", "0"];
+    let out = cli(&to_destination(&args, "elasticsearch", &url), &[], None).await;
     let (_, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("does not exist"), "{stderr}");
 
     // No queue at all, and no destination: usage errors.
     let out = cli(
-        &[
-            "redrive",
-            "--destination",
-            "elasticsearch",
-            "--endpoint",
-            &url,
-        ],
+        &to_destination(&["redrive"], "elasticsearch", &url),
         &[],
         None,
     )
@@ -533,11 +511,8 @@ async fn a_missing_queue_is_a_setup_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logzio_redrive_delivers_every_line_once() {
     let sdk = moto_or_skip!();
-    let sqs = Sqs::new(&sdk);
-    let queue = create_queue(&sqs, "redrive-logzio").await;
-    let server = BulkServer::start().await;
+    let (sqs, queue, server, url) = rig(&sdk, "redrive-logzio").await;
     server.set_token("shipping-token");
-    let url = server.url();
     let settings = [
         ("LOGSHIP_DESTINATION", "logzio"),
         ("LOGSHIP_ENDPOINT", url.as_str()),
@@ -548,9 +523,7 @@ async fn logzio_redrive_delivers_every_line_once() {
         ("LOGSHIP_MAX_ATTEMPTS", "2"),
         ("LOGSHIP_BACKOFF_BASE_MS", "1"),
     ];
-    let services = Services::new(config(&settings), Some(sdk.clone()))
-        .await
-        .expect("services");
+    let services = services(&settings, &sdk).await;
     let event = sample(3, 20, 21);
     server.push_faults([
         Fault::Status(503),
@@ -578,16 +551,12 @@ async fn logzio_redrive_delivers_every_line_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_interrupted_redrive_loses_nothing() {
     let sdk = moto_or_skip!();
-    let sqs = Sqs::new(&sdk);
-    let queue = create_queue(&sqs, "redrive-int").await;
-    let server = BulkServer::start().await;
-    let url = server.url();
-    let mut settings = es_settings(&url, &queue);
-    settings.push(("LOGSHIP_MAX_ATTEMPTS", "1"));
-    settings.push(("LOGSHIP_MAX_BODY_DOCS", "1000"));
-    let services = Services::new(config(&settings), Some(sdk.clone()))
-        .await
-        .expect("services");
+    let (sqs, queue, server, url) = rig(&sdk, "redrive-int").await;
+    let extra = [
+        ("LOGSHIP_MAX_ATTEMPTS", "1"),
+        ("LOGSHIP_MAX_BODY_DOCS", "1000"),
+    ];
+    let services = es_services(&sdk, &url, &queue, &extra).await;
     let event = sample(30, 3, 17);
     let expected = event_ids(&event);
     server.push_fault(Fault::Status(503));
@@ -607,32 +576,13 @@ async fn an_interrupted_redrive_loses_nothing() {
     ]);
     let mut envs = aws_env();
     envs.push(("LOGSHIP_BACKOFF_BASE_MS".into(), "1".into()));
-    let args = [
-        "redrive",
-        "--queue-url",
-        &queue,
-        "--destination",
-        "elasticsearch",
-        "--endpoint",
-        &url,
-        "--wait-seconds",
-        "1",
-    ]
-    .map(str::to_owned);
+    let args = ["redrive", "--queue-url", &queue, "--wait-seconds", "1"];
+    let args: Vec<String> = to_destination(&args, "elasticsearch", &url)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     let out = tokio::task::spawn_blocking(move || {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_logship"));
-        for (k, _) in std::env::vars() {
-            if k.starts_with("LOGSHIP_") || k.starts_with("AWS_") {
-                cmd.env_remove(k);
-            }
-        }
-        let child = cmd
-            .args(&args)
-            .envs(envs)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("starts");
+        let child = logship_command(&args, &envs).spawn().expect("starts");
         std::thread::sleep(std::time::Duration::from_millis(800));
         let status = std::process::Command::new("kill")
             .args(["-INT", &child.id().to_string()])

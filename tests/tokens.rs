@@ -6,10 +6,11 @@
 mod common;
 mod ops_support;
 
+use aws_config::SdkConfig;
 use aws_sdk_ssm::Client as Ssm;
 use aws_sdk_ssm::types::ParameterType;
 use logship::event::KinesisEvent;
-use logship::handler::{Services, handle};
+use logship::handler::handle;
 use logship::sample::{GenOptions, generate};
 use logship::secret::Secret;
 use logship::tokens::{self, Probe, RotateOptions, TokenToolError, Verdict};
@@ -45,6 +46,17 @@ async fn current(ssm: &Ssm, name: &str) -> (String, i64) {
     (p.value.unwrap_or_default(), p.version)
 }
 
+/// A SecureString parameter holding [`OLD`] and a bulk server accepting it:
+/// `(ssm, parameter name, server, url)`.
+async fn rig(sdk: &SdkConfig) -> (Ssm, String, BulkServer, String) {
+    let ssm = Ssm::new(sdk);
+    let name = parameter(&ssm, OLD).await;
+    let server = BulkServer::start().await;
+    server.set_token(OLD);
+    let url = server.url();
+    (ssm, name, server, url)
+}
+
 fn small_event(seed: u64) -> KinesisEvent {
     let g = generate(&GenOptions {
         records: 2,
@@ -69,42 +81,28 @@ fn assert_no_token(out: &std::process::Output) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_is_picked_up_by_a_running_handler_on_the_next_401() {
     let sdk = moto_or_skip!();
-    let ssm = Ssm::new(&sdk);
-    let name = parameter(&ssm, OLD).await;
-    let server = BulkServer::start().await;
-    server.set_token(OLD);
-    let url = server.url();
+    let (ssm, name, server, url) = rig(&sdk).await;
     // A long TTL: only the 401 can make the handler re-read the parameter.
-    let services = Services::new(
-        config(&[
+    let services = services(
+        &[
             ("LOGSHIP_DESTINATION", "elasticsearch"),
             ("LOGSHIP_ENDPOINT", &url),
             ("LOGSHIP_TOKEN_PARAMETER", &name),
             ("LOGSHIP_TOKEN_TTL_SECS", "3600"),
             ("LOGSHIP_BACKOFF_BASE_MS", "1"),
-        ]),
-        Some(sdk.clone()),
+        ],
+        &sdk,
     )
-    .await
-    .expect("services");
+    .await;
     let outcome = handle(&services, &small_event(1), None).await;
     assert_eq!(outcome.summary.delivered, 10);
 
     // The destination takes only the new token from now on; --verify checks it
     // before anything is written.
     server.set_token(NEW);
+    let rotate = ["token", "rotate", "--parameter", &name, "--verify"];
     let out = cli(
-        &[
-            "token",
-            "rotate",
-            "--parameter",
-            &name,
-            "--verify",
-            "--destination",
-            "elasticsearch",
-            "--endpoint",
-            &url,
-        ],
+        &to_destination(&rotate, "elasticsearch", &url),
         &[],
         Some(&format!("{NEW}\n")),
     )
@@ -131,21 +129,8 @@ async fn a_rotation_is_picked_up_by_a_running_handler_on_the_next_401() {
     assert_eq!(statuses, [Some(401), Some(200)]);
 
     // `token check` agrees.
-    let out = cli(
-        &[
-            "token",
-            "check",
-            "--parameter",
-            &name,
-            "--destination",
-            "elasticsearch",
-            "--endpoint",
-            &url,
-        ],
-        &[],
-        None,
-    )
-    .await;
+    let check = ["token", "check", "--parameter", &name];
+    let out = cli(&to_destination(&check, "elasticsearch", &url), &[], None).await;
     let (stdout, stderr) = texts(&out);
     assert_eq!(out.status.code(), Some(0), "{stdout} {stderr}");
     assert!(
@@ -158,22 +143,17 @@ async fn a_rotation_is_picked_up_by_a_running_handler_on_the_next_401() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rotation_is_picked_up_within_the_ttl_without_a_401() {
     let sdk = moto_or_skip!();
-    let ssm = Ssm::new(&sdk);
-    let name = parameter(&ssm, OLD).await;
-    let server = BulkServer::start().await;
-    server.set_token(OLD);
-    let url = server.url();
-    let services = Services::new(
-        config(&[
+    let (ssm, name, server, url) = rig(&sdk).await;
+    let services = services(
+        &[
             ("LOGSHIP_DESTINATION", "logzio"),
             ("LOGSHIP_ENDPOINT", &url),
             ("LOGSHIP_TOKEN_PARAMETER", &name),
             ("LOGSHIP_TOKEN_TTL_SECS", "1"),
-        ]),
-        Some(sdk.clone()),
+        ],
+        &sdk,
     )
-    .await
-    .expect("services");
+    .await;
     assert_eq!(
         handle(&services, &small_event(3), None)
             .await
@@ -203,28 +183,10 @@ async fn a_rotation_is_picked_up_within_the_ttl_without_a_401() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_writes_nothing_the_destination_refuses() {
     let sdk = moto_or_skip!();
-    let ssm = Ssm::new(&sdk);
-    let name = parameter(&ssm, OLD).await;
-    let server = BulkServer::start().await;
-    server.set_token(OLD);
-    let url = server.url();
+    let (ssm, name, server, url) = rig(&sdk).await;
+    let rotate = ["token", "rotate", "--parameter", &name, "--verify"];
     for destination in ["elasticsearch", "logzio"] {
-        let out = cli(
-            &[
-                "token",
-                "rotate",
-                "--parameter",
-                &name,
-                "--verify",
-                "--destination",
-                destination,
-                "--endpoint",
-                &url,
-            ],
-            &[],
-            Some(NEW),
-        )
-        .await;
+        let out = cli(&to_destination(&rotate, destination, &url), &[], Some(NEW)).await;
         let (_, stderr) = texts(&out);
         assert_eq!(out.status.code(), Some(1), "{stderr}");
         assert!(
@@ -238,16 +200,7 @@ async fn verify_writes_nothing_the_destination_refuses() {
     assert!(server.docs().is_empty() && server.logzio_lines().is_empty());
 
     // `token check` of the current token: accepted, then refused once the destination moves on.
-    let check = [
-        "token",
-        "check",
-        "--parameter",
-        &name,
-        "--destination",
-        "logzio",
-        "--endpoint",
-        &url,
-    ];
+    let check = to_destination(&["token", "check", "--parameter", &name], "logzio", &url);
     let out = cli(&check, &[], None).await;
     assert_eq!(out.status.code(), Some(0), "{}", texts(&out).1);
     server.set_token("something-else");

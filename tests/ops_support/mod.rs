@@ -10,19 +10,29 @@ use std::collections::{BTreeSet, HashMap};
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 
+use aws_config::SdkConfig;
 use aws_sdk_sqs::Client as Sqs;
 use logship::config::Config;
 use logship::decode::{Decoder, MessageType};
 use logship::document::DocId;
 use logship::event::KinesisEvent;
+use logship::handler::Services;
 
-/// A configuration from pairs only (the process environment is not read).
+/// A configuration from pairs only (the process environment is not read); of pairs naming the
+/// same setting, the last one counts.
 pub fn config(pairs: &[(&str, &str)]) -> Config {
     let map: HashMap<String, String> = pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
     Config::from_lookup(&move |k| map.get(k).cloned()).expect("valid test configuration")
+}
+
+/// The handler's services for a configuration from pairs, with AWS (SSM, SQS) in moto.
+pub async fn services(pairs: &[(&str, &str)], sdk: &SdkConfig) -> Services {
+    Services::new(config(pairs), Some(sdk.clone()))
+        .await
+        .expect("services")
 }
 
 // Re-exported for the `use ops_support::*` of the tests; unused in some.
@@ -121,8 +131,9 @@ pub fn aws_env() -> Vec<(String, String)> {
     .collect()
 }
 
-/// Runs `logship` (blocking: call through [`cli`] from async tests).
-pub fn logship(args: &[String], envs: &[(String, String)], stdin: Option<&str>) -> Output {
+/// The `logship` binary with `args` and `envs` (and no LOGSHIP_* or AWS_* variable of the test
+/// process), stdout and stderr piped.
+pub fn logship_command(args: &[String], envs: &[(String, String)]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_logship"));
     cmd.args(args);
     for (k, _) in std::env::vars() {
@@ -131,9 +142,14 @@ pub fn logship(args: &[String], envs: &[(String, String)], stdin: Option<&str>) 
         }
     }
     cmd.envs(envs.iter().map(|(k, v)| (k, v)));
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd
+}
+
+/// Runs `logship` (blocking: call through [`cli`] from async tests).
+pub fn logship(args: &[String], envs: &[(String, String)], stdin: Option<&str>) -> Output {
+    let mut cmd = logship_command(args, envs);
+    cmd.stdin(Stdio::piped());
     let mut child = cmd.spawn().expect("logship starts");
     if let (Some(mut pipe), Some(text)) = (child.stdin.take(), stdin) {
         pipe.write_all(text.as_bytes()).expect("stdin");
@@ -150,6 +166,19 @@ pub async fn cli(args: &[&str], envs: &[(&str, &str)], stdin: Option<&str>) -> O
     tokio::task::spawn_blocking(move || logship(&args, &all, stdin.as_deref()))
         .await
         .expect("cli task")
+}
+
+/// `args` followed by `--destination <destination> --endpoint <endpoint>`.
+pub fn to_destination<'a>(
+    args: &[&'a str],
+    destination: &'a str,
+    endpoint: &'a str,
+) -> Vec<&'a str> {
+    [
+        args,
+        &["--destination", destination, "--endpoint", endpoint],
+    ]
+    .concat()
 }
 
 /// stdout and stderr as text.
