@@ -7,34 +7,25 @@
 
 mod common;
 
-use std::time::Duration;
-
 use common::fake_logs::FakeLogs;
-use common::{CfnEndpoint, FAST_RETRY, ROLE_ARN, cfn_request, create_log_group_event};
+use common::{
+    CfnEndpoint, ROLE_ARN, auto_subscribe, cfn_request, create_log_group_event, subscribe_config,
+};
 use logship_sar::config::SubscribeConfig;
-use logship_sar::groups::Budget;
-use logship_sar::handlers::{self, Clients};
+use logship_sar::handlers::Clients;
 use serde_json::{Value, json};
 
 const STREAM: &str = "arn:aws:kinesis:us-east-1:123456789012:stream/logship-dev";
 const SHIPPER: &str = "/aws/lambda/logship-dev";
 
 fn config(mode: &str) -> SubscribeConfig {
-    let mode = mode.to_owned();
-    let mut config = SubscribeConfig::from_lookup(move |k| {
-        Some(match k {
-            "LOGSHIP_DESTINATION_ARN" => STREAM.to_owned(),
-            "LOGSHIP_ROLE_ARN" => ROLE_ARN.to_owned(),
-            "LOGSHIP_SHIPPER_LOG_GROUP" => SHIPPER.to_owned(),
-            "LOGSHIP_EXCLUDE_PREFIXES" => "/excluded/".to_owned(),
-            "LOGSHIP_SUBSCRIBE_MODE" => mode.clone(),
-            _ => return None,
-        })
-    })
-    .expect("valid configuration");
-    config.retry = FAST_RETRY;
-    config.deadline_margin = Duration::ZERO;
-    config
+    subscribe_config(&[
+        ("LOGSHIP_DESTINATION_ARN", STREAM),
+        ("LOGSHIP_ROLE_ARN", ROLE_ARN),
+        ("LOGSHIP_SHIPPER_LOG_GROUP", SHIPPER),
+        ("LOGSHIP_EXCLUDE_PREFIXES", "/excluded/"),
+        ("LOGSHIP_SUBSCRIBE_MODE", mode),
+    ])
 }
 
 async fn clients(fake: &FakeLogs) -> Clients {
@@ -56,14 +47,7 @@ async fn sweep_puts_the_account_policy_excluding_the_shipper_and_excluded_groups
     let config = config("account-policy");
     fake.throttle("PutAccountPolicy", 2);
 
-    let out = handlers::auto_subscribe(
-        &clients,
-        &config,
-        &json!({"action": "sweep"}),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("sweep");
+    let out = auto_subscribe(&clients, &config, &json!({"action": "sweep"})).await;
     assert_eq!(
         out["policy_exclusions"],
         json!([SHIPPER, "/excluded/x", "/excluded/y"]),
@@ -94,39 +78,18 @@ async fn new_excluded_groups_are_added_to_the_policy_and_others_are_covered() {
     let fake = FakeLogs::start(&["/app/a", "/excluded/x", SHIPPER]).await;
     let clients = clients(&fake).await;
     let config = config("account-policy");
-    handlers::auto_subscribe(
-        &clients,
-        &config,
-        &json!({"action": "sweep"}),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("sweep");
+    auto_subscribe(&clients, &config, &json!({"action": "sweep"})).await;
     assert_eq!(fake.calls("PutAccountPolicy").len(), 1);
 
     // A new selected group is covered by the policy: nothing to do.
     fake.add_group("/app/new");
-    let out = handlers::auto_subscribe(
-        &clients,
-        &config,
-        &create_log_group_event("/app/new"),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("event");
+    let out = auto_subscribe(&clients, &config, &create_log_group_event("/app/new")).await;
     assert_eq!(out["result"]["outcome"], "unchanged", "{out}");
     assert_eq!(fake.calls("PutAccountPolicy").len(), 1);
 
     // A new excluded group must be added to the exclusions at once.
     fake.add_group("/excluded/new");
-    let out = handlers::auto_subscribe(
-        &clients,
-        &config,
-        &create_log_group_event("/excluded/new"),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("event");
+    let out = auto_subscribe(&clients, &config, &create_log_group_event("/excluded/new")).await;
     assert_eq!(out["result"]["outcome"], "excluded", "{out}");
     assert_eq!(fake.calls("PutAccountPolicy").len(), 2);
     assert_eq!(
@@ -142,42 +105,26 @@ async fn deploy_removes_our_per_group_filters_and_delete_removes_the_policy() {
     let cfn = CfnEndpoint::start().await;
 
     // Installed in log-group mode first.
-    let out = handlers::auto_subscribe(
-        &clients,
-        &config("log-group"),
-        &cfn_request("Create", &cfn.url, None),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("create");
+    let out = auto_subscribe(&clients, &config("log-group"), &cfn.request("Create")).await;
     assert_eq!(out["Status"], "SUCCESS", "{out}");
     assert_eq!(fake.filters("/app/a").len(), 1);
     assert!(fake.filters(SHIPPER).is_empty());
 
     // Switched to account-policy mode: the policy replaces our filters.
     let old = json!({"Mode": "log-group", "PolicyName": "logship"});
-    let out = handlers::auto_subscribe(
+    let out = auto_subscribe(
         &clients,
         &config("account-policy"),
         &cfn_request("Update", &cfn.url, Some(old)),
-        Budget::unlimited(),
     )
-    .await
-    .expect("update");
+    .await;
     assert_eq!(out["Status"], "SUCCESS", "{out}");
     assert!(fake.policy("logship").is_some());
     assert!(fake.filters("/app/a").is_empty() && fake.filters("/app/b").is_empty());
     assert_eq!(out["Data"]["Removed"], "2", "{out}");
 
     // Deleted: the policy goes.
-    let out = handlers::auto_subscribe(
-        &clients,
-        &config("account-policy"),
-        &cfn_request("Delete", &cfn.url, None),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("delete");
+    let out = auto_subscribe(&clients, &config("account-policy"), &cfn.request("Delete")).await;
     assert_eq!(out["Status"], "SUCCESS", "{out}");
     assert!(fake.policy("logship").is_none());
     assert_eq!(cfn.responses().len(), 3);
@@ -191,14 +138,12 @@ async fn leaving_account_policy_mode_deletes_the_policy_before_subscribing_group
     let cfn = CfnEndpoint::start().await;
 
     let old = json!({"Mode": "account-policy", "PolicyName": "logship"});
-    let out = handlers::auto_subscribe(
+    let out = auto_subscribe(
         &clients,
         &config("log-group"),
         &cfn_request("Update", &cfn.url, Some(old)),
-        Budget::unlimited(),
     )
-    .await
-    .expect("update");
+    .await;
     assert_eq!(out["Status"], "SUCCESS", "{out}");
     assert!(fake.policy("logship").is_none(), "old policy deleted");
     assert_eq!(

@@ -6,10 +6,12 @@ mod common;
 
 use std::time::Duration;
 
-use common::{CfnEndpoint, Env, FAST_RETRY, ROLE_ARN, cfn_request, create_log_group_event};
+use common::{
+    CfnEndpoint, Env, ROLE_ARN, auto_subscribe, create_log_group_event, env_or_skip,
+    subscribe_config,
+};
 use logship_sar::config::SubscribeConfig;
 use logship_sar::groups::Budget;
-use logship_sar::handlers;
 use logship_sar::subscribe::{Outcome, Subscriber};
 use serde_json::json;
 
@@ -20,33 +22,19 @@ const FILTER: &str = "logship";
 /// moto reports every filter's distribution as `ByLogStream`, so the tests use
 /// that (the default is `Random`).
 fn config(env: &Env, stream: &str) -> SubscribeConfig {
-    let include = env.prefix.clone();
-    let exclude = env.name("excluded/");
-    let shipper = env.name("shipper");
-    let stream = stream.to_owned();
-    let mut config = SubscribeConfig::from_lookup(move |k| {
-        Some(match k {
-            "LOGSHIP_DESTINATION_ARN" => stream.clone(),
-            "LOGSHIP_ROLE_ARN" => ROLE_ARN.to_owned(),
-            "LOGSHIP_SHIPPER_LOG_GROUP" => shipper.clone(),
-            "LOGSHIP_INCLUDE_PREFIXES" => include.clone(),
-            "LOGSHIP_EXCLUDE_PREFIXES" => exclude.clone(),
-            "LOGSHIP_DISTRIBUTION" => "ByLogStream".to_owned(),
-            _ => return None,
-        })
-    })
-    .expect("valid configuration");
-    config.retry = FAST_RETRY;
-    config.deadline_margin = Duration::ZERO;
-    config
+    subscribe_config(&[
+        ("LOGSHIP_DESTINATION_ARN", stream),
+        ("LOGSHIP_ROLE_ARN", ROLE_ARN),
+        ("LOGSHIP_SHIPPER_LOG_GROUP", &env.name("shipper")),
+        ("LOGSHIP_INCLUDE_PREFIXES", &env.prefix),
+        ("LOGSHIP_EXCLUDE_PREFIXES", &env.name("excluded/")),
+        ("LOGSHIP_DISTRIBUTION", "ByLogStream"),
+    ])
 }
 
 #[tokio::test]
 async fn sweep_subscribes_selected_groups_and_leaves_the_rest() {
-    let Some(env) = common::env().await else {
-        eprintln!("SKIP: moto unavailable");
-        return;
-    };
+    let env = env_or_skip!();
     let stream = env.stream("logship").await;
     let other_stream = env.stream("other").await;
     let third_stream = env.stream("third").await;
@@ -139,22 +127,12 @@ async fn sweep_subscribes_selected_groups_and_leaves_the_rest() {
 
 #[tokio::test]
 async fn create_log_group_events_subscribe_only_selected_groups() {
-    let Some(env) = common::env().await else {
-        eprintln!("SKIP: moto unavailable");
-        return;
-    };
+    let env = env_or_skip!();
     let stream = env.stream("logship").await;
     let config = config(&env, &stream);
 
     let new = env.group("svc/new").await;
-    let out = handlers::auto_subscribe(
-        &env.clients,
-        &config,
-        &create_log_group_event(&new),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("handled");
+    let out = auto_subscribe(&env.clients, &config, &create_log_group_event(&new)).await;
     assert_eq!(out["result"]["outcome"], "subscribed", "{out}");
     assert_eq!(
         env.filters(&new).await.get(FILTER),
@@ -162,71 +140,38 @@ async fn create_log_group_events_subscribe_only_selected_groups() {
     );
 
     // The same event again (EventBridge delivers at least once): unchanged.
-    let out = handlers::auto_subscribe(
-        &env.clients,
-        &config,
-        &create_log_group_event(&new),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("handled");
+    let out = auto_subscribe(&env.clients, &config, &create_log_group_event(&new)).await;
     assert_eq!(out["result"]["outcome"], "unchanged", "{out}");
 
     let excluded = env.group("excluded/new").await;
-    let out = handlers::auto_subscribe(
-        &env.clients,
-        &config,
-        &create_log_group_event(&excluded),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("handled");
+    let out = auto_subscribe(&env.clients, &config, &create_log_group_event(&excluded)).await;
     assert_eq!(out["result"]["outcome"], "excluded", "{out}");
     assert!(env.filters(&excluded).await.is_empty());
 
     let shipper = env.group("shipper").await;
-    let out = handlers::auto_subscribe(
-        &env.clients,
-        &config,
-        &create_log_group_event(&shipper),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("handled");
+    let out = auto_subscribe(&env.clients, &config, &create_log_group_event(&shipper)).await;
     assert_eq!(out["result"]["reason"], "protected", "{out}");
     assert!(env.filters(&shipper).await.is_empty());
 
     // A group deleted before the event is handled.
     let gone = env.name("svc/gone");
-    let out = handlers::auto_subscribe(
-        &env.clients,
-        &config,
-        &create_log_group_event(&gone),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("handled");
+    let out = auto_subscribe(&env.clients, &config, &create_log_group_event(&gone)).await;
     assert_eq!(out["result"]["outcome"], "gone", "{out}");
 
     // The manual invocation for one group works the same way.
     let manual = env.group("svc/manual").await;
-    let out = handlers::auto_subscribe(
+    let out = auto_subscribe(
         &env.clients,
         &config,
         &json!({"action": "log-group", "logGroupName": manual}),
-        Budget::unlimited(),
     )
-    .await
-    .expect("handled");
+    .await;
     assert_eq!(out["result"]["outcome"], "subscribed", "{out}");
 }
 
 #[tokio::test]
 async fn custom_resource_sweeps_on_create_and_cleans_up_on_delete() {
-    let Some(env) = common::env().await else {
-        eprintln!("SKIP: moto unavailable");
-        return;
-    };
+    let env = env_or_skip!();
     let stream = env.stream("logship").await;
     let other_stream = env.stream("other").await;
     let config = config(&env, &stream);
@@ -236,14 +181,7 @@ async fn custom_resource_sweeps_on_create_and_cleans_up_on_delete() {
     let b = env.group("app/b").await;
     env.add_filter(&b, "datadog", "", &other_stream).await;
 
-    let out = handlers::auto_subscribe(
-        &env.clients,
-        &config,
-        &cfn_request("Create", &cfn.url, None),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("create handled");
+    let out = auto_subscribe(&env.clients, &config, &cfn.request("Create")).await;
     assert_eq!(out["Status"], "SUCCESS", "{out}");
     let responses = cfn.responses();
     assert_eq!(responses.len(), 1);
@@ -261,14 +199,7 @@ async fn custom_resource_sweeps_on_create_and_cleans_up_on_delete() {
     assert!(env.filters(&a).await.contains_key(FILTER));
     assert!(env.filters(&b).await.contains_key(FILTER));
 
-    let out = handlers::auto_subscribe(
-        &env.clients,
-        &config,
-        &cfn_request("Delete", &cfn.url, None),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("delete handled");
+    let out = auto_subscribe(&env.clients, &config, &cfn.request("Delete")).await;
     assert_eq!(out["Status"], "SUCCESS", "{out}");
     assert_eq!(cfn.responses().len(), 2);
     assert!(env.filters(&a).await.is_empty(), "our filter removed");
@@ -279,10 +210,7 @@ async fn custom_resource_sweeps_on_create_and_cleans_up_on_delete() {
 
 #[tokio::test]
 async fn custom_resource_failure_is_reported_to_cloudformation() {
-    let Some(env) = common::env().await else {
-        eprintln!("SKIP: moto unavailable");
-        return;
-    };
+    let env = env_or_skip!();
     // A stream that does not exist: every PutSubscriptionFilter fails, which
     // is systemic and must fail the deployment with the reason.
     let missing = format!(
@@ -293,14 +221,8 @@ async fn custom_resource_failure_is_reported_to_cloudformation() {
     let cfn = CfnEndpoint::start().await;
     env.group("app/a").await;
 
-    let out = handlers::auto_subscribe(
-        &env.clients,
-        &config,
-        &cfn_request("Create", &cfn.url, None),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("handled (the failure goes to CloudFormation)");
+    // Handled: the failure goes to CloudFormation.
+    let out = auto_subscribe(&env.clients, &config, &cfn.request("Create")).await;
     assert_eq!(out["Status"], "FAILED", "{out}");
     let responses = cfn.responses();
     assert_eq!(responses[0]["Status"], "FAILED");
@@ -314,23 +236,13 @@ async fn custom_resource_failure_is_reported_to_cloudformation() {
     );
 
     // Deleting must never be blocked.
-    let out = handlers::auto_subscribe(
-        &env.clients,
-        &config,
-        &cfn_request("Delete", &cfn.url, None),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("delete handled");
+    let out = auto_subscribe(&env.clients, &config, &cfn.request("Delete")).await;
     assert_eq!(out["Status"], "SUCCESS", "{out}");
 }
 
 #[tokio::test]
 async fn sweep_stops_at_the_deadline_and_says_so() {
-    let Some(env) = common::env().await else {
-        eprintln!("SKIP: moto unavailable");
-        return;
-    };
+    let env = env_or_skip!();
     let stream = env.stream("logship").await;
     let config = config(&env, &stream);
     let a = env.group("app/a").await;
@@ -347,10 +259,7 @@ async fn sweep_stops_at_the_deadline_and_says_so() {
 
 #[tokio::test]
 async fn the_subscribe_outcome_of_a_single_group() {
-    let Some(env) = common::env().await else {
-        eprintln!("SKIP: moto unavailable");
-        return;
-    };
+    let env = env_or_skip!();
     let stream = env.stream("logship").await;
     let config = config(&env, &stream);
     let a = env.group("app/single").await;

@@ -4,39 +4,25 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{CfnEndpoint, Env, FAST_RETRY, cfn_request, create_log_group_event};
+use common::{
+    CfnEndpoint, Env, create_log_group_event, env_or_skip, retention_config, set_retention,
+};
 use logship_sar::config::RetentionConfig;
 use logship_sar::groups::Budget;
-use logship_sar::handlers;
 use logship_sar::retention::RetentionSetter;
 
 fn config(env: &Env, days: &str, override_existing: bool) -> RetentionConfig {
-    let include = env.prefix.clone();
-    let exclude = env.name("keep-forever/");
-    let days = days.to_owned();
-    let mut config = RetentionConfig::from_lookup(move |k| {
-        Some(match k {
-            "LOGSHIP_RETENTION_DAYS" => days.clone(),
-            "LOGSHIP_RETENTION_OVERRIDE" => override_existing.to_string(),
-            "LOGSHIP_INCLUDE_PREFIXES" => include.clone(),
-            "LOGSHIP_EXCLUDE_PREFIXES" => exclude.clone(),
-            _ => return None,
-        })
-    })
-    .expect("valid configuration");
-    config.retry = FAST_RETRY;
-    config.deadline_margin = Duration::ZERO;
-    config
+    retention_config(&[
+        ("LOGSHIP_RETENTION_DAYS", days),
+        ("LOGSHIP_RETENTION_OVERRIDE", &override_existing.to_string()),
+        ("LOGSHIP_INCLUDE_PREFIXES", &env.prefix),
+        ("LOGSHIP_EXCLUDE_PREFIXES", &env.name("keep-forever/")),
+    ])
 }
 
 #[tokio::test]
 async fn sweep_sets_missing_retentions_and_keeps_existing_ones() {
-    let Some(env) = common::env().await else {
-        eprintln!("SKIP: moto unavailable");
-        return;
-    };
+    let env = env_or_skip!();
     let none = env.group("app/none").await;
     let thirty = env.group_with_retention("app/thirty", 30).await;
     let seven = env.group_with_retention("app/seven", 7).await;
@@ -85,46 +71,22 @@ async fn sweep_sets_missing_retentions_and_keeps_existing_ones() {
 
 #[tokio::test]
 async fn create_log_group_events_set_the_retention_of_new_groups() {
-    let Some(env) = common::env().await else {
-        eprintln!("SKIP: moto unavailable");
-        return;
-    };
+    let env = env_or_skip!();
     let config = config(&env, "7", false);
 
     let new = env.group("svc/new").await;
-    let out = handlers::set_retention(
-        &env.clients,
-        &config,
-        &create_log_group_event(&new),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("handled");
+    let out = set_retention(&env.clients, &config, &create_log_group_event(&new)).await;
     assert_eq!(out["result"]["outcome"], "set", "{out}");
     assert_eq!(env.retention(&new).await, Some(7));
 
     // Created with a retention already (e.g. by CloudFormation): left alone.
     let own = env.group_with_retention("svc/own", 90).await;
-    let out = handlers::set_retention(
-        &env.clients,
-        &config,
-        &create_log_group_event(&own),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("handled");
+    let out = set_retention(&env.clients, &config, &create_log_group_event(&own)).await;
     assert_eq!(out["result"]["outcome"], "kept", "{out}");
     assert_eq!(env.retention(&own).await, Some(90));
 
     let forever = env.group("keep-forever/new").await;
-    let out = handlers::set_retention(
-        &env.clients,
-        &config,
-        &create_log_group_event(&forever),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("handled");
+    let out = set_retention(&env.clients, &config, &create_log_group_event(&forever)).await;
     assert_eq!(out["result"]["outcome"], "excluded", "{out}");
     assert_eq!(env.retention(&forever).await, None);
 
@@ -136,48 +98,24 @@ async fn create_log_group_events_set_the_retention_of_new_groups() {
         .send()
         .await
         .expect("create");
-    let out = handlers::set_retention(
-        &env.clients,
-        &config,
-        &create_log_group_event(&outside),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("handled");
+    let out = set_retention(&env.clients, &config, &create_log_group_event(&outside)).await;
     assert_eq!(out["result"]["reason"], "not-included", "{out}");
     assert_eq!(env.retention(&outside).await, None);
 }
 
 #[tokio::test]
 async fn custom_resource_sweeps_on_create_and_changes_nothing_on_delete() {
-    let Some(env) = common::env().await else {
-        eprintln!("SKIP: moto unavailable");
-        return;
-    };
+    let env = env_or_skip!();
     let config = config(&env, "3", false);
     let cfn = CfnEndpoint::start().await;
     let a = env.group("app/a").await;
 
-    let out = handlers::set_retention(
-        &env.clients,
-        &config,
-        &cfn_request("Create", &cfn.url, None),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("create handled");
+    let out = set_retention(&env.clients, &config, &cfn.request("Create")).await;
     assert_eq!(out["Status"], "SUCCESS", "{out}");
     assert_eq!(cfn.responses()[0]["Data"]["Set"], "1");
     assert_eq!(env.retention(&a).await, Some(3));
 
-    let out = handlers::set_retention(
-        &env.clients,
-        &config,
-        &cfn_request("Delete", &cfn.url, None),
-        Budget::unlimited(),
-    )
-    .await
-    .expect("delete handled");
+    let out = set_retention(&env.clients, &config, &cfn.request("Delete")).await;
     assert_eq!(out["Status"], "SUCCESS", "{out}");
     assert_eq!(cfn.responses().len(), 2);
     assert_eq!(

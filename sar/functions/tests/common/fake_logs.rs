@@ -9,8 +9,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
+
+use super::read_request;
 
 #[derive(Default)]
 struct State {
@@ -92,35 +94,13 @@ impl FakeLogs {
 
 async fn serve(mut socket: TcpStream, state: Arc<Mutex<State>>) {
     let mut buf: Vec<u8> = Vec::new();
-    let mut chunk = [0u8; 8192];
-    loop {
-        // One request: headers, then content-length bytes of body.
-        let (head_end, len) = loop {
-            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0);
-                if buf.len() >= end + 4 + len {
-                    break (end, len);
-                }
-            }
-            match socket.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            }
-        };
-        let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
+    while let Some((head, body)) = read_request(&mut socket, &mut buf).await {
         let target = head
             .lines()
             .find_map(|l| l.strip_prefix("x-amz-target:"))
             .map(|v| v.trim().trim_start_matches("logs_20140328.").to_owned())
             .unwrap_or_default();
-        let body: Value =
-            serde_json::from_slice(&buf[head_end + 4..head_end + 4 + len]).unwrap_or(Value::Null);
-        buf.drain(..head_end + 4 + len);
+        let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let (status, reply) = handle(&state, &target, body);
         let reply = reply.to_string();
         let response = format!(

@@ -1,6 +1,7 @@
 //! Shared set-up of the SAR function tests: clients on the moto server, a
-//! Kinesis stream to subscribe to, log group helpers, and a tiny HTTP server
-//! standing in for CloudFormation's pre-signed response URL.
+//! Kinesis stream to subscribe to, log group helpers, the functions'
+//! configurations and invocations, and a tiny HTTP server standing in for
+//! CloudFormation's pre-signed response URL.
 
 #![allow(dead_code)]
 
@@ -13,10 +14,12 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_sdk_cloudwatchlogs::Client as Logs;
 use logship_sar::backoff::RetryPolicy;
-use logship_sar::handlers::Clients;
+use logship_sar::config::{RetentionConfig, SubscribeConfig};
+use logship_sar::groups::Budget;
+use logship_sar::handlers::{self, Clients};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 /// Fast retries: moto does not throttle, and tests must not sleep long.
 pub const FAST_RETRY: RetryPolicy = RetryPolicy {
@@ -47,6 +50,23 @@ pub async fn env() -> Option<Env> {
         sdk,
     })
 }
+
+/// [`env`], or returns from the test (a skip) when moto is unavailable.
+// Unused in the tests that do not use moto.
+#[allow(unused_macros)]
+macro_rules! env_or_skip {
+    () => {
+        match $crate::common::env().await {
+            ::std::option::Option::Some(env) => env,
+            ::std::option::Option::None => {
+                ::std::eprintln!("SKIP: moto unavailable");
+                return;
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use env_or_skip;
 
 impl Env {
     pub fn name(&self, suffix: &str) -> String {
@@ -152,6 +172,70 @@ impl Env {
     }
 }
 
+/// Looks settings up in `pairs` only.
+fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k| map.get(k).cloned()
+}
+
+/// auto-subscribe's configuration from `pairs`, with [`FAST_RETRY`] and no deadline margin.
+pub fn subscribe_config(pairs: &[(&str, &str)]) -> SubscribeConfig {
+    let mut config = SubscribeConfig::from_lookup(lookup(pairs)).expect("valid configuration");
+    config.retry = FAST_RETRY;
+    config.deadline_margin = Duration::ZERO;
+    config
+}
+
+/// set-retention's configuration from `pairs`, with [`FAST_RETRY`] and no deadline margin.
+pub fn retention_config(pairs: &[(&str, &str)]) -> RetentionConfig {
+    let mut config = RetentionConfig::from_lookup(lookup(pairs)).expect("valid configuration");
+    config.retry = FAST_RETRY;
+    config.deadline_margin = Duration::ZERO;
+    config
+}
+
+/// One auto-subscribe invocation with an unlimited budget: what it returned.
+pub async fn auto_subscribe(clients: &Clients, config: &SubscribeConfig, payload: &Value) -> Value {
+    handlers::auto_subscribe(clients, config, payload, Budget::unlimited())
+        .await
+        .unwrap_or_else(|e| panic!("auto-subscribe of {payload}: {e:?}"))
+}
+
+/// One set-retention invocation with an unlimited budget: what it returned.
+pub async fn set_retention(clients: &Clients, config: &RetentionConfig, payload: &Value) -> Value {
+    handlers::set_retention(clients, config, payload, Budget::unlimited())
+        .await
+        .unwrap_or_else(|e| panic!("set-retention of {payload}: {e:?}"))
+}
+
+/// Reads one request (a head, then `content-length` bytes of body) from `socket`, leaving what
+/// follows in `buf`: the head lower-cased and the body. `None` when the peer leaves first.
+pub async fn read_request(socket: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(String, Vec<u8>)> {
+    let mut chunk = [0u8; 8192];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                let body = buf[end + 4..end + 4 + len].to_vec();
+                buf.drain(..end + 4 + len);
+                return Some((head, body));
+            }
+        }
+        match socket.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
 /// A CloudTrail `CreateLogGroup` event as EventBridge delivers it.
 pub fn create_log_group_event(name: &str) -> Value {
     serde_json::json!({
@@ -215,31 +299,14 @@ impl CfnEndpoint {
             while let Ok((mut socket, _)) = listener.accept().await {
                 let sink = Arc::clone(&sink);
                 tokio::spawn(async move {
-                    let mut buf = Vec::new();
-                    let mut chunk = [0u8; 4096];
-                    let body = loop {
-                        let n = socket.read(&mut chunk).await.unwrap_or(0);
-                        if n == 0 {
-                            return;
-                        }
-                        buf.extend_from_slice(&chunk[..n]);
-                        let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
-                            continue;
-                        };
-                        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-                        assert!(
-                            head.starts_with("put "),
-                            "CloudFormation responses are PUTs: {head}"
-                        );
-                        let len: usize = head
-                            .lines()
-                            .find_map(|l| l.strip_prefix("content-length:"))
-                            .and_then(|v| v.trim().parse().ok())
-                            .unwrap_or(0);
-                        if buf.len() >= end + 4 + len {
-                            break buf[end + 4..end + 4 + len].to_vec();
-                        }
+                    let Some((head, body)) = read_request(&mut socket, &mut Vec::new()).await
+                    else {
+                        return;
                     };
+                    assert!(
+                        head.starts_with("put "),
+                        "CloudFormation responses are PUTs: {head}"
+                    );
                     let value: Value = serde_json::from_slice(&body).expect("JSON body");
                     sink.lock().expect("lock").push(value);
                     let _ = socket
@@ -251,6 +318,11 @@ impl CfnEndpoint {
             }
         });
         CfnEndpoint { url, bodies }
+    }
+
+    /// A CloudFormation custom resource request of `request_type` answering here.
+    pub fn request(&self, request_type: &str) -> Value {
+        cfn_request(request_type, &self.url, None)
     }
 
     pub fn responses(&self) -> Vec<Value> {
