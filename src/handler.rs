@@ -53,16 +53,21 @@ pub enum SetupError {
     NoDestination,
 }
 
-/// The AWS SDK configuration: region, credentials and `AWS_ENDPOINT_URL` from the environment.
+/// The AWS SDK configuration: region, credentials and `AWS_ENDPOINT_URL` from
+/// the environment, with [`sdk_retry`].
 pub async fn aws_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(
-            aws_config::retry::RetryConfig::standard()
-                .with_max_attempts(5)
-                .with_initial_backoff(Duration::from_millis(100)),
-        )
+        .retry_config(sdk_retry())
         .load()
         .await
+}
+
+/// How SSM and SQS calls are retried (throttling, 5xx, timeouts): the SDK's
+/// standard mode, 5 attempts, exponential backoff with jitter from 100 ms.
+pub fn sdk_retry() -> aws_config::retry::RetryConfig {
+    aws_config::retry::RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_initial_backoff(Duration::from_millis(100))
 }
 
 impl Services {

@@ -1,7 +1,8 @@
 //! `token rotate` and `token check` against the real SSM API (moto) and the
 //! bulk contract server: a rotation is picked up by a running handler without
 //! a restart (on the next 401, or when the cache TTL runs out), `--verify`
-//! writes nothing the destination refuses, and the token never shows.
+//! writes nothing the destination refuses, the token never shows, and SSM
+//! throttling is retried (through a throttling front before moto).
 
 mod common;
 mod ops_support;
@@ -17,6 +18,7 @@ use logship::tokens::{self, Probe, RotateOptions, TokenToolError, Verdict};
 use ops_support::*;
 use testkit::bulk::{BulkServer, Contract};
 use testkit::moto_or_skip;
+use testkit::throttle::ThrottlingProxy;
 
 const OLD: &str = "old-token-7f3a9c";
 const NEW: &str = "new-token-b81d2e";
@@ -329,5 +331,74 @@ async fn rotate_refuses_what_it_should_and_keeps_the_key() {
         texts(&out).1.contains("LOGSHIP_DESTINATION"),
         "{}",
         texts(&out).1
+    );
+}
+
+/// The SDK configuration the Lambda would use (its retry policy), pointed at `endpoint`.
+fn through(sdk: &SdkConfig, endpoint: &str) -> SdkConfig {
+    sdk.to_builder()
+        .endpoint_url(endpoint)
+        .retry_config(logship::handler::sdk_retry())
+        .build()
+}
+
+/// SSM throttling (moto never throttles, so a throttling front answers the
+/// first `GetParameter` calls with AWS's `ThrottlingException`): the SDK's
+/// retries get the token, the batch is delivered, and nothing is failed back.
+#[tokio::test]
+async fn ssm_throttling_is_retried_and_the_batch_delivered() {
+    let sdk = moto_or_skip!();
+    let (_ssm, name, server, url) = rig(&sdk).await;
+    let moto = testkit::moto::endpoint().expect("moto is running");
+    let proxy = ThrottlingProxy::start(&moto, "AmazonSSM.GetParameter", 3).await;
+    let services = services(
+        &[
+            ("LOGSHIP_DESTINATION", "elasticsearch"),
+            ("LOGSHIP_ENDPOINT", &url),
+            ("LOGSHIP_TOKEN_PARAMETER", &name),
+        ],
+        &through(&sdk, &proxy.url()),
+    )
+    .await;
+    let event = small_event(7);
+    let outcome = handle(&services, &event, None).await;
+    assert_eq!(proxy.throttled(), 3);
+    assert!(proxy.forwarded() >= 1, "the fourth call reached SSM");
+    assert_eq!(outcome.summary.delivered, 10, "{:?}", outcome.summary);
+    assert!(outcome.failed_sequence_numbers.is_empty());
+    assert_eq!(server.docs().len(), 10);
+}
+
+/// Throttling that outlasts every retry: the token is unavailable, so nothing
+/// is sent, and (with no DLQ) every record goes back to Kinesis for a later
+/// try, with the accounting balanced.
+#[tokio::test]
+async fn ssm_throttling_past_every_retry_fails_the_records_back() {
+    let sdk = moto_or_skip!();
+    let (_ssm, name, server, url) = rig(&sdk).await;
+    let moto = testkit::moto::endpoint().expect("moto is running");
+    let proxy = ThrottlingProxy::start(&moto, "AmazonSSM.GetParameter", usize::MAX).await;
+    let services = services(
+        &[
+            ("LOGSHIP_DESTINATION", "elasticsearch"),
+            ("LOGSHIP_ENDPOINT", &url),
+            ("LOGSHIP_TOKEN_PARAMETER", &name),
+            ("LOGSHIP_MAX_ATTEMPTS", "2"),
+            ("LOGSHIP_BACKOFF_BASE_MS", "1"),
+        ],
+        &through(&sdk, &proxy.url()),
+    )
+    .await;
+    let event = small_event(8);
+    let outcome = handle(&services, &event, None).await;
+    // Each of our two attempts made the SDK try five times.
+    assert!(proxy.throttled() >= 10, "{}", proxy.throttled());
+    assert_eq!(outcome.summary.delivered, 0);
+    assert_eq!(outcome.summary.failed, 10);
+    assert!(outcome.summary.balanced());
+    assert_eq!(outcome.failed_sequence_numbers.len(), event.records.len());
+    assert!(
+        server.requests().is_empty(),
+        "nothing was sent without a token"
     );
 }

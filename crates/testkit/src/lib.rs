@@ -15,6 +15,9 @@
 //!   `/response`, `/error`, `/init/error`, with Lambda's runtime state machine), so a test runs
 //!   the real binary in Lambda mode (`AWS_LAMBDA_RUNTIME_API=<addr>`), queues invocations and
 //!   awaits what the function answered.
+//! * [`throttle`] puts a throttling front before the emulator: the first calls of one operation
+//!   get AWS's `ThrottlingException`, the rest reach moto, so a test sees how a caller retries
+//!   under throttling through the real SDK.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -37,5 +40,6 @@ pub mod bulk;
 mod http;
 pub mod moto;
 pub mod runtime_api;
+pub mod throttle;
 
 pub use moto::unique_name;
