@@ -8,41 +8,14 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use logship::mask::{MaskConfig, Masker};
+use logship::sample::Rng;
 
-/// Tiny deterministic PRNG (SplitMix64).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn hex(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize]))
-            .collect()
-    }
-    fn alnum(&mut self, n: usize) -> String {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-        (0..n)
-            .map(|_| char::from(A[self.below(A.len() as u64) as usize]))
-            .collect()
-    }
-    fn uuid(&mut self) -> String {
-        format!(
-            "{}-{}-4{}-a{}-{}",
-            self.hex(8),
-            self.hex(4),
-            self.hex(3),
-            self.hex(3),
-            self.hex(12)
-        )
-    }
+/// `n` random letters and digits.
+fn alnum(r: &mut Rng, n: usize) -> String {
+    r.chars(
+        n,
+        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789",
+    )
 }
 
 fn clean_line(r: &mut Rng) -> String {
@@ -118,18 +91,18 @@ fn secret_line(r: &mut Rng) -> String {
     match r.below(8) {
         0 => format!(
             "2024-03-01T00:00:00.000Z\t{u}\tINFO\tconnecting postgres://app:{}@db.internal:5432/app",
-            r.alnum(16)
+            alnum(r, 16)
         ),
         1 => format!(
             "{{\"level\":\"debug\",\"requestId\":\"{u}\",\"headers\":{{\"authorization\":\"Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ7{}\"}}.{}\",\"x-api-key\":\"{}\"}}}}",
-            r.alnum(20),
-            r.alnum(43),
-            r.alnum(32)
+            alnum(r, 20),
+            alnum(r, 43),
+            alnum(r, 32)
         ),
         2 => format!(
             "2024-03-01T00:00:00.000Z\t{u}\tDEBUG\tenv AWS_ACCESS_KEY_ID=AKIA{} AWS_SECRET_ACCESS_KEY={}",
-            r.alnum(16).to_uppercase(),
-            r.alnum(40)
+            alnum(r, 16).to_uppercase(),
+            alnum(r, 40)
         ),
         3 => format!(
             "{{\"event\":\"payment\",\"card\":\"4111 1111 1111 1111\",\"amount\":{},\"requestId\":\"{u}\"}}",
@@ -137,21 +110,21 @@ fn secret_line(r: &mut Rng) -> String {
         ),
         4 => format!(
             "2024-03-01T00:00:00.000Z\t{u}\tINFO\tuser login password={} client_id=app-{}",
-            r.alnum(12),
+            alnum(r, 12),
             r.below(100)
         ),
         5 => format!(
             "{{\"msg\":\"github call\",\"token\":\"ghp_{}\",\"repo\":\"org/repo\"}}",
-            r.alnum(36)
+            alnum(r, 36)
         ),
         6 => format!(
             "2024-03-01T00:00:00.000Z\t{u}\tINFO\tcallback /oauth?code={}&access_token={}&state=ok",
-            r.alnum(10),
-            r.alnum(30)
+            alnum(r, 10),
+            alnum(r, 30)
         ),
         _ => format!(
             "{{\"level\":\"warn\",\"body\":\"{{\\\"password\\\":\\\"{}\\\",\\\"user\\\":\\\"bob\\\"}}\"}}",
-            r.alnum(14)
+            alnum(r, 14)
         ),
     }
 }
@@ -286,7 +259,7 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(16);
     let m = Masker::new(&MaskConfig::default()).expect("default config");
-    let mut r = Rng(42);
+    let mut r = Rng::new(42);
     let clean = corpus(&mut r, mb << 20, 0);
     let mixed = corpus(&mut r, mb << 20, 30);
     let heavy = corpus(&mut r, mb << 20, 1000);

@@ -62,31 +62,44 @@ pub const ACCOUNT: &str = "123456789012";
 /// The region of generated events.
 pub const REGION: &str = "us-east-1";
 
-struct Rng(u64);
+/// A small deterministic PRNG (SplitMix64) for generated data: the same seed
+/// gives the same events, in tests and benchmarks alike.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
+    /// A number in `0..n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n.max(1)
     }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+    /// One of `items`.
+    pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
         items[self.below(items.len() as u64) as usize]
     }
-    fn chars(&mut self, n: usize, alphabet: &[u8]) -> String {
+    /// `n` characters drawn from `alphabet`.
+    pub fn chars(&mut self, n: usize, alphabet: &[u8]) -> String {
         (0..n)
             .map(|_| alphabet[self.below(alphabet.len() as u64) as usize] as char)
             .collect()
     }
-    fn hex(&mut self, n: usize) -> String {
+    /// `n` lower-case hex digits.
+    pub fn hex(&mut self, n: usize) -> String {
         self.chars(n, b"0123456789abcdef")
     }
-    fn uuid(&mut self) -> String {
+    /// A version-4-shaped UUID.
+    pub fn uuid(&mut self) -> String {
         format!(
             "{}-{}-4{}-a{}-{}",
             self.hex(8),
@@ -96,7 +109,8 @@ impl Rng {
             self.hex(12)
         )
     }
-    fn ip(&mut self) -> String {
+    /// A private IPv4 address.
+    pub fn ip(&mut self) -> String {
         format!(
             "10.{}.{}.{}",
             self.below(256),
@@ -197,7 +211,7 @@ const SOURCES: &[Source] = &[
 /// Generates an event.
 pub fn generate(opts: &GenOptions) -> Generated {
     let mut ctx = Ctx {
-        rng: Rng(opts.seed),
+        rng: Rng::new(opts.seed),
         secrets: Vec::new(),
         keep: Vec::new(),
         with_secrets: opts.secrets,
