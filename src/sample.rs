@@ -73,7 +73,7 @@ impl Rng {
         Rng(seed)
     }
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -82,7 +82,7 @@ impl Rng {
     }
     /// A number in `0..n` (0 when `n` is 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
     /// One of `items`.
     pub fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
@@ -331,7 +331,7 @@ fn data_payload(ctx: &mut Ctx, source: Source, ts: i64, n: usize) -> Value {
         let id = format!(
             "{:020}{:036}",
             t,
-            ctx.rng.next() as u128 * 1_000_000 + j as u128
+            ctx.rng.next_u64() as u128 * 1_000_000 + j as u128
         );
         events.push(json!({ "id": id, "timestamp": t, "message": message }));
     }
