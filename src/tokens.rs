@@ -28,11 +28,9 @@ use std::time::Duration;
 use aws_sdk_ssm::error::ProvideErrorMetadata;
 use aws_sdk_ssm::types::{ParameterStringFilter, ParameterTier, ParameterType};
 
-use crate::config::{Config, Destination, EsAuth};
+use crate::config::{Config, EsAuth};
 use crate::secret::Secret;
-use crate::ship::{
-    aws_access_denied, elasticsearch, error_chain, http_client, logzio, sigv4_credentials,
-};
+use crate::ship::{Target, aws_access_denied, error_chain, http_client};
 
 /// A token tool failed. No variant ever holds the token.
 #[derive(Debug, thiserror::Error)]
@@ -336,17 +334,11 @@ impl Verdict {
     }
 }
 
-#[derive(Debug)]
-enum ProbeTarget {
-    Logzio { endpoint: String, log_type: String },
-    Elasticsearch { endpoint: String, auth: EsAuth },
-}
-
 /// Checks tokens against the configured destination.
 #[derive(Debug)]
 pub struct Probe {
     client: reqwest::Client,
-    target: ProbeTarget,
+    target: Target,
     timeout: Duration,
     credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
 }
@@ -357,20 +349,10 @@ impl Probe {
         config: &Config,
         credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     ) -> Result<Probe, TokenToolError> {
-        let target = match &config.destination {
-            Destination::Logzio { endpoint } => ProbeTarget::Logzio {
-                endpoint: endpoint.clone(),
-                log_type: config.logzio_type.clone(),
-            },
-            Destination::Elasticsearch { endpoint } => ProbeTarget::Elasticsearch {
-                endpoint: endpoint.clone(),
-                auth: config.es_auth.clone(),
-            },
-            Destination::Stdout => {
-                return Err(TokenToolError::NoProbe(
-                    "no destination to check the token against: set LOGSHIP_DESTINATION and LOGSHIP_ENDPOINT (or --destination/--endpoint)".into(),
-                ));
-            }
+        let Some(target) = Target::from_config(config) else {
+            return Err(TokenToolError::NoProbe(
+                "no destination to check the token against: set LOGSHIP_DESTINATION and LOGSHIP_ENDPOINT (or --destination/--endpoint)".into(),
+            ));
         };
         let client = http_client(config.connect_timeout).build().map_err(|e| {
             TokenToolError::NoProbe(format!("building the HTTP client: {}", e.without_url()))
@@ -386,16 +368,17 @@ impl Probe {
     /// Where the probe goes (no token in it).
     pub fn describe_target(&self) -> String {
         match &self.target {
-            ProbeTarget::Logzio { endpoint, .. } => format!("logzio at {endpoint}"),
-            ProbeTarget::Elasticsearch { endpoint, .. } => format!("elasticsearch at {endpoint}"),
+            Target::Logzio { endpoint, .. } | Target::Elasticsearch { endpoint, .. } => {
+                format!("{} at {endpoint}", self.target.name())
+            }
         }
     }
 
     /// Whether the destination uses a token at all (SigV4 and `none` do not).
     pub fn uses_token(&self) -> bool {
         match &self.target {
-            ProbeTarget::Logzio { .. } => true,
-            ProbeTarget::Elasticsearch { auth, .. } => {
+            Target::Logzio { .. } => true,
+            Target::Elasticsearch { auth, .. } => {
                 matches!(auth, EsAuth::ApiKey | EsAuth::Basic)
             }
         }
@@ -403,32 +386,21 @@ impl Probe {
 
     /// Sends the empty request with `token` and reads the answer.
     pub async fn check(&self, token: Option<&Secret>) -> Verdict {
-        let request = match &self.target {
-            ProbeTarget::Logzio { endpoint, log_type } => self
-                .client
-                .post(logzio::url(endpoint, token, log_type))
-                .header("content-type", "application/json"),
-            ProbeTarget::Elasticsearch { endpoint, auth } => {
-                let url = format!("{endpoint}/_bulk");
-                let content_type = "application/x-ndjson";
-                let mut request = self.client.post(&url).header("content-type", content_type);
-                if let Some(value) = elasticsearch::auth_header(auth, token) {
-                    request = request.header("authorization", value);
-                }
-                if let EsAuth::SigV4 { service, region } = auth {
-                    match self.sign(service, region, &url, content_type).await {
-                        Ok(headers) => {
-                            for (k, v) in headers {
-                                request = request.header(k, v);
-                            }
-                        }
-                        Err(reason) => return Verdict::Unreachable { reason },
-                    }
-                }
-                request
-            }
+        let request = match self
+            .target
+            .request(
+                &self.client,
+                token,
+                self.credentials.as_ref(),
+                Vec::new(),
+                false,
+            )
+            .await
+        {
+            Ok(r) => r,
+            Err(reason) => return Verdict::Unreachable { reason },
         };
-        let response = match request.timeout(self.timeout).body(Vec::new()).send().await {
+        let response = match request.timeout(self.timeout).send().await {
             Ok(r) => r,
             Err(e) => {
                 return Verdict::Unreachable {
@@ -450,24 +422,6 @@ impl Probe {
             401 | 403 => Verdict::Refused { status, detail },
             _ => Verdict::Unhealthy { status, detail },
         }
-    }
-
-    async fn sign(
-        &self,
-        service: &str,
-        region: &str,
-        url: &str,
-        content_type: &str,
-    ) -> Result<Vec<(String, String)>, String> {
-        let creds = sigv4_credentials(self.credentials.as_ref()).await?;
-        elasticsearch::sigv4_headers(
-            &creds,
-            service,
-            region,
-            url,
-            &[("content-type", content_type)],
-            b"",
-        )
     }
 }
 

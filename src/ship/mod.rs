@@ -11,8 +11,9 @@
 //! returned for the dead-letter stage. Error texts never contain the URL (the
 //! Logz.io token is in its query string) nor the token.
 //!
-//! The operator tools reuse its pieces: [`http_client`], [`error_chain`],
-//! [`sigv4_credentials`] and [`aws_access_denied`].
+//! The operator tools reuse its pieces: `Target` (every destination request:
+//! URL, auth header, SigV4), [`http_client`], [`error_chain`] and
+//! [`aws_access_denied`].
 
 pub mod elasticsearch;
 pub mod logzio;
@@ -97,10 +98,80 @@ enum Answer {
     Reject(String),
 }
 
+/// Where requests go and how they authenticate: the one place a destination
+/// request is built, for the shipper and for `token check`.
 #[derive(Debug)]
-enum Target {
+pub(crate) enum Target {
     Logzio { endpoint: String, log_type: String },
-    Elasticsearch { bulk_url: String, auth: EsAuth },
+    Elasticsearch { endpoint: String, auth: EsAuth },
+}
+
+impl Target {
+    /// The configured destination; `None` for stdout.
+    pub(crate) fn from_config(cfg: &Config) -> Option<Target> {
+        match &cfg.destination {
+            Destination::Logzio { endpoint } => Some(Target::Logzio {
+                endpoint: endpoint.clone(),
+                log_type: cfg.logzio_type.clone(),
+            }),
+            Destination::Elasticsearch { endpoint } => Some(Target::Elasticsearch {
+                endpoint: endpoint.clone(),
+                auth: cfg.es_auth.clone(),
+            }),
+            Destination::Stdout => None,
+        }
+    }
+
+    /// `logzio` or `elasticsearch`.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Target::Logzio { .. } => "logzio",
+            Target::Elasticsearch { .. } => "elasticsearch",
+        }
+    }
+
+    /// A POST of `payload` (gzipped when `gzip`) with `token`: the URL, content
+    /// type and encoding, the Authorization header, and SigV4 headers signed
+    /// with `credentials` when the destination uses them. Err: signing failed.
+    pub(crate) async fn request(
+        &self,
+        client: &reqwest::Client,
+        token: Option<&crate::secret::Secret>,
+        credentials: Option<&aws_credential_types::provider::SharedCredentialsProvider>,
+        payload: Vec<u8>,
+        gzip: bool,
+    ) -> Result<reqwest::RequestBuilder, String> {
+        let (url, content_type) = match self {
+            Target::Logzio { endpoint, log_type } => {
+                (logzio::url(endpoint, token, log_type), "application/json")
+            }
+            Target::Elasticsearch { endpoint, .. } => {
+                (format!("{endpoint}/_bulk"), "application/x-ndjson")
+            }
+        };
+        let mut request = client.post(&url).header("content-type", content_type);
+        if gzip {
+            request = request.header("content-encoding", "gzip");
+        }
+        if let Target::Elasticsearch { auth, .. } = self {
+            if let Some(value) = elasticsearch::auth_header(auth, token) {
+                request = request.header("authorization", value);
+            }
+            if let EsAuth::SigV4 { service, region } = auth {
+                let creds = sigv4_credentials(credentials).await?;
+                let mut signed = vec![("content-type", content_type)];
+                if gzip {
+                    signed.push(("content-encoding", "gzip"));
+                }
+                let headers =
+                    elasticsearch::sigv4_headers(&creds, service, region, &url, &signed, &payload)?;
+                for (k, v) in headers {
+                    request = request.header(k, v);
+                }
+            }
+        }
+        Ok(request.body(payload))
+    }
 }
 
 /// Sends bodies to one destination.
@@ -136,16 +207,8 @@ impl Shipper {
         token: TokenSource,
         credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     ) -> Result<Shipper, ShipError> {
-        let target = match &cfg.destination {
-            Destination::Logzio { endpoint } => Target::Logzio {
-                endpoint: endpoint.clone(),
-                log_type: cfg.logzio_type.clone(),
-            },
-            Destination::Elasticsearch { endpoint } => Target::Elasticsearch {
-                bulk_url: format!("{endpoint}/_bulk"),
-                auth: cfg.es_auth.clone(),
-            },
-            Destination::Stdout => return Err(ShipError::NotHttp("stdout")),
+        let Some(target) = Target::from_config(cfg) else {
+            return Err(ShipError::NotHttp("stdout"));
         };
         if matches!(cfg.es_auth, EsAuth::SigV4 { .. })
             && matches!(target, Target::Elasticsearch { .. })
@@ -175,10 +238,7 @@ impl Shipper {
 
     /// `logzio` or `elasticsearch`.
     pub fn destination(&self) -> &'static str {
-        match self.target {
-            Target::Logzio { .. } => "logzio",
-            Target::Elasticsearch { .. } => "elasticsearch",
-        }
+        self.target.name()
     }
 
     /// The token source (for `token check`).
@@ -333,45 +393,26 @@ impl Shipper {
         } else {
             body.bytes.clone()
         };
-        let (url, content_type) = match &self.target {
-            Target::Logzio { endpoint, log_type } => (
-                logzio::url(endpoint, token.as_ref(), log_type),
-                "application/json",
-            ),
-            Target::Elasticsearch { bulk_url, .. } => (bulk_url.clone(), "application/x-ndjson"),
+        let request = match self
+            .target
+            .request(
+                &self.client,
+                token.as_ref(),
+                self.credentials.as_ref(),
+                payload,
+                self.gzip,
+            )
+            .await
+        {
+            Ok(r) => r.timeout(timeout),
+            Err(reason) => {
+                return Answer::Retry {
+                    reason,
+                    after: None,
+                };
+            }
         };
-        let mut request = self
-            .client
-            .post(&url)
-            .timeout(timeout)
-            .header("content-type", content_type);
-        if self.gzip {
-            request = request.header("content-encoding", "gzip");
-        }
-        if let Target::Elasticsearch { auth, .. } = &self.target {
-            if let Some(value) = elasticsearch::auth_header(auth, token.as_ref()) {
-                request = request.header("authorization", value);
-            }
-            if let EsAuth::SigV4 { service, region } = auth {
-                match self
-                    .sign(service, region, &url, content_type, &payload)
-                    .await
-                {
-                    Ok(headers) => {
-                        for (k, v) in headers {
-                            request = request.header(k, v);
-                        }
-                    }
-                    Err(reason) => {
-                        return Answer::Retry {
-                            reason,
-                            after: None,
-                        };
-                    }
-                }
-            }
-        }
-        let response = match request.body(payload).send().await {
+        let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return transport_error(e),
         };
@@ -413,22 +454,6 @@ impl Shipper {
             }),
         }
     }
-
-    async fn sign(
-        &self,
-        service: &str,
-        region: &str,
-        url: &str,
-        content_type: &str,
-        payload: &[u8],
-    ) -> Result<Vec<(String, String)>, String> {
-        let creds = sigv4_credentials(self.credentials.as_ref()).await?;
-        let mut headers = vec![("content-type", content_type)];
-        if self.gzip {
-            headers.push(("content-encoding", "gzip"));
-        }
-        elasticsearch::sigv4_headers(&creds, service, region, url, &headers, payload)
-    }
 }
 
 fn transport_error(e: reqwest::Error) -> Answer {
@@ -468,7 +493,7 @@ pub fn error_chain(e: reqwest::Error) -> String {
 }
 
 /// The AWS credentials to sign a SigV4 request with.
-pub async fn sigv4_credentials(
+async fn sigv4_credentials(
     provider: Option<&aws_credential_types::provider::SharedCredentialsProvider>,
 ) -> Result<aws_credential_types::Credentials, String> {
     use aws_credential_types::provider::ProvideCredentials as _;
