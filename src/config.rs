@@ -104,6 +104,9 @@ pub struct Config {
     pub backoff_base: Duration,
     /// Largest backoff step.
     pub backoff_max: Duration,
+    /// The longest `Retry-After` honoured: a destination asking for more is
+    /// retried after this long instead (the Lambda's cut-off bounds it too).
+    pub max_retry_after: Duration,
     /// Time kept back before the Lambda deadline to dead-letter what is left.
     pub deadline_reserve: Duration,
     /// Gzip request bodies.
@@ -287,6 +290,7 @@ impl Config {
             max_attempts: num("LOGSHIP_MAX_ATTEMPTS", 5, 1, 100)? as u32,
             backoff_base: ms("LOGSHIP_BACKOFF_BASE_MS", 200, 1, 600_000)?,
             backoff_max: ms("LOGSHIP_BACKOFF_MAX_MS", 10_000, 1, 600_000)?,
+            max_retry_after: ms("LOGSHIP_MAX_RETRY_AFTER_MS", 30_000, 0, 3_600_000)?,
             deadline_reserve: ms("LOGSHIP_DEADLINE_RESERVE_MS", 5_000, 0, 600_000)?,
             gzip: flag("LOGSHIP_GZIP", true)?,
             mask: MaskConfig::from_lookup(lookup)?,

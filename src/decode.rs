@@ -57,18 +57,30 @@ pub struct LogEvent<'a> {
     pub message: Cow<'a, str>,
 }
 
-/// Why a record could not be decoded. The record's raw data is dead-lettered as it came.
+/// Why a record could not be decoded. The record's raw data is dead-lettered
+/// as it came. No variant quotes the input: an error names the field and the
+/// position, never a value (a payload may hold secrets).
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     /// `data` is not base64.
-    #[error("record data is not base64: {0}")]
-    Base64(#[from] base64::DecodeError),
+    #[error("record data is not base64 ({0})")]
+    Base64(Base64Problem),
     /// The data is neither gzip nor a JSON object.
-    #[error("record data is neither gzip nor JSON (first bytes {0})")]
-    NotGzip(String),
+    #[error("record data is neither gzip (1f 8b) nor a JSON object")]
+    NotGzip,
     /// gzip stream is corrupt or truncated.
     #[error("gzip stream is corrupt or truncated: {0}")]
     Gzip(std::io::Error),
+    /// Bytes follow the gzip member: a second member or garbage. CloudWatch
+    /// Logs writes exactly one member per record; anything after it is refused
+    /// rather than silently dropped.
+    #[error(
+        "record data holds {extra} bytes after the end of its gzip member (a second member or garbage); one member per record is expected"
+    )]
+    TrailingData {
+        /// How many bytes follow the member.
+        extra: usize,
+    },
     /// Inflating went past the cap (a gzip bomb or a misconfigured cap).
     #[error("decompressed payload exceeds the cap of {cap} bytes")]
     TooLarge {
@@ -77,13 +89,121 @@ pub enum DecodeError {
     },
     /// The payload is not a valid subscription payload.
     #[error("payload is not a CloudWatch Logs subscription payload: {0}")]
-    Json(serde_json::Error),
+    Json(JsonProblem),
     /// `messageType` is neither DATA_MESSAGE nor CONTROL_MESSAGE.
-    #[error("unknown messageType {0:?}")]
-    UnknownMessageType(String),
+    #[error("field messageType is neither DATA_MESSAGE nor CONTROL_MESSAGE")]
+    UnknownMessageType,
     /// The record has no data at all.
     #[error("record data is empty")]
     Empty,
+}
+
+/// Where base64 decoding failed, without the offending character.
+#[derive(Debug)]
+pub struct Base64Problem(base64::DecodeError);
+
+impl std::fmt::Display for Base64Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            base64::DecodeError::InvalidByte(at, _) => {
+                write!(f, "invalid character at offset {at}")
+            }
+            base64::DecodeError::InvalidLength(len) => write!(f, "invalid length {len}"),
+            base64::DecodeError::InvalidLastSymbol { offset, .. } => {
+                write!(f, "invalid last character at offset {offset}")
+            }
+            base64::DecodeError::InvalidPadding => f.write_str("invalid padding"),
+        }
+    }
+}
+
+/// What is wrong with the payload JSON: the field (a path such as
+/// `logEvents[3].timestamp`), what was expected, and the position; never the
+/// value found there.
+#[derive(Debug)]
+pub struct JsonProblem {
+    /// The path to the field, when known (`.` for the top level).
+    pub field: String,
+    /// What is wrong, in words that hold no input.
+    pub what: String,
+    /// Line and column of the error in the decompressed payload.
+    pub line: usize,
+    /// See `line`.
+    pub column: usize,
+}
+
+impl std::fmt::Display for JsonProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "field {}: {} (line {}, column {})",
+            self.field, self.what, self.line, self.column
+        )
+    }
+}
+
+impl JsonProblem {
+    /// Describes a parse failure of `text`. Parsing again with path tracking
+    /// costs time only on this (cold) path.
+    fn of(text: &str, first: &serde_json::Error) -> JsonProblem {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let (field, tracked) = match serde_path_to_error::deserialize::<_, RawPayload<'_>>(&mut de)
+        {
+            Err(e) => (e.path().to_string(), Some(e.into_inner())),
+            // Parsed: what is left is after the payload (trailing characters).
+            Ok(_) => (".".to_owned(), de.end().err()),
+        };
+        let error = tracked.as_ref().unwrap_or(first);
+        JsonProblem {
+            field: if field.is_empty() {
+                ".".to_owned()
+            } else {
+                field
+            },
+            what: describe_json_error(error),
+            line: error.line(),
+            column: error.column(),
+        }
+    }
+}
+
+/// serde's messages quote the value they met (`invalid type: string "...",
+/// expected i64`); keep only what was expected.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Eof => "the payload ends too early".to_owned(),
+        Category::Syntax => "not valid JSON".to_owned(),
+        Category::Io => "unreadable".to_owned(),
+        Category::Data => {
+            let text = e.to_string();
+            let expected = text
+                .rsplit_once(", expected ")
+                .map(|(_, exp)| exp.rsplit_once(" at line ").map_or(exp, |(exp, _)| exp));
+            if text.starts_with("missing field") {
+                // The field's name is ours (from the schema), not the input's.
+                text.split(" at line ")
+                    .next()
+                    .unwrap_or("missing field")
+                    .to_owned()
+            } else if text.starts_with("invalid type") {
+                format!(
+                    "wrong type, expected {}",
+                    expected.unwrap_or("another type")
+                )
+            } else if text.starts_with("invalid length") {
+                format!(
+                    "wrong length, expected {}",
+                    expected.unwrap_or("another length")
+                )
+            } else {
+                format!(
+                    "invalid value, expected {}",
+                    expected.unwrap_or("another value")
+                )
+            }
+        }
+    }
 }
 
 /// Decodes records one after the other, reusing its buffers.
@@ -92,13 +212,61 @@ pub struct Decoder {
     cap: usize,
     compressed: Vec<u8>,
     inflated: Vec<u8>,
-    whole: Whole,
+    /// None only if libdeflate could not allocate: the streaming path serves.
+    whole: Option<Whole>,
     lossy: String,
     decompressed_bytes: u64,
 }
 
-/// libdeflate's whole-buffer gzip decompressor (its state is reused).
-struct Whole(libdeflater::Decompressor);
+/// libdeflate's whole-buffer gzip decompressor (its state is reused). Called
+/// through its `_ex` entry point, which says how many input bytes the member
+/// used, so bytes after it (a second member, garbage) are seen.
+struct Whole(std::ptr::NonNull<libdeflate_sys::libdeflate_decompressor>);
+
+// SAFETY: a libdeflate decompressor is plain heap state with no thread
+// affinity; `&mut self` on every use keeps it to one thread at a time.
+unsafe impl Send for Whole {}
+unsafe impl Sync for Whole {}
+
+impl Whole {
+    fn new() -> Option<Whole> {
+        // SAFETY: allocation only; null (out of memory) is checked.
+        std::ptr::NonNull::new(unsafe { libdeflate_sys::libdeflate_alloc_decompressor() })
+            .map(Whole)
+    }
+
+    /// Inflates the gzip member at the start of `input` into `out`:
+    /// `(input bytes used, output bytes)`, or None when it does not fit `out`
+    /// exactly or is not valid (the caller falls back to the streaming path).
+    fn gzip(&mut self, input: &[u8], out: &mut [u8]) -> Option<(usize, usize)> {
+        let mut used = 0usize;
+        let mut produced = 0usize;
+        // SAFETY: the pointers and lengths come from live slices; libdeflate
+        // reads at most `input.len()` bytes and writes at most `out.len()`.
+        let result = unsafe {
+            libdeflate_sys::libdeflate_gzip_decompress_ex(
+                self.0.as_ptr(),
+                input.as_ptr().cast(),
+                input.len(),
+                out.as_mut_ptr().cast(),
+                out.len(),
+                &mut used,
+                &mut produced,
+            )
+        };
+        (result == libdeflate_sys::libdeflate_result_LIBDEFLATE_SUCCESS
+            && used <= input.len()
+            && produced <= out.len())
+        .then_some((used, produced))
+    }
+}
+
+impl Drop for Whole {
+    fn drop(&mut self) {
+        // SAFETY: allocated by `libdeflate_alloc_decompressor`, freed once.
+        unsafe { libdeflate_sys::libdeflate_free_decompressor(self.0.as_ptr()) }
+    }
+}
 
 impl std::fmt::Debug for Whole {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -118,7 +286,7 @@ impl Decoder {
             cap,
             compressed: Vec::new(),
             inflated: Vec::new(),
-            whole: Whole(libdeflater::Decompressor::new()),
+            whole: Whole::new(),
             lossy: String::new(),
             decompressed_bytes: 0,
         }
@@ -148,7 +316,9 @@ impl Decoder {
             .is_err()
         {
             self.compressed.clear();
-            BASE64.decode_vec(data, &mut self.compressed)?;
+            BASE64
+                .decode_vec(data, &mut self.compressed)
+                .map_err(|e| DecodeError::Base64(Base64Problem(e)))?;
         }
         self.inflate()?;
         self.decompressed_bytes += self.inflated.len() as u64;
@@ -187,21 +357,32 @@ impl Decoder {
                     // (libdeflate skips the optional header CRC, FHCRC, that flate2
                     // checks; CloudWatch Logs never sets it.)
                     self.inflated.resize(hint, 0);
-                    if let Ok(n) = self.whole.0.gzip_decompress(input, &mut self.inflated) {
+                    if let Some((used, n)) = self
+                        .whole
+                        .as_mut()
+                        .and_then(|w| w.gzip(input, &mut self.inflated))
+                    {
                         self.inflated.truncate(n);
-                        return Ok(());
+                        return match input.len() - used {
+                            0 => Ok(()),
+                            extra => Err(DecodeError::TrailingData { extra }),
+                        };
                     }
                 }
                 self.inflated.clear();
                 let limit = self.cap as u64 + 1;
-                flate2::read::GzDecoder::new(input)
+                let mut rest = input;
+                flate2::bufread::GzDecoder::new(&mut rest)
                     .take(limit)
                     .read_to_end(&mut self.inflated)
                     .map_err(DecodeError::Gzip)?;
                 if self.inflated.len() > self.cap {
                     return Err(DecodeError::TooLarge { cap: self.cap });
                 }
-                Ok(())
+                match rest.len() {
+                    0 => Ok(()),
+                    extra => Err(DecodeError::TrailingData { extra }),
+                }
             }
             _ if input.trim_ascii_start().first() == Some(&b'{') => {
                 if input.len() > self.cap {
@@ -211,10 +392,7 @@ impl Decoder {
                 self.inflated.extend_from_slice(input);
                 Ok(())
             }
-            _ => {
-                let head: String = input.iter().take(4).map(|b| format!("{b:02x}")).collect();
-                Err(DecodeError::NotGzip(head))
-            }
+            _ => Err(DecodeError::NotGzip),
         }
     }
 
@@ -227,11 +405,14 @@ impl Decoder {
                 (self.lossy.as_str(), true)
             }
         };
-        let raw: RawPayload<'_> = serde_json::from_str(text).map_err(DecodeError::Json)?;
+        let raw: RawPayload<'_> = match serde_json::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => return Err(DecodeError::Json(JsonProblem::of(text, &e))),
+        };
         let message_type = match raw.message_type.as_ref() {
             "DATA_MESSAGE" => MessageType::Data,
             "CONTROL_MESSAGE" => MessageType::Control,
-            other => return Err(DecodeError::UnknownMessageType(other.to_owned())),
+            _ => return Err(DecodeError::UnknownMessageType),
         };
         Ok(Payload {
             message_type,
@@ -395,7 +576,7 @@ mod tests {
         assert!(matches!(d.decode(""), Err(DecodeError::Empty)));
         assert!(matches!(
             d.decode(&b64(b"\x00\x01plain")),
-            Err(DecodeError::NotGzip(_))
+            Err(DecodeError::NotGzip)
         ));
         let gz = gzip(PAYLOAD.as_bytes());
         let truncated = &gz[..gz.len() / 2];
@@ -414,13 +595,79 @@ mod tests {
         let other = PAYLOAD.replace("DATA_MESSAGE", "SURPRISE");
         assert!(matches!(
             d.decode(&b64(&gzip(other.as_bytes()))),
-            Err(DecodeError::UnknownMessageType(_))
+            Err(DecodeError::UnknownMessageType)
         ));
         let float_id = PAYLOAD.replace("\"id\":7", "\"id\":1e300");
         assert!(matches!(
             d.decode(&b64(&gzip(float_id.as_bytes()))),
             Err(DecodeError::Json(_))
         ));
+    }
+
+    #[test]
+    fn errors_name_the_field_and_position_never_the_value() {
+        let mut d = Decoder::new(1 << 20);
+        let secret = "Bearer eyJhbGciOiJIUzI1NiJ9.c2VjcmV0.c2ln";
+        let cases = [
+            (
+                PAYLOAD.replace("1704067200124", &format!("\"{secret}\"")),
+                "logEvents[1].timestamp",
+            ),
+            (
+                PAYLOAD.replace("\"DATA_MESSAGE\"", &format!("\"password={secret}\"")),
+                "messageType",
+            ),
+            (
+                PAYLOAD.replace("\"tab\\there\"", &format!("[\"{secret}\"]")),
+                "logEvents[1].message",
+            ),
+            (
+                PAYLOAD.replace(
+                    "\"owner\":\"123456789012\"",
+                    &format!("\"owner\":{{\"{secret}\":1}}"),
+                ),
+                "owner",
+            ),
+            (format!("{PAYLOAD} {secret}"), "."),
+        ];
+        for (payload, field) in cases {
+            let e = d
+                .decode(&b64(&gzip(payload.as_bytes())))
+                .expect_err(field)
+                .to_string();
+            assert!(!e.contains("eyJ") && !e.contains("Bearer"), "{e}");
+            assert!(e.contains(field), "{field}: {e}");
+        }
+        let e = d.decode("H4sI*secretAAA").expect_err("base64").to_string();
+        assert!(!e.contains('*') && e.contains("offset 4"), "{e}");
+        let e = d.decode(&b64(b"pass")).expect_err("not gzip").to_string();
+        assert!(!e.contains("pass") && !e.contains("70617373"), "{e}");
+    }
+
+    #[test]
+    fn bytes_after_the_gzip_member_fail_the_record() {
+        let mut d = Decoder::new(1 << 20);
+        let one = gzip(PAYLOAD.as_bytes());
+        let other = gzip(PAYLOAD.replace("hello", "other").as_bytes());
+        let cases = [
+            // `cat a.gz b.gz`, `cat a.gz a.gz`, a member and garbage, and a
+            // member with a few bytes that look like another trailer.
+            [one.clone(), other.clone()].concat(),
+            [one.clone(), one.clone()].concat(),
+            [one.clone(), b"garbage after the member".to_vec()].concat(),
+            [one.clone(), one[one.len() - 8..].to_vec()].concat(),
+        ];
+        for data in cases {
+            match d.decode(&b64(&data)) {
+                Err(DecodeError::TrailingData { extra }) => assert!(extra > 0),
+                other => panic!("{other:?}"),
+            }
+        }
+        // A single member still decodes.
+        assert_eq!(
+            d.decode(&b64(&one)).expect("one member").log_events.len(),
+            2
+        );
     }
 
     #[test]

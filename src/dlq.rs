@@ -271,15 +271,30 @@ impl DeadLetterQueue {
         }
     }
 
+    /// The message for `docs`; a single document too large for a message on
+    /// its own travels gzipped (see `GZIP_PREFIX`). The decision is made on the
+    /// size SQS counts, after the escapes SQS needs, not on the document's size.
     fn message(
         &self,
         record: &KinesisRecord,
         destination: &str,
         docs: &[Undelivered],
     ) -> Option<String> {
+        let plain = self.render(record, destination, docs, false)?;
+        if plain.len() <= self.max_message_bytes || docs.len() != 1 {
+            return Some(plain);
+        }
+        self.render(record, destination, docs, true)
+    }
+
+    fn render(
+        &self,
+        record: &KinesisRecord,
+        destination: &str,
+        docs: &[Undelivered],
+        squeeze: bool,
+    ) -> Option<String> {
         let first = docs.first()?;
-        // A document too large for a message on its own travels gzipped (see `GZIP_PREFIX`).
-        let squeeze = docs.len() == 1 && first.doc.len() + 1024 > self.max_message_bytes;
         let packed: Vec<Box<RawValue>> = if squeeze {
             let text = format!(
                 "{GZIP_PREFIX}{}",
@@ -473,6 +488,35 @@ mod tests {
         assert!(body.contains(GZIP_PREFIX));
         let back = parse(&body).expect("parses");
         assert_eq!(back.documents[0].doc.get(), big);
+    }
+
+    #[test]
+    fn the_gzip_decision_is_made_on_the_size_sqs_counts() {
+        // U+FFFF is 3 bytes in the document and 6 once escaped for SQS: a
+        // document under the limit unescaped is over it escaped, and must
+        // travel gzipped rather than fail its record back.
+        let client = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::Config::builder()
+                .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+                .build(),
+        );
+        let limit = 8_192;
+        let dlq = DeadLetterQueue::new(client, "http://unused", limit);
+        let doc = format!("{{\"message\":\"{}\"}}", "\u{ffff}".repeat(2_000));
+        assert!(doc.len() + 1024 < limit);
+        let u = Undelivered {
+            record: 0,
+            id: crate::document::DocId::new("g", "s", "1"),
+            doc: doc.clone().into_bytes(),
+            reason: "r".into(),
+            attempts: 1,
+            rejected: false,
+        };
+        let body = dlq
+            .message(&KinesisRecord::default(), "elasticsearch", &[u])
+            .expect("message");
+        assert!(body.len() <= limit, "{}", body.len());
+        assert_eq!(parse(&body).expect("parses").documents[0].doc.get(), doc);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::dlq::DeadLetterQueue;
 use crate::encode::Format;
 use crate::event::KinesisEvent;
 use crate::mask::Masker;
-use crate::pipeline::{Outcome, Pipeline};
+use crate::pipeline::{Outcome, Pipeline, Progress};
 use crate::ship::token::TokenSource;
 use crate::ship::{ShipError, Shipper};
 
@@ -98,7 +98,8 @@ impl Services {
             },
         };
         let credentials = sdk.as_ref().and_then(|s| s.credentials_provider());
-        let shipper = Shipper::new(&config, token, credentials)?;
+        let masker = Arc::new(Masker::new(&config.mask)?);
+        let shipper = Shipper::new(&config, token, credentials, Arc::clone(&masker))?;
         let dlq = match (&config.dlq_url, &sdk) {
             (Some(url), Some(sdk)) => Some(DeadLetterQueue::new(
                 aws_sdk_sqs::Client::new(sdk),
@@ -107,7 +108,6 @@ impl Services {
             )),
             _ => None,
         };
-        let masker = Arc::new(Masker::new(&config.mask)?);
         let format = match &config.destination {
             Destination::Elasticsearch { .. } => Format::Bulk {
                 index: config.index.clone(),
@@ -134,12 +134,15 @@ pub async fn handle(
     deadline: Option<Instant>,
 ) -> Outcome {
     let cutoff = deadline.map(|d| cutoff(d, Instant::now(), services.config.deadline_reserve));
+    let progress = Progress::default();
+    let until = crate::ship::Until::cutoff(cutoff);
     let run = services.pipeline.run(
         event,
         &services.shipper,
         services.dlq.as_ref(),
-        cutoff,
+        &until,
         services.config.concurrency,
+        &progress,
     );
     // Shipping stops at the cut-off, but the dead-letter writes after it have no
     // bound of their own: rather than let Lambda time the invocation out, answer
@@ -157,7 +160,11 @@ pub async fn handle(
             tracing::error!(
                 "the batch did not finish before the deadline; every record goes back to Kinesis"
             );
-            whole_batch_failed(event, "the batch did not finish before the Lambda deadline")
+            whole_batch_failed(
+                event,
+                progress.events_in(),
+                "the batch did not finish before the Lambda deadline",
+            )
         }
     }
 }
@@ -169,10 +176,16 @@ fn cutoff(deadline: Instant, now: Instant, reserve: Duration) -> Instant {
     deadline.checked_sub(reserve.min(left / 2)).unwrap_or(now)
 }
 
-/// An outcome that sends every record of the batch back to Kinesis.
-fn whole_batch_failed(event: &KinesisEvent, why: &str) -> Outcome {
+/// An outcome that sends every record of the batch back to Kinesis: the
+/// `events_in` read so far all count as failed (some may have been delivered
+/// or dead-lettered before time ran out; Kinesis sends them again), and the
+/// invocation counts as timed out.
+fn whole_batch_failed(event: &KinesisEvent, events_in: u64, why: &str) -> Outcome {
     let mut outcome = Outcome::default();
     outcome.summary.records = event.records.len() as u64;
+    outcome.summary.events_in = events_in;
+    outcome.summary.failed = events_in;
+    outcome.summary.timed_out = 1;
     for record in &event.records {
         outcome
             .failed_sequence_numbers
@@ -211,10 +224,13 @@ mod tests {
             r#"{"Records":[{"kinesis":{"sequenceNumber":"1","data":""}},{"kinesis":{"sequenceNumber":"2","data":""}}]}"#,
         )
         .expect("event");
-        let outcome = whole_batch_failed(&event, "late");
+        let outcome = whole_batch_failed(&event, 7, "late");
         assert_eq!(outcome.failed_sequence_numbers, ["1", "2"]);
         assert_eq!(response(&outcome).batch_item_failures.len(), 2);
         assert!(outcome.summary.balanced());
+        assert_eq!(outcome.summary.events_in, 7);
+        assert_eq!(outcome.summary.failed, 7);
+        assert_eq!(outcome.summary.timed_out, 1);
     }
 
     #[test]

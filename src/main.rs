@@ -703,7 +703,7 @@ mod ops {
         }
     }
 
-    /// First Ctrl-C: finish the batch in hand, then stop. Second: quit at once
+    /// First Ctrl-C: stop after the request in flight (no more backoff waits). Second: quit at once
     /// (messages not deleted reappear after the visibility timeout).
     fn watch_interrupt(stop: Arc<AtomicBool>) {
         tokio::spawn(async move {
@@ -712,7 +712,7 @@ mod ops {
             }
             stop.store(true, Ordering::SeqCst);
             eprintln!(
-                "logship: interrupted: finishing the batch in hand, then stopping (Ctrl-C again quits at once; nothing is lost either way)"
+                "logship: interrupted: stopping after the request in flight; what is not delivered stays in the queue (Ctrl-C again quits at once; nothing is lost either way)"
             );
             if tokio::signal::ctrl_c().await.is_ok() {
                 eprintln!(

@@ -2,7 +2,8 @@
 //!
 //! CloudWatch turns the line into metrics in the `logship` namespace with the
 //! function name as dimension, so dashboards and alarms need no extra calls
-//! (alarm on `Failed` and `DeadLettered`). `Balanced` is 1 when events in =
+//! (alarm on `Failed` and `DeadLettered`; an invocation that ran out of time
+//! counts every event it read as `Failed` and sets `TimedOut`). `Balanced` is 1 when events in =
 //! delivered + dead-lettered + failed.
 
 use std::time::Duration;
@@ -13,7 +14,7 @@ use crate::pipeline::Summary;
 
 /// The EMF line for one invocation.
 pub fn emf_line(summary: &Summary, function: &str, elapsed: Duration, timestamp_ms: u64) -> String {
-    let counts: [(&str, u64, &str); 16] = [
+    let counts: [(&str, u64, &str); 17] = [
         ("Records", summary.records, "Count"),
         ("EventsIn", summary.events_in, "Count"),
         ("ControlMessages", summary.control_messages, "Count"),
@@ -30,6 +31,7 @@ pub fn emf_line(summary: &Summary, function: &str, elapsed: Duration, timestamp_
         ("Masked", summary.masked, "Count"),
         ("Truncated", summary.truncated, "Count"),
         ("Balanced", u64::from(summary.balanced()), "None"),
+        ("TimedOut", summary.timed_out, "Count"),
     ];
     let mut root = Map::new();
     let mut defs = Vec::with_capacity(counts.len() + 1);
@@ -83,6 +85,6 @@ mod tests {
         let names = v["_aws"]["CloudWatchMetrics"][0]["Metrics"]
             .as_array()
             .map(Vec::len);
-        assert_eq!(names, Some(17));
+        assert_eq!(names, Some(18));
     }
 }

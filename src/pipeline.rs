@@ -15,7 +15,6 @@ use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::Arc;
-use std::time::Instant;
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -29,7 +28,7 @@ use crate::document::{Document, Envelope, IdHasher};
 use crate::encode::{Body, Encoder, Format, Limits};
 use crate::event::KinesisEvent;
 use crate::mask::Masker;
-use crate::ship::{ShipReport, Shipper, Undelivered};
+use crate::ship::{ShipReport, Shipper, Undelivered, Until};
 
 /// Counts of one run (one invocation, or one `logship process`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -64,6 +63,8 @@ pub struct Summary {
     pub masked: u64,
     /// Documents truncated to the line limit.
     pub truncated: u64,
+    /// 1 when the invocation ran out of time and failed the whole batch back.
+    pub timed_out: u64,
 }
 
 impl Summary {
@@ -91,6 +92,20 @@ pub struct Outcome {
     pub failed_sequence_numbers: Vec<String>,
     /// Every record-level problem, for the operator.
     pub errors: Vec<RecordError>,
+}
+
+/// What a run has read so far, readable after the run was cut short (the
+/// handler answers before the Lambda deadline even when the run has not ended).
+#[derive(Debug, Default)]
+pub struct Progress {
+    events_in: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    /// Log events in the DATA records read so far.
+    pub fn events_in(&self) -> u64 {
+        self.events_in.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
 /// The stages, configured once.
@@ -149,10 +164,12 @@ impl Pipeline {
         event: &KinesisEvent,
         shipper: &Arc<Shipper>,
         dlq: Option<&DeadLetterQueue>,
-        cutoff: Option<Instant>,
+        until: &Until,
         concurrency: usize,
+        progress: &Progress,
     ) -> Outcome {
         let mut run = Run::new(self, event);
+        run.progress = Some(progress);
         let permits = Arc::new(Semaphore::new(concurrency.max(1)));
         let mut tasks: JoinSet<ShipReport> = JoinSet::new();
         let mut undelivered = Vec::new();
@@ -161,8 +178,9 @@ impl Pipeline {
                 break;
             };
             let shipper = Arc::clone(shipper);
+            let until = until.clone();
             tasks.spawn(async move {
-                let report = shipper.ship(body, cutoff).await;
+                let report = shipper.ship(body, &until).await;
                 drop(permit);
                 report
             });
@@ -177,8 +195,12 @@ impl Pipeline {
         let undecodable = std::mem::take(&mut run.undecodable);
         match dlq {
             Some(dlq) if !undelivered.is_empty() || !undecodable.is_empty() => {
-                for u in &undelivered {
-                    tracing::warn!(record = u.record, id = %u.id, reason = %u.reason, "undelivered document goes to the dead-letter queue");
+                // The shipper warned once per failed request; here one line for the lot.
+                if !undelivered.is_empty() {
+                    tracing::warn!(
+                        documents = undelivered.len(),
+                        "undelivered documents go to the dead-letter queue"
+                    );
                 }
                 let written = dlq
                     .send(
@@ -202,11 +224,13 @@ impl Pipeline {
                     }
                 }
             }
-            _ => {
-                for u in &undelivered {
-                    tracing::warn!(record = u.record, id = %u.id, reason = %u.reason, "undelivered document and no dead-letter queue: the record goes back to Kinesis");
-                }
+            _ if !undelivered.is_empty() => {
+                tracing::warn!(
+                    documents = undelivered.len(),
+                    "undelivered documents and no dead-letter queue: their records go back to Kinesis"
+                );
             }
+            _ => {}
         }
         run.settle()
     }
@@ -225,6 +249,7 @@ struct Run<'a> {
     errors: Vec<RecordError>,
     undecodable: Vec<Undecodable>,
     summary: Summary,
+    progress: Option<&'a Progress>,
 }
 
 impl<'a> Run<'a> {
@@ -244,6 +269,7 @@ impl<'a> Run<'a> {
                 records: event.records.len() as u64,
                 ..Summary::default()
             },
+            progress: None,
         }
     }
 
@@ -312,6 +338,11 @@ impl<'a> Run<'a> {
             t.events = n;
         }
         self.summary.events_in += n;
+        if let Some(progress) = self.progress {
+            progress
+                .events_in
+                .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        }
         for log_event in payload.log_events {
             let mut doc = Document::build(&ids, log_event, lossy);
             self.summary.masked += mask_document(&self.pipeline.masker, &mut doc);

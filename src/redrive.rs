@@ -71,7 +71,8 @@ pub struct Options {
     pub visibility_timeout: i32,
     /// Run `undecodable` records through the whole pipeline again.
     pub include_undecodable: bool,
-    /// Set (e.g. by Ctrl-C) to stop after the batch in hand.
+    /// Set (e.g. by Ctrl-C) to stop after the request in flight: backoff waits
+    /// end at once, and what is not delivered stays in the queue.
     pub stop: Option<Arc<AtomicBool>>,
 }
 
@@ -839,6 +840,15 @@ impl Redrive {
         None
     }
 
+    /// No cut-off, and the stop flag: a Ctrl-C ends the backoff waits at once,
+    /// after the request in flight; what is undelivered stays in the queue.
+    fn until(&self) -> crate::ship::Until {
+        crate::ship::Until {
+            cutoff: None,
+            stop: self.options.stop.clone(),
+        }
+    }
+
     /// Ships documents as they are; per document: delivered, or why not.
     async fn ship(
         &self,
@@ -860,9 +870,10 @@ impl Redrive {
         for body in bodies {
             let shipper = Arc::clone(&services.shipper);
             let permits = Arc::clone(&permits);
+            let until = self.until();
             tasks.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                shipper.ship(body, None).await
+                shipper.ship(body, &until).await
             });
         }
         let mut delivered = vec![false; pending.len()];
@@ -995,8 +1006,9 @@ impl Redrive {
                 &event,
                 &services.shipper,
                 None,
-                None,
+                &self.until(),
                 self.config.concurrency,
+                &crate::pipeline::Progress::default(),
             )
             .await;
         let s = &outcome.summary;

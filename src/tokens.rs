@@ -100,10 +100,8 @@ impl TokenToolError {
 
 /// Replaces the token wherever it appears in a text.
 pub fn scrub(text: &str, token: Option<&Secret>) -> String {
-    match token.map(Secret::expose).filter(|t| !t.is_empty()) {
-        Some(t) => text.replace(t, "[REDACTED]"),
-        None => text.to_owned(),
-    }
+    let tokens: Vec<Secret> = token.into_iter().cloned().collect();
+    crate::ship::scrub::scrub_tokens(text, &tokens).into_owned()
 }
 
 /// Reads a token: the whole input (or, `interactive`, one line), trimmed; it must be one non-empty line.
@@ -341,6 +339,7 @@ pub struct Probe {
     target: Target,
     timeout: Duration,
     credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+    scrubber: crate::ship::scrub::Scrubber,
 }
 
 impl Probe {
@@ -357,11 +356,14 @@ impl Probe {
         let client = http_client(config.connect_timeout).build().map_err(|e| {
             TokenToolError::NoProbe(format!("building the HTTP client: {}", e.without_url()))
         })?;
+        let masker = crate::mask::Masker::new(&config.mask)
+            .map_err(|e| TokenToolError::NoProbe(format!("masking rules: {e}")))?;
         Ok(Probe {
             client,
             target,
             timeout: config.request_timeout,
             credentials,
+            scrubber: crate::ship::scrub::Scrubber::new(std::sync::Arc::new(masker)),
         })
     }
 
@@ -409,14 +411,21 @@ impl Probe {
             }
         };
         let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let body = response.bytes().await.unwrap_or_default();
-        let detail = scrub(
-            &String::from_utf8_lossy(&body)
-                .chars()
-                .take(200)
-                .collect::<String>(),
-            token,
-        );
+        let tokens: Vec<Secret> = token.into_iter().cloned().collect();
+        let detail = match location {
+            // Never followed, as in shipping: say where it points, without its query.
+            Some(to) if (300..400).contains(&status) => format!(
+                "a redirect to {}, not followed: point LOGSHIP_ENDPOINT at it",
+                self.scrubber
+                    .clean(&crate::ship::redirect_target(&to), &tokens)
+            ),
+            _ => self.scrubber.clean_bytes(&body, &tokens),
+        };
         match status {
             200..=299 | 400 => Verdict::Accepted { status },
             401 | 403 => Verdict::Refused { status, detail },

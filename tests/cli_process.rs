@@ -138,7 +138,21 @@ fn broken_records_are_named_and_the_others_still_processed() {
     }
     assert!(stderr.contains("exceeds the cap"), "{stderr}");
     assert!(stderr.contains("not base64"), "{stderr}");
-    assert!(stderr.contains("7 undecodable"), "{stderr}");
+    assert!(stderr.contains("11 undecodable"), "{stderr}");
+    // Errors name the record and the field, never the value.
+    assert!(
+        stderr.contains("after the end of its gzip member"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("field logEvents[0].timestamp"), "{stderr}");
+    for secret in [
+        "eyJwYXNzd29yZCI6MX0",
+        "hunter2",
+        "Bearer",
+        "payload of the other",
+    ] {
+        assert!(!stderr.contains(secret), "{secret} in {stderr}");
+    }
 }
 
 #[test]

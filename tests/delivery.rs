@@ -94,8 +94,10 @@ fn account(
             );
         }
     }
+    // Elasticsearch documents by `_id`, or Logz.io lines.
+    let stored = attempts.len().max(server.logzio_lines().len());
     assert_eq!(
-        attempts.len() + dead.len() + s.failed as usize,
+        stored + dead.len() + s.failed as usize,
         g.data_events,
         "{s:?}"
     );
@@ -478,4 +480,322 @@ async fn no_dlq_means_undeliverable_records_go_back_to_kinesis() {
         "the three DATA records, not the control one"
     );
     account(&outcome, &g, &server, &[], &event);
+}
+
+/// The function's own log lines while `f` runs (the test's runtime is
+/// single-threaded, so every task of the run logs through this subscriber).
+async fn logs_of<F: std::future::Future>(f: F) -> (F::Output, String) {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone, Default)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("log buffer").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let out = f.await;
+    drop(guard);
+    let text = String::from_utf8_lossy(&buf.0.lock().expect("log buffer")).into_owned();
+    (out, text)
+}
+
+/// Delivery truth: a redirect is never followed, and dead-letters (or fails
+/// back) every document with a reason naming the status and where it points,
+/// without the token that rode along in its query.
+#[tokio::test]
+async fn redirects_are_never_followed() {
+    let sdk = testkit::moto_or_skip!();
+    for (destination, status) in [
+        ("elasticsearch", 301),
+        ("elasticsearch", 302),
+        ("logzio", 303),
+        ("logzio", 307),
+        ("elasticsearch", 308),
+    ] {
+        let (sqs, url) = queue(&sdk).await;
+        let server = BulkServer::start().await;
+        server.set_token(TOKEN);
+        let location = format!(
+            "{}{}?token={TOKEN}&type=cloudwatch",
+            server.url(),
+            testkit::bulk::MOVED_PATH
+        );
+        server.push_faults(std::iter::repeat_n(
+            Fault::Redirect {
+                status,
+                location: location.clone(),
+            },
+            100,
+        ));
+        let cfg = settings(&[
+            ("LOGSHIP_DESTINATION", destination),
+            ("LOGSHIP_ENDPOINT", &server.url()),
+            ("LOGSHIP_TOKEN", TOKEN),
+            ("LOGSHIP_DLQ_URL", &url),
+        ]);
+        let services = Services::new(cfg, Some(sdk.clone()))
+            .await
+            .expect("services");
+        let (event, g) = sample(3, 20);
+        let (outcome, logs) = logs_of(handle(&services, &event, None)).await;
+        let dlq = drain(&sqs, &url).await;
+        let name = format!("{destination} {status}");
+        assert_eq!(outcome.summary.delivered, 0, "{name}");
+        assert_eq!(
+            outcome.summary.dead_lettered as usize, g.data_events,
+            "{name}"
+        );
+        assert!(outcome.failed_sequence_numbers.is_empty(), "{name}");
+        account(&outcome, &g, &server, &dlq, &event);
+        assert!(server.docs().is_empty() && server.logzio_lines().is_empty());
+        // Nothing followed the redirect: every request was a POST to the endpoint.
+        assert!(
+            server
+                .requests()
+                .iter()
+                .all(|r| r.method == "POST" && r.path() != testkit::bulk::MOVED_PATH),
+            "{name}"
+        );
+        for body in &dlq {
+            let m = logship::dlq::parse(body).expect("parses");
+            assert!(m.reason.contains(&status.to_string()), "{}", m.reason);
+            assert!(m.reason.contains("/__moved"), "{}", m.reason);
+            assert!(m.rejected, "refused for good: the endpoint needs fixing");
+        }
+        for text in dlq.iter().chain([&logs]) {
+            assert!(!text.contains(TOKEN), "{name}: token in {text}");
+        }
+    }
+}
+
+/// Delivery truth: a 2xx that does not acknowledge every document sent is a
+/// failed attempt, never delivery.
+#[tokio::test]
+async fn two_hundreds_that_do_not_acknowledge_the_documents_deliver_nothing() {
+    let sdk = testkit::moto_or_skip!();
+    let root = r#"{"name":"node-1","cluster_name":"c","version":{"number":"8.15.0"},"tagline":"You Know, for Search"}"#;
+    let cases: Vec<(&str, Fault)> = vec![
+        (
+            "elasticsearch",
+            Fault::Answer {
+                status: 200,
+                body: r#"{"took":1,"errors":false,"items":[]}"#.into(),
+            },
+        ),
+        (
+            "elasticsearch",
+            Fault::Answer {
+                status: 200,
+                body: root.into(),
+            },
+        ),
+        (
+            "elasticsearch",
+            Fault::Answer {
+                status: 200,
+                body: "<html>OK</html>".into(),
+            },
+        ),
+        (
+            "elasticsearch",
+            Fault::Answer {
+                status: 204,
+                body: String::new(),
+            },
+        ),
+        (
+            "logzio",
+            Fault::Answer {
+                status: 202,
+                body: String::new(),
+            },
+        ),
+        (
+            "logzio",
+            Fault::Answer {
+                status: 200,
+                body: "OK".into(),
+            },
+        ),
+        (
+            "logzio",
+            Fault::Answer {
+                status: 204,
+                body: String::new(),
+            },
+        ),
+    ];
+    for (destination, fault) in cases {
+        let name = format!("{destination} {fault:?}");
+        // Every attempt gets the bad answer: the documents are dead-lettered.
+        let (sqs, url) = queue(&sdk).await;
+        let server = BulkServer::start().await;
+        server.push_faults(std::iter::repeat_n(fault.clone(), 100));
+        let cfg = settings(&[
+            ("LOGSHIP_DESTINATION", destination),
+            ("LOGSHIP_ENDPOINT", &server.url()),
+            ("LOGSHIP_TOKEN", TOKEN),
+            ("LOGSHIP_DLQ_URL", &url),
+            ("LOGSHIP_MAX_ATTEMPTS", "2"),
+        ]);
+        let services = Services::new(cfg, Some(sdk.clone()))
+            .await
+            .expect("services");
+        let (event, g) = sample(2, 15);
+        let outcome = handle(&services, &event, None).await;
+        let dlq = drain(&sqs, &url).await;
+        assert_eq!(outcome.summary.delivered, 0, "{name}");
+        assert_eq!(
+            outcome.summary.dead_lettered as usize, g.data_events,
+            "{name}"
+        );
+        account(&outcome, &g, &server, &dlq, &event);
+        let m = logship::dlq::parse(&dlq[0]).expect("parses");
+        assert!(
+            m.reason.contains("without acknowledging"),
+            "{name}: {}",
+            m.reason
+        );
+        assert!(
+            !m.reason.contains("tagline") && !m.reason.contains("html"),
+            "{}",
+            m.reason
+        );
+
+        // One bad answer, then the real one: retried to delivery, no duplicate.
+        let server = BulkServer::start().await;
+        server.push_fault(fault);
+        let cfg = settings(&[
+            ("LOGSHIP_DESTINATION", destination),
+            ("LOGSHIP_ENDPOINT", &server.url()),
+            ("LOGSHIP_TOKEN", TOKEN),
+        ]);
+        let services = Services::new(cfg, None).await.expect("services");
+        let outcome = handle(&services, &event, None).await;
+        assert!(outcome.failed_sequence_numbers.is_empty(), "{name}");
+        assert_eq!(outcome.summary.delivered as usize, g.data_events, "{name}");
+        account(&outcome, &g, &server, &[], &event);
+    }
+}
+
+/// No secret from an echoed request: an error page that echoes the request
+/// (Authorization header, `?token=`, the body) reaches neither the logs nor
+/// the DLQ, and there is one warning per failed request, not per document.
+#[tokio::test]
+async fn answers_that_echo_the_request_leak_no_token() {
+    let sdk = testkit::moto_or_skip!();
+    let basic = "elastic:S3cr3t-Passw0rd-77";
+    for (destination, auth, token, status) in [
+        ("elasticsearch", "apikey", TOKEN, 500),
+        ("elasticsearch", "apikey", TOKEN, 400),
+        ("elasticsearch", "basic", basic, 503),
+        ("logzio", "apikey", TOKEN, 502),
+        ("logzio", "apikey", TOKEN, 404),
+    ] {
+        let name = format!("{destination} {auth} {status}");
+        let (sqs, url) = queue(&sdk).await;
+        let server = BulkServer::start().await;
+        server.push_faults(std::iter::repeat_n(Fault::Echo(status), 100));
+        let cfg = settings(&[
+            ("LOGSHIP_DESTINATION", destination),
+            ("LOGSHIP_ENDPOINT", &server.url()),
+            ("LOGSHIP_TOKEN", token),
+            ("LOGSHIP_ES_AUTH", auth),
+            ("LOGSHIP_DLQ_URL", &url),
+            ("LOGSHIP_MAX_ATTEMPTS", "3"),
+            ("LOGSHIP_MAX_BODY_DOCS", "40"),
+        ]);
+        let services = Services::new(cfg, Some(sdk.clone()))
+            .await
+            .expect("services");
+        let (event, g) = sample(4, 30);
+        let (outcome, logs) = logs_of(handle(&services, &event, None)).await;
+        let dlq = drain(&sqs, &url).await;
+        assert_eq!(
+            outcome.summary.dead_lettered as usize, g.data_events,
+            "{name}"
+        );
+        account(&outcome, &g, &server, &dlq, &event);
+        let password = basic.split_once(':').map_or("", |(_, p)| p);
+        let encoded = b64(basic.as_bytes());
+        for text in dlq.iter().chain([&logs]) {
+            for leak in [token, password, encoded.as_str()] {
+                assert!(!text.contains(leak), "{name}: {leak} in {text}");
+            }
+            for secret in &g.secrets {
+                assert!(!text.contains(secret.as_str()), "{name}: a payload secret");
+            }
+        }
+        // One warning per failed request: never one per document.
+        let requests = server.requests().len();
+        let warnings = logs.lines().filter(|l| l.contains("\"WARN\"")).count();
+        assert!(
+            warnings <= requests + 2,
+            "{name}: {warnings} warnings for {requests} requests"
+        );
+        assert!(warnings < g.data_events, "{name}");
+    }
+}
+
+/// An invocation that runs out of time (the DLQ hangs) answers before the
+/// deadline with every record failed back, and its counts say so truthfully:
+/// every event it read is failed, balanced, and `TimedOut` is set.
+#[tokio::test]
+async fn an_invocation_out_of_time_counts_every_event_as_failed() {
+    // A "queue" that accepts connections and never answers.
+    let hole = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = hole.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((conn, _)) = hole.accept().await {
+            held.push(conn);
+        }
+    });
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(format!("http://{addr}"))
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "AKIDTEST", "secret", None, None, "test",
+        ))
+        .load()
+        .await;
+    let server = BulkServer::start().await;
+    server.set_persistent_reject(|_| true);
+    let cfg = settings(&[
+        ("LOGSHIP_DESTINATION", "elasticsearch"),
+        ("LOGSHIP_ENDPOINT", &server.url()),
+        (
+            "LOGSHIP_DLQ_URL",
+            &format!("http://{addr}/123456789012/hole"),
+        ),
+    ]);
+    let services = Services::new(cfg, Some(sdk)).await.expect("services");
+    let (event, g) = sample(3, 10);
+    let deadline = Instant::now() + Duration::from_millis(1500);
+    let outcome = handle(&services, &event, Some(deadline)).await;
+    assert!(Instant::now() < deadline, "answered before the deadline");
+    let s = &outcome.summary;
+    assert_eq!(s.timed_out, 1);
+    assert_eq!(s.events_in as usize, g.data_events);
+    assert_eq!(s.failed, s.events_in);
+    assert!(s.balanced());
+    assert_eq!(outcome.failed_sequence_numbers.len(), event.records.len());
+    let emf = logship::metrics::emf_line(s, "f", Duration::from_millis(1), 0);
+    let v: Value = serde_json::from_str(&emf).expect("emf");
+    assert_eq!(v["TimedOut"], 1);
+    assert_eq!(v["Failed"], g.data_events);
 }

@@ -601,10 +601,9 @@ async fn an_interrupted_redrive_loses_nothing() {
     let delivered: BTreeSet<String> = server.docs().into_keys().collect();
     let (queued, _) = dlq_contents(&queue_bodies(&sqs, &queue).await);
     let queued: BTreeSet<String> = queued.into_iter().map(|(id, _)| id).collect();
-    assert!(
-        !delivered.is_empty() && !queued.is_empty(),
-        "stopped part-way: {stderr}"
-    );
+    // The first Ctrl-C stops after the request in flight (here: the hanging
+    // one) instead of going on with backoffs and the rest of the batch.
+    assert!(!queued.is_empty(), "stopped part-way: {stderr}");
     assert!(delivered.is_disjoint(&queued));
     let all: BTreeSet<String> = delivered.union(&queued).cloned().collect();
     assert_eq!(all, expected);

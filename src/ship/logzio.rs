@@ -1,6 +1,9 @@
 //! The Logz.io listener: `POST {endpoint}/?token=...&type=...` with NDJSON.
 //!
-//! 200 means every line was accepted. 400 carries counters
+//! The listener answers a body it accepted whole with 200 and an empty body
+//! (its documentation's one success answer); only that counts as delivered.
+//! Any other 2xx, or a 200 with a body, did not come from the listener (a proxy,
+//! a captive portal) and is a failed attempt. 400 carries counters
 //! (`malformedLines`, `successfulLines`, `oversizedLines`, `emptyLogLines`) but
 //! not which lines failed; logship's own lines are JSON objects under the line
 //! limit, so a 400 is unexpected: the whole body is dead-lettered with the
@@ -30,6 +33,23 @@ pub struct Counters {
     pub empty_log_lines: u64,
 }
 
+/// Whether a 2xx answer is the listener's acknowledgement of every line:
+/// `Err` says why not (never quoting the answer).
+pub fn read_success(status: u16, body: &[u8]) -> Result<(), String> {
+    if status != 200 {
+        return Err(format!(
+            "logz.io answered {status}, not the listener's 200 for accepted lines"
+        ));
+    }
+    if !body.trim_ascii().is_empty() {
+        return Err(format!(
+            "logz.io answered 200 with a {}-byte body; the listener answers accepted lines with an empty body",
+            body.len()
+        ));
+    }
+    Ok(())
+}
+
 /// The reason recorded for a 400 answer.
 pub fn reason_for_400(body: &[u8], lines: usize) -> String {
     match serde_json::from_slice::<Counters>(body) {
@@ -37,13 +57,7 @@ pub fn reason_for_400(body: &[u8], lines: usize) -> String {
             "logz.io refused lines: {} malformed, {} oversized, {} empty, {} of {lines} accepted (a redrive may duplicate the accepted ones)",
             c.malformed_lines, c.oversized_lines, c.empty_log_lines, c.successful_lines
         ),
-        Err(_) => format!(
-            "logz.io answered 400: {}",
-            String::from_utf8_lossy(body)
-                .chars()
-                .take(300)
-                .collect::<String>()
-        ),
+        Err(_) => "logz.io answered 400 without its line counters".to_owned(),
     }
 }
 
@@ -57,7 +71,9 @@ pub fn url(endpoint: &str, token: Option<&Secret>, log_type: &str) -> String {
     u
 }
 
-fn encode(s: &str) -> String {
+/// Query-string encoding (RFC 3986 unreserved characters kept): how the token
+/// travels, so the scrubber can look for that form too.
+pub(crate) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -82,6 +98,21 @@ mod tests {
         assert!(r.contains("2 malformed"));
         assert!(r.contains("8 of 11 accepted"));
         assert!(reason_for_400(b"nope", 3).contains("400"));
+    }
+
+    #[test]
+    fn only_an_empty_200_is_success() {
+        assert_eq!(read_success(200, b""), Ok(()));
+        assert_eq!(read_success(200, b"\r\n"), Ok(()));
+        for (status, body) in [
+            (200, &b"ok"[..]),
+            (200, br#"{"errors":false}"#),
+            (201, b""),
+            (202, b""),
+            (204, b""),
+        ] {
+            assert!(read_success(status, body).is_err(), "{status}");
+        }
     }
 
     #[test]

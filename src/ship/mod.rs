@@ -18,16 +18,21 @@
 pub mod elasticsearch;
 pub mod logzio;
 pub mod retry;
+pub mod scrub;
 pub mod token;
 
 use std::collections::VecDeque;
 use std::io::Write as _;
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use crate::config::{Config, Destination, EsAuth};
 use crate::document::DocId;
 use crate::encode::{Body, Item};
+use crate::mask::Masker;
 use retry::{RetryPolicy, StatusClass, classify, parse_retry_after};
+use scrub::Scrubber;
 use token::TokenSource;
 
 /// A document that could not be delivered.
@@ -78,6 +83,49 @@ impl ShipReport {
                 attempts,
                 rejected,
             });
+        }
+    }
+}
+
+/// When to stop trying: the cut-off before the Lambda deadline, and a flag an
+/// operator's Ctrl-C sets. Either ends a body's attempts; what is undelivered
+/// then comes back as such (a request in flight is answered first).
+#[derive(Debug, Clone, Default)]
+pub struct Until {
+    /// No attempt starts, and no backoff waits, past this instant.
+    pub cutoff: Option<Instant>,
+    /// Set: no new attempt, and a backoff in progress ends at once.
+    pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
+}
+
+impl Until {
+    /// Until `cutoff` (if any), with no stop flag.
+    pub fn cutoff(cutoff: Option<Instant>) -> Until {
+        Until { cutoff, stop: None }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    /// Sleeps `wait`, waking early when the stop flag is set: false then.
+    async fn sleep(&self, wait: Duration) -> bool {
+        let Some(_) = &self.stop else {
+            tokio::time::sleep(wait).await;
+            return true;
+        };
+        let end = Instant::now() + wait;
+        loop {
+            if self.stopped() {
+                return false;
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return true;
+            }
+            tokio::time::sleep(left.min(Duration::from_millis(100))).await;
         }
     }
 }
@@ -184,6 +232,7 @@ pub struct Shipper {
     request_timeout: Duration,
     gzip: bool,
     credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+    scrubber: Scrubber,
 }
 
 /// The shipper cannot be built.
@@ -202,10 +251,12 @@ pub enum ShipError {
 
 impl Shipper {
     /// Builds the shipper: one HTTP client for the life of the function.
+    /// `masker` cleans what the destination answers before it is logged.
     pub fn new(
         cfg: &Config,
         token: TokenSource,
         credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
+        masker: Arc<Masker>,
     ) -> Result<Shipper, ShipError> {
         let Some(target) = Target::from_config(cfg) else {
             return Err(ShipError::NotHttp("stdout"));
@@ -229,11 +280,19 @@ impl Shipper {
                 max_attempts: cfg.max_attempts,
                 base: cfg.backoff_base,
                 max: cfg.backoff_max,
+                max_retry_after: cfg.max_retry_after,
             },
             request_timeout: cfg.request_timeout,
             gzip: cfg.gzip,
             credentials,
+            scrubber: Scrubber::new(masker),
         })
+    }
+
+    /// An outside text (an answer, a header) cut, masked and scrubbed of the
+    /// tokens in use: safe for a log line, a DLQ reason or a summary.
+    pub fn clean(&self, text: &[u8]) -> String {
+        self.scrubber.clean_bytes(text, &self.token.known())
     }
 
     /// `logzio` or `elasticsearch`.
@@ -247,12 +306,23 @@ impl Shipper {
     }
 
     /// Ships one body; every document comes back delivered or undelivered.
-    pub async fn ship(&self, body: Body, cutoff: Option<Instant>) -> ShipReport {
+    pub async fn ship(&self, body: Body, until: &Until) -> ShipReport {
+        let cutoff = until.cutoff;
         let mut report = ShipReport::default();
         let mut queue = VecDeque::from([(body, 1u32)]);
         let mut token_reread = false;
         while let Some((body, attempt)) = queue.pop_front() {
             if body.is_empty() {
+                continue;
+            }
+            if until.stopped() {
+                report.give_up(
+                    &body,
+                    &body.items,
+                    "interrupted before delivery",
+                    attempt - 1,
+                    false,
+                );
                 continue;
             }
             let remaining = cutoff.map(|c| c.saturating_duration_since(Instant::now()));
@@ -273,12 +343,20 @@ impl Shipper {
                 Answer::Items(results) => {
                     let mut again = Vec::new();
                     let mut why = String::new();
+                    let mut refused = 0usize;
+                    let tokens = self.token.known();
                     for (item, result) in body.items.iter().zip(results) {
                         match result {
                             elasticsearch::ItemResult::Delivered => {
                                 report.delivered.push(item.record)
                             }
                             elasticsearch::ItemResult::Reject(reason) => {
+                                // An item's reason may quote the document's value.
+                                let reason = self.scrubber.clean(&reason, &tokens);
+                                if refused == 0 {
+                                    tracing::warn!(destination = self.destination(), documents = body.len(), attempt, reason = %reason, "bulk items refused for good; they go to the dead-letter queue");
+                                }
+                                refused += 1;
                                 report.give_up(&body, [item], &reason, attempt, true)
                             }
                             elasticsearch::ItemResult::Retry(reason) => {
@@ -288,8 +366,9 @@ impl Shipper {
                         }
                     }
                     if !again.is_empty() {
+                        let why = self.scrubber.clean(&why, &tokens);
                         let rest = body.subset(again);
-                        self.again(&mut queue, &mut report, rest, attempt, &why, None, cutoff)
+                        self.again(&mut queue, &mut report, rest, attempt, &why, None, until)
                             .await;
                     }
                 }
@@ -301,7 +380,7 @@ impl Shipper {
                         attempt,
                         &reason,
                         after,
-                        cutoff,
+                        until,
                     )
                     .await
                 }
@@ -316,6 +395,7 @@ impl Shipper {
                             let reason = format!(
                                 "destination answered {status}, and re-reading the token failed: {e}"
                             );
+                            self.warn_given_up(&body, attempt, &reason);
                             report.give_up(&body, &body.items, &reason, attempt, false)
                         }
                     }
@@ -324,6 +404,7 @@ impl Shipper {
                     let reason = format!(
                         "destination answered {status}: the token was refused even after re-reading it"
                     );
+                    self.warn_given_up(&body, attempt, &reason);
                     report.give_up(&body, &body.items, &reason, attempt, false)
                 }
                 Answer::TooLarge => match body.halves() {
@@ -331,15 +412,14 @@ impl Shipper {
                         queue.push_front((b, attempt));
                         queue.push_front((a, attempt));
                     }
-                    None => report.give_up(
-                        &body,
-                        &body.items,
-                        "413: a single document is too large for the destination",
-                        attempt,
-                        true,
-                    ),
+                    None => {
+                        let reason = "413: a single document is too large for the destination";
+                        self.warn_given_up(&body, attempt, reason);
+                        report.give_up(&body, &body.items, reason, attempt, true)
+                    }
                 },
                 Answer::Reject(reason) => {
+                    self.warn_given_up(&body, attempt, &reason);
                     report.give_up(&body, &body.items, &reason, attempt, true)
                 }
             }
@@ -357,24 +437,50 @@ impl Shipper {
         attempt: u32,
         reason: &str,
         after: Option<Duration>,
-        cutoff: Option<Instant>,
+        until: &Until,
     ) {
         if attempt >= self.policy.max_attempts {
             let reason = format!("{reason} (gave up after {attempt} attempts)");
+            self.warn_given_up(&body, attempt, &reason);
             report.give_up(&body, &body.items, &reason, attempt, false);
             return;
         }
         let wait = self.policy.backoff(attempt, after);
-        if let Some(cutoff) = cutoff
+        if let Some(cutoff) = until.cutoff
             && Instant::now() + wait >= cutoff
         {
             let reason = format!("{reason} (deadline reached after {attempt} attempts)");
+            self.warn_given_up(&body, attempt, &reason);
             report.give_up(&body, &body.items, &reason, attempt, false);
             return;
         }
-        tokio::time::sleep(wait).await;
+        tracing::warn!(
+            destination = self.destination(),
+            documents = body.len(),
+            attempt,
+            retry_in_ms = wait.as_millis() as u64,
+            reason = %reason,
+            "bulk request failed; it will be retried"
+        );
+        if !until.sleep(wait).await {
+            let reason = format!("{reason} (interrupted after {attempt} attempts)");
+            self.warn_given_up(&body, attempt, &reason);
+            report.give_up(&body, &body.items, &reason, attempt, false);
+            return;
+        }
         report.retries += 1;
         queue.push_back((body, attempt + 1));
+    }
+
+    /// The one warning for a request whose documents are given up on.
+    fn warn_given_up(&self, body: &Body, attempt: u32, reason: &str) {
+        tracing::warn!(
+            destination = self.destination(),
+            documents = body.len(),
+            attempt,
+            reason = %reason,
+            "bulk request failed; its documents are not delivered"
+        );
     }
 
     /// One request and what its answer means.
@@ -417,42 +523,74 @@ impl Shipper {
             Err(e) => return transport_error(e),
         };
         let status = response.status().as_u16();
-        let after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(parse_retry_after);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        };
+        let after = header("retry-after").as_deref().and_then(parse_retry_after);
+        let location = header("location");
         let answer = match response.bytes().await {
             Ok(b) => b,
             Err(e) => return transport_error(e),
         };
         match classify(status) {
-            StatusClass::Success => match &self.target {
-                Target::Logzio { .. } => Answer::Delivered,
-                Target::Elasticsearch { .. } => {
-                    match elasticsearch::read_bulk_response(&answer, body.len()) {
-                        Ok(None) => Answer::Delivered,
-                        Ok(Some(items)) => Answer::Items(items),
-                        Err(reason) => Answer::Retry {
-                            reason,
-                            after: None,
-                        },
+            StatusClass::Success => {
+                let read = match &self.target {
+                    Target::Logzio { .. } => {
+                        logzio::read_success(status, &answer).map(|()| Answer::Delivered)
                     }
-                }
-            },
+                    Target::Elasticsearch { .. } => {
+                        elasticsearch::read_bulk_response(&answer, body.items.iter().map(|i| &i.id))
+                            .map(|a| match a {
+                                elasticsearch::BulkAnswer::AllDelivered => Answer::Delivered,
+                                elasticsearch::BulkAnswer::Items(items) => Answer::Items(items),
+                            })
+                    }
+                };
+                // A 2xx that does not acknowledge every document delivered nothing.
+                read.unwrap_or_else(|reason| Answer::Retry {
+                    reason: format!("destination answered {status} without acknowledging the documents: {reason}"),
+                    after: None,
+                })
+            }
             StatusClass::Unauthorized => Answer::Unauthorized { status, token },
             StatusClass::TooLarge => Answer::TooLarge,
+            StatusClass::Redirect => Answer::Reject(format!(
+                "destination answered {status}, a redirect to {}; shipping requests are never redirected: point LOGSHIP_ENDPOINT at the final URL",
+                location.map_or_else(
+                    || "nowhere (no Location header)".to_owned(),
+                    |l| self.clean(redirect_target(&l).as_bytes())
+                )
+            )),
             StatusClass::Retry => Answer::Retry {
-                reason: format!("destination answered {status}: {}", snippet(&answer)),
+                reason: format!("destination answered {status}: {}", self.clean(&answer)),
                 after,
             },
             StatusClass::Reject => Answer::Reject(match &self.target {
                 Target::Logzio { .. } if status == 400 => {
                     logzio::reason_for_400(&answer, body.len())
                 }
-                _ => format!("destination answered {status}: {}", snippet(&answer)),
+                _ => format!("destination answered {status}: {}", self.clean(&answer)),
             }),
         }
+    }
+}
+
+/// Where a redirect points, without its query, fragment or user info (a
+/// Logz.io redirect carries the `?token=` along).
+pub(crate) fn redirect_target(location: &str) -> String {
+    let cut = location.find(['?', '#']).unwrap_or(location.len());
+    let location = location.get(..cut).unwrap_or(location);
+    match location.split_once("://") {
+        Some((scheme, rest)) => {
+            let host_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(host_end);
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => location.to_owned(),
     }
 }
 
@@ -465,9 +603,12 @@ fn transport_error(e: reqwest::Error) -> Answer {
 
 /// The HTTP client builder every destination request starts from: rustls, the
 /// connect timeout and logship's user agent.
+/// Redirects are never followed: reqwest would re-send a 301/302/303'd POST as
+/// a GET without its body, and a 2xx to that GET delivered nothing.
 pub fn http_client(connect_timeout: Duration) -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("logship/", env!("CARGO_PKG_VERSION")))
 }
 
@@ -520,10 +661,6 @@ pub fn aws_access_denied(code: &str, status: Option<u16>) -> bool {
         || status == Some(403)
 }
 
-fn snippet(body: &[u8]) -> String {
-    String::from_utf8_lossy(body).chars().take(300).collect()
-}
-
 /// Gzips a body (fast level: logs compress well even so, and CPU is the budget).
 /// Compresses straight into the output, without a writer's staging buffer.
 pub fn gzip(bytes: &[u8]) -> Vec<u8> {
@@ -547,6 +684,15 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use std::io::Read;
+
+    #[test]
+    fn redirect_targets_lose_query_and_user_info() {
+        assert_eq!(
+            super::redirect_target("https://user:pw@listener.example:8071/x?token=abc&type=t#f"),
+            "https://listener.example:8071/x"
+        );
+        assert_eq!(super::redirect_target("/elsewhere?token=abc"), "/elsewhere");
+    }
 
     #[test]
     fn gzip_round_trips_whatever_the_ratio() {

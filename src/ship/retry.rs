@@ -1,11 +1,13 @@
 //! Retry policy: what is worth another try, and how long to wait.
 //!
-//! Retried: 408, 429 and 5xx answers, timeouts and connection errors, and bulk
-//! items answered 429 or 5xx. Not retried: other 4xx (the document or request
-//! is refused for good and is dead-lettered), 401/403 (the token is re-read
+//! Retried: 408, 429 and 5xx answers, timeouts and connection errors, 2xx
+//! answers that do not acknowledge every document, and bulk items answered 429
+//! or 5xx. Not retried: other 4xx and 3xx (the request is refused for good and
+//! dead-lettered; redirects are never followed), 401/403 (the token is re-read
 //! once instead) and 413 (the body is split instead). Waits grow exponentially
 //! with full jitter (a random wait between zero and `base * 2^attempt`, capped),
-//! and a `Retry-After` answer is waited at least that long. No wait may run past
+//! and a `Retry-After` answer is waited at least that long, up to a cap
+//! (`LOGSHIP_MAX_RETRY_AFTER_MS`). No wait may run past
 //! the cut-off before the Lambda deadline.
 
 use std::time::Duration;
@@ -19,6 +21,8 @@ pub struct RetryPolicy {
     pub base: Duration,
     /// Largest wait.
     pub max: Duration,
+    /// The longest `Retry-After` honoured.
+    pub max_retry_after: Duration,
 }
 
 impl RetryPolicy {
@@ -32,7 +36,7 @@ impl RetryPolicy {
             .as_millis() as u64;
         let jittered = Duration::from_millis(fastrand::u64(0..=ceiling));
         match retry_after {
-            Some(after) => jittered.max(after),
+            Some(after) => jittered.max(after.min(self.max_retry_after)),
             None => jittered,
         }
     }
@@ -47,6 +51,9 @@ pub enum StatusClass {
     Unauthorized,
     /// 413: split the body.
     TooLarge,
+    /// 3xx: never followed (a redirected POST would arrive as a GET without
+    /// its body); refused for good, naming where it points.
+    Redirect,
     /// 408, 429, 5xx: try again later.
     Retry,
     /// Any other 4xx (and anything unexpected): refused for good.
@@ -59,6 +66,7 @@ pub fn classify(status: u16) -> StatusClass {
         200..=299 => StatusClass::Success,
         401 | 403 => StatusClass::Unauthorized,
         413 => StatusClass::TooLarge,
+        300..=399 => StatusClass::Redirect,
         408 | 429 | 500..=599 => StatusClass::Retry,
         _ => StatusClass::Reject,
     }
@@ -86,6 +94,7 @@ mod tests {
             max_attempts: 5,
             base: Duration::from_millis(100),
             max: Duration::from_millis(1000),
+            max_retry_after: Duration::from_secs(30),
         };
         for attempt in 1..10 {
             let d = p.backoff(attempt, None);
@@ -94,6 +103,11 @@ mod tests {
         }
         assert!(p.backoff(1, Some(Duration::from_secs(3))) >= Duration::from_secs(3));
         assert!(p.backoff(40, None) <= Duration::from_millis(1000));
+        // A Retry-After of ten minutes waits the cap, not ten minutes.
+        assert_eq!(
+            p.backoff(1, Some(Duration::from_secs(600))),
+            Duration::from_secs(30)
+        );
     }
 
     #[test]
@@ -105,8 +119,11 @@ mod tests {
         for s in [408, 429, 500, 502, 503, 504] {
             assert_eq!(classify(s), StatusClass::Retry);
         }
-        for s in [400, 404, 409, 422, 301] {
+        for s in [400, 404, 409, 422, 100, 600] {
             assert_eq!(classify(s), StatusClass::Reject);
+        }
+        for s in [300, 301, 302, 303, 307, 308] {
+            assert_eq!(classify(s), StatusClass::Redirect);
         }
     }
 

@@ -15,7 +15,14 @@ use crate::secret::Secret;
 #[derive(Debug)]
 pub struct TokenSource {
     kind: Kind,
+    /// The last token values handed out (newest last, at most [`REMEMBERED`]),
+    /// so texts from outside can be scrubbed of them.
+    seen: std::sync::Mutex<Vec<Secret>>,
 }
+
+/// How many token values [`TokenSource::known`] remembers: the current one and
+/// the one before it (a rotation in flight).
+const REMEMBERED: usize = 2;
 
 #[derive(Debug)]
 enum Kind {
@@ -51,25 +58,49 @@ pub enum TokenError {
 impl TokenSource {
     /// No token.
     pub fn none() -> Self {
-        TokenSource { kind: Kind::None }
+        TokenSource::of(Kind::None)
     }
 
     /// A fixed token (`LOGSHIP_TOKEN`, local runs and tests).
     pub fn fixed(token: Secret) -> Self {
-        TokenSource {
-            kind: Kind::Fixed(token),
-        }
+        TokenSource::of(Kind::Fixed(token))
     }
 
     /// A SecureString parameter, cached for `ttl`.
     pub fn ssm(client: aws_sdk_ssm::Client, name: impl Into<String>, ttl: Duration) -> Self {
+        TokenSource::of(Kind::Ssm(SsmToken {
+            client,
+            name: name.into(),
+            ttl,
+            cache: tokio::sync::Mutex::new(None),
+        }))
+    }
+
+    fn of(kind: Kind) -> Self {
+        let seen = match &kind {
+            Kind::Fixed(t) => vec![t.clone()],
+            _ => Vec::new(),
+        };
         TokenSource {
-            kind: Kind::Ssm(SsmToken {
-                client,
-                name: name.into(),
-                ttl,
-                cache: tokio::sync::Mutex::new(None),
-            }),
+            kind,
+            seen: std::sync::Mutex::new(seen),
+        }
+    }
+
+    /// The token values handed out lately (the current one and the one before
+    /// it): what an answer that echoes a request could hold.
+    pub fn known(&self) -> Vec<Secret> {
+        self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn remember(&self, token: &Secret) {
+        if let Ok(mut seen) = self.seen.lock()
+            && seen.last() != Some(token)
+        {
+            seen.retain(|t| t != token);
+            seen.push(token.clone());
+            let excess = seen.len().saturating_sub(REMEMBERED);
+            seen.drain(..excess);
         }
     }
 
@@ -86,6 +117,7 @@ impl TokenSource {
                     return Ok(Some(token.clone()));
                 }
                 let token = ssm.read().await?;
+                self.remember(&token);
                 *cache = Some((token.clone(), Instant::now()));
                 Ok(Some(token))
             }
@@ -104,6 +136,7 @@ impl TokenSource {
                     return Ok(Some(token.clone()));
                 }
                 let token = ssm.read().await?;
+                self.remember(&token);
                 *cache = Some((token.clone(), Instant::now()));
                 Ok(Some(token))
             }

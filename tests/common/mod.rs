@@ -104,6 +104,16 @@ pub fn broken_inputs() -> Vec<(&'static str, String)> {
         bad_utf8[at] = 0xff;
     }
     let missing = json!({"messageType": "DATA_MESSAGE", "owner": "1"}).to_string();
+    let other = gzip(
+        payload("/aws/lambda/x", "s", "c", &["payload of the other member"])
+            .to_string()
+            .as_bytes(),
+    );
+    let wrong_type = good.replace(
+        "\"timestamp\":",
+        "\"timestamp\":\"Bearer eyJwYXNzd29yZCI6MX0.e30.c2ln\",\"was\":",
+    );
+    let odd_type = json!({"messageType": "password=hunter2-hunter2", "owner": "1", "logGroup": "g", "logStream": "s", "logEvents": []}).to_string();
     vec![
         ("not base64", "@@@ not base64 @@@".to_owned()),
         ("not gzip", b64(b"\x00\x01\x02 plain bytes")),
@@ -115,6 +125,19 @@ pub fn broken_inputs() -> Vec<(&'static str, String)> {
         ),
         ("missing fields", b64(&gzip(missing.as_bytes()))),
         ("empty data", String::new()),
+        ("two gzip members", b64(&[gz.clone(), other].concat())),
+        (
+            "gzip then garbage",
+            b64(&[gz.clone(), b"trailing garbage".to_vec()].concat()),
+        ),
+        (
+            "wrong type holding a secret",
+            b64(&gzip(wrong_type.as_bytes())),
+        ),
+        (
+            "unknown messageType holding a secret",
+            b64(&gzip(odd_type.as_bytes())),
+        ),
         ("invalid UTF-8 (decodes lossily)", b64(&gzip(&bad_utf8))),
     ]
 }

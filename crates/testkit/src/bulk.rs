@@ -63,7 +63,24 @@ pub enum Fault {
     Reset,
     /// Answer 413 when the *uncompressed* body exceeds `max_body` bytes, else process normally.
     TooLarge { max_body: usize },
+    /// Answer `status` (301, 302, 303, 307, 308) with `Location: location`, processing
+    /// nothing: an `http://` endpoint behind a load balancer that redirects to `https://`.
+    /// [`MOVED_PATH`] on this server answers whatever reaches it with an empty 200, the way
+    /// the redirect's target would answer a client that followed it as a `GET`.
+    Redirect { status: u16, location: String },
+    /// Answer `status` with this body as `application/json`, processing nothing: a proxy or a
+    /// misconfigured endpoint whose 2xx does not acknowledge the documents
+    /// (`{"errors":false,"items":[]}`, the cluster's root JSON, an HTML page...).
+    Answer { status: u16, body: String },
+    /// Answer `status` with a debug page that echoes the request: its request line (with the
+    /// query string and so a Logz.io `?token=`), every header (`Authorization` included) and the
+    /// first 512 bytes of the decoded body. Nothing is processed.
+    Echo(u16),
 }
+
+/// The path of the stand-in for a redirect's target: any method, any query, an empty 200, and
+/// nothing stored. Never consumes a fault.
+pub const MOVED_PATH: &str = "/__moved";
 
 /// Which contract a request was routed to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -344,9 +361,13 @@ enum Route {
     EsInfo,
     EsBulk { default_index: Option<String> },
     EsOther,
+    Moved,
 }
 
 fn route(request: &Request, query: &[(String, String)]) -> Route {
+    if request.path() == MOVED_PATH {
+        return Route::Moved;
+    }
     if query.iter().any(|(k, _)| k == "token" || k == "type") {
         return Route::Logzio;
     }
@@ -397,7 +418,7 @@ fn handle(shared: &Shared, request: &Request) -> Action {
     let ingestion = match route {
         Route::Logzio => request.method == "POST",
         Route::EsBulk { .. } => true,
-        Route::EsInfo | Route::EsOther => false,
+        Route::EsInfo | Route::EsOther | Route::Moved => false,
     };
     let body = decode_body(request);
     let (fault, slot, generation, light) = {
@@ -453,6 +474,14 @@ fn handle(shared: &Shared, request: &Request) -> Action {
             ctx.max_body = Some(max_body);
             dispatch(&mut ctx, route, &query)
         }
+        Some(Fault::Redirect { status, location }) => Response::new(
+            status,
+            "text/html",
+            format!("<html><body>Moved to {location}</body></html>"),
+        )
+        .header("location", location),
+        Some(Fault::Answer { status, body }) => Response::new(status, "application/json", body),
+        Some(Fault::Echo(status)) => echo(request, ctx.body.as_deref().unwrap_or_default(), status),
         None => dispatch(&mut ctx, route, &query),
     };
     let mut state = shared.lock();
@@ -468,8 +497,24 @@ fn handle(shared: &Shared, request: &Request) -> Action {
     }
 }
 
+/// A debug page echoing the request, as some proxies and test endpoints answer errors.
+fn echo(request: &Request, body: &[u8], status: u16) -> Response {
+    let mut page = format!(
+        "<html><body><h1>{status} debug</h1><pre>{} {} HTTP/1.1\n",
+        request.method, request.target
+    );
+    for (name, value) in &request.headers {
+        page.push_str(&format!("{name}: {value}\n"));
+    }
+    page.push('\n');
+    page.push_str(&String::from_utf8_lossy(&body[..body.len().min(512)]));
+    page.push_str("</pre></body></html>");
+    Response::new(status, "text/html", page)
+}
+
 fn dispatch(ctx: &mut Ctx<'_>, route: Route, query: &[(String, String)]) -> Response {
     match route {
+        Route::Moved => Response::new(200, "text/plain", Vec::new()),
         Route::Logzio => logzio::handle(ctx, query),
         Route::EsInfo => es::info(ctx),
         Route::EsBulk { default_index } => es::bulk(ctx, default_index.as_deref()),
