@@ -72,15 +72,22 @@ step() { # step NAME COMMAND...
 
 install_python_tools() {
   local want="cargo-lambda==$CARGO_LAMBDA_VERSION cfn-lint==$CFN_LINT_VERSION aws-sam-cli==$SAM_CLI_VERSION"
+  local constraints=scripts/deploy-tools-constraints.txt pins
+  pins="$want $(sha256sum "$constraints" | cut -d' ' -f1)"
   if [[ -x $venv/bin/cargo-lambda && -x $venv/bin/cfn-lint && -x $venv/bin/sam &&
-        $(cat "$venv/.logship-pins" 2>/dev/null) == "$want" ]]; then
+        $(cat "$venv/.logship-pins" 2>/dev/null) == "$pins" ]]; then
     echo "up to date: $want"
     return
   fi
+  echo "installing $want and their dependencies from PyPI (one-time, a minute or two)..."
   rm -rf "$venv"
   "$PYTHON" -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input $want
-  echo "$want" >"$venv/.logship-pins"
+  # Every dependency pinned too (the constraints file), so that a new release
+  # upstream cannot break the validation.
+  "$venv/bin/pip" install --disable-pip-version-check --no-input --progress-bar off \
+    --constraint "$constraints" $want |
+    grep --line-buffered -E '^(Collecting|Successfully installed)' | cut -c1-100 || return 1
+  echo "$pins" >"$venv/.logship-pins"
 }
 
 install_node_tools() {
