@@ -21,7 +21,8 @@
 #      and the default stage (dev, Logz.io) into .serverless/; both templates
 #      are checked for their shape (mapping, queues, alarms, dashboard).
 #   5. cfn-lint on both generated templates and on sar/*/template.yaml.
-#   6. `sam validate --lint` on sar/*/template.yaml.
+#   6. `sam validate --lint` on sar/*/template.yaml, and a check that their
+#      AllowedPatterns refuse blank names.
 #   7. report: zip and binary sizes, and the start-up time of the native
 #      release binary target/release/logship when it exists.
 #
@@ -172,10 +173,10 @@ sls_region() {
   echo "ok: [$*] -> $got"
 }
 
+# Three runs (each takes seconds): AWS_DEFAULT_REGION alone, AWS_REGION over
+# it, --region over AWS_REGION.
 sls_print_region() {
-  sls_region us-east-1 &&
-    sls_region eu-west-1 AWS_REGION=eu-west-1 &&
-    sls_region ap-south-1 AWS_DEFAULT_REGION=ap-south-1 &&
+  sls_region ap-south-1 AWS_DEFAULT_REGION=ap-south-1 &&
     sls_region eu-west-1 AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=ap-south-1 &&
     sls_region_option
 }
@@ -258,6 +259,37 @@ print("ok: generated templates have the expected shape")
 EOF
 }
 
+# The SAR templates refuse blank names up front (CloudFormation applies
+# AllowedPattern as Java regexes; these patterns mean the same in Python).
+sar_parameter_patterns() {
+  "$venv/bin/python" - sar/auto-subscribe/template.yaml sar/set-retention/template.yaml <<'EOF'
+import re, sys, yaml
+class Loader(yaml.SafeLoader):
+    pass
+Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+cases = {  # parameter: (accepted, refused)
+    "ShipperLogGroupName": (["/aws/lambda/logship-dev"], ["", " ", "/aws/lambda/x y"]),
+    "FilterName": (["logship"], ["", " ", " logship", "a:b"]),
+    "AccountPolicyName": (["logship"], ["", " "]),
+    "ExcludePrefixes": (["", "/aws/lambda/noisy-,/aws/codebuild/"], ["/a/;rm"]),
+    "SweepSchedule": (["rate(1 hour)", "cron(0 * * * ? *)"], ["", "hourly"]),
+}
+for path in sys.argv[1:]:
+    params = yaml.load(open(path), Loader=Loader)["Parameters"]
+    for name, (good, bad) in cases.items():
+        if name not in params:
+            continue
+        p = params[name]
+        pattern = re.compile(p["AllowedPattern"])
+        assert "Default" not in p or pattern.fullmatch(str(p["Default"])), (path, name, "default")
+        for v in good:
+            assert pattern.fullmatch(v), (path, name, v)
+        for v in bad:
+            assert not pattern.fullmatch(v), (path, name, v)
+print("ok: SAR parameters refuse blank and malformed values")
+EOF
+}
+
 lint_cfn() {
   cfn-lint .serverless/cloudformation-template-update-stack.json \
     "$tools/sls-prod/cloudformation-template-update-stack.json" \
@@ -316,6 +348,7 @@ step "serverless package (dev)" sls_package_default
 step "template shape checks" check_templates
 step "cfn-lint" lint_cfn
 step "sam validate --lint" sam_validate
+step "SAR parameter patterns" sar_parameter_patterns
 report
 echo
 echo "Timings:"
