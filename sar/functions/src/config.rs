@@ -3,7 +3,10 @@
 //!
 //! Parsing takes a lookup function rather than reading the process
 //! environment directly, so the rules are unit-testable. Invalid values are
-//! rejected at start-up (the function fails its init, visible in the deploy).
+//! found at start-up; the function then fails every invocation with the error
+//! and answers a custom-resource request `FAILED` (see [`crate::lambda`]), so
+//! a bad deploy shows at once. Errors name the variable, and
+//! [`describe_config_error`] adds its template parameter.
 
 use std::time::Duration;
 
