@@ -20,7 +20,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 iterations=${BENCH_ITERATIONS:-30}
-cargo build --release --quiet -p logship --bin logship --example pipeline_bench
+# Cargo's own progress (one line per crate) instead of minutes of silence: the
+# first release build (fat LTO) takes 5-10 minutes on 2 cores.
+echo "==> building the release binary and the benchmark (the first time: 5-10 minutes)" >&2
+cargo build --release -p logship --bin logship --example pipeline_bench
 bin=target/release/logship
 warm=target/release/examples/pipeline_bench
 dir=target/bench

@@ -11,14 +11,27 @@ step() { printf '\n==> %s\n' "$*"; }
 # The AWS API emulator the tests talk to (SSM, SQS, CloudWatch Logs): moto in
 # server mode, in a virtualenv under target/. The tests start it themselves; it
 # is installed here so that a missing registry fails loudly, up front.
+# Pinned, with every dependency (scripts/moto-constraints.txt), so that a new
+# release upstream cannot break the tests; the same pin is MOTO_REQUIREMENT in
+# crates/testkit/src/moto.rs.
+MOTO_REQUIREMENT='moto[server]==5.2.5'
 step "moto (AWS API emulator) in target/moto-venv"
-if [ ! -x target/moto-venv/bin/moto_server ]; then
+pins="$MOTO_REQUIREMENT $(sha256sum scripts/moto-constraints.txt | cut -d' ' -f1)"
+if [ -x target/moto-venv/bin/moto_server ] && [ "$(cat target/moto-venv/.logship-pins 2>/dev/null)" = "$pins" ]; then
+  echo "up to date: $MOTO_REQUIREMENT"
+else
+  echo "installing $MOTO_REQUIREMENT and its dependencies from PyPI (one-time, about a minute)..."
   mkdir -p target
+  rm -rf target/moto-venv
   python3 -m venv target/moto-venv
-  target/moto-venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]'
+  # pip's own progress (one line per package) instead of minutes of silence.
+  target/moto-venv/bin/pip install --disable-pip-version-check --no-input --progress-bar off \
+    --constraint scripts/moto-constraints.txt "$MOTO_REQUIREMENT" |
+    grep --line-buffered -E '^(Collecting|Successfully installed)' | cut -c1-100
+  echo "$pins" >target/moto-venv/.logship-pins
 fi
 
-step "cargo test --workspace"
+step "cargo test --workspace (the first build takes 10-20 minutes on 2 cores)"
 log=target/test-output.log
 cargo test --workspace --locked 2>&1 | tee "$log"
 

@@ -41,7 +41,9 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `python3 -m venv` and `pip install` may take, each.
 const INSTALL_TIMEOUT: Duration = Duration::from_secs(15 * 60);
 /// What gets installed into the virtualenv.
-const MOTO_REQUIREMENT: &str = "moto[server]>=5.1,<6";
+/// Pinned, like `scripts/test.sh` (which also pins its dependencies through
+/// `scripts/moto-constraints.txt`): a new moto release cannot break the tests.
+const MOTO_REQUIREMENT: &str = "moto[server]==5.2.5";
 /// How many lines of moto's output are kept for error messages.
 const TAIL_LINES: usize = 40;
 

@@ -3,7 +3,10 @@
 //!
 //! Parsing takes a lookup function rather than reading the process
 //! environment directly, so the rules are unit-testable. Invalid values are
-//! rejected at start-up (the function fails its init, visible in the deploy).
+//! found at start-up; the function then fails every invocation with the error
+//! and answers a custom-resource request `FAILED` (see [`crate::lambda`]), so
+//! a bad deploy shows at once. Errors name the variable, and
+//! [`describe_config_error`] adds its template parameter.
 
 use std::time::Duration;
 
@@ -16,6 +19,49 @@ pub const ALLOWED_RETENTION_DAYS: &[i32] = &[
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
     3288, 3653,
 ];
+
+/// The template parameter (of `sar/*/template.yaml`) that sets each variable,
+/// so that an error can name what the operator actually typed.
+pub const TEMPLATE_PARAMETERS: &[(&str, &str)] = &[
+    ("LOGSHIP_DESTINATION_ARN", "DestinationArn"),
+    ("LOGSHIP_ROLE_ARN", "RoleArn"),
+    ("LOGSHIP_SHIPPER_LOG_GROUP", "ShipperLogGroupName"),
+    ("LOGSHIP_INCLUDE_PREFIXES", "IncludePrefixes"),
+    ("LOGSHIP_EXCLUDE_PREFIXES", "ExcludePrefixes"),
+    ("LOGSHIP_SUBSCRIBE_MODE", "Mode"),
+    ("LOGSHIP_FILTER_NAME", "FilterName"),
+    ("LOGSHIP_FILTER_PATTERN", "FilterPattern"),
+    ("LOGSHIP_DISTRIBUTION", "Distribution"),
+    ("LOGSHIP_ACCOUNT_POLICY_NAME", "AccountPolicyName"),
+    ("LOGSHIP_REMOVE_ON_DELETE", "RemoveOnDelete"),
+    ("LOGSHIP_RETENTION_DAYS", "RetentionInDays"),
+    ("LOGSHIP_RETENTION_OVERRIDE", "Override"),
+];
+
+/// A configuration error as the operator reads it: the message, and the
+/// template parameter of the variable it names, e.g.
+/// `LOGSHIP_SHIPPER_LOG_GROUP is required (template parameter
+/// ShipperLogGroupName)`.
+pub fn describe_config_error(error: &Error) -> String {
+    let message = match error {
+        Error::Config(message) => message.clone(),
+        other => other.to_string(),
+    };
+    // The variable named first; longest first, so that a name that is the
+    // prefix of another never wins.
+    let named = TEMPLATE_PARAMETERS
+        .iter()
+        .filter_map(|&(var, param)| {
+            message
+                .find(var)
+                .map(|at| (at, std::cmp::Reverse(var.len()), param))
+        })
+        .min();
+    match named {
+        Some((_, _, param)) => format!("{message} (template parameter {param})"),
+        None => message,
+    }
+}
 
 /// How time-bounded invocations keep a margin before the Lambda deadline.
 pub const DEFAULT_DEADLINE_MARGIN: Duration = Duration::from_secs(20);
@@ -144,7 +190,10 @@ impl RetentionConfig {
     /// Reads the configuration through `get`.
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let raw = optional(&get, "LOGSHIP_RETENTION_DAYS", "7");
-        let days = parse_retention_days(&raw)?;
+        let days = parse_retention_days(&raw).map_err(|e| match e {
+            Error::Config(m) => Error::Config(format!("LOGSHIP_RETENTION_DAYS: {m}")),
+            other => other,
+        })?;
         Ok(RetentionConfig {
             days,
             override_existing: boolean(&get, "LOGSHIP_RETENTION_OVERRIDE", false)?,
@@ -253,6 +302,30 @@ mod tests {
                 "{key}={bad}"
             );
         }
+    }
+
+    #[test]
+    fn errors_name_the_template_parameter() {
+        let e = SubscribeConfig::from_lookup(lookup(&[
+            ("LOGSHIP_DESTINATION_ARN", STREAM),
+            ("LOGSHIP_ROLE_ARN", "arn:aws:iam::123456789012:role/cwl"),
+            ("LOGSHIP_SHIPPER_LOG_GROUP", " "),
+        ]))
+        .unwrap_err();
+        assert_eq!(
+            describe_config_error(&e),
+            "LOGSHIP_SHIPPER_LOG_GROUP is required (template parameter ShipperLogGroupName)"
+        );
+        let e =
+            RetentionConfig::from_lookup(lookup(&[("LOGSHIP_RETENTION_DAYS", "8")])).unwrap_err();
+        assert!(
+            describe_config_error(&e).ends_with("(template parameter RetentionInDays)"),
+            "{e}"
+        );
+        assert_eq!(
+            describe_config_error(&Error::Config("something else".into())),
+            "something else"
+        );
     }
 
     #[test]

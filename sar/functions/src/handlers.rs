@@ -53,6 +53,7 @@ pub async fn auto_subscribe(
         Trigger::Sweep => Ok(json!(subscriber.sweep(budget).await?)),
         Trigger::LogGroup(name) => {
             let outcome = subscriber.handle_group(&name).await?;
+            outcome.log_attention(&name);
             Ok(new_group_report(name, outcome))
         }
         Trigger::Ignore(why) => Ok(ignored_report(why)),

@@ -78,6 +78,25 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Logs what deserves the operator's attention, the same way on every
+    /// path (sweep, new group, manual invocation): a full group as a warning,
+    /// a failure as an error; nothing otherwise.
+    pub fn log_attention(&self, name: &str) {
+        match self {
+            Outcome::Full { filters } => tracing::warn!(
+                log_group = name,
+                ?filters,
+                "log group has two foreign subscription filters; not subscribed"
+            ),
+            Outcome::Failed { error } => {
+                tracing::error!(log_group = name, error, "log group could not be processed");
+            }
+            _ => {}
+        }
+    }
+}
+
 /// The result of a sweep.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -129,21 +148,16 @@ impl Report {
             Outcome::AlreadyByOtherFilter { .. }
             | Outcome::UnsupportedClass { .. }
             | Outcome::Gone => self.skipped += 1,
-            Outcome::Full { filters } => {
+            Outcome::Full { .. } => {
                 self.full_count += 1;
                 list_push(&mut self.full, || name.to_owned());
-                tracing::warn!(
-                    log_group = name,
-                    ?filters,
-                    "log group has two foreign subscription filters; not subscribed"
-                );
             }
             Outcome::Failed { error } => {
                 self.failed_count += 1;
                 list_push(&mut self.failed, || format!("{name}: {error}"));
-                tracing::error!(log_group = name, error, "log group could not be processed");
             }
         }
+        outcome.log_attention(name);
         tracing::debug!(log_group = name, ?outcome, "log group processed");
     }
 

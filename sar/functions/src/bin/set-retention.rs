@@ -2,8 +2,9 @@
 //! groups; see `logship_sar::retention`).
 //!
 //! Start-up ([`logship_sar::lambda::run`]) reads the configuration from the
-//! environment (an invalid one fails the init, so a bad deploy shows at once),
-//! loads the AWS SDK configuration and serves invocations with `lambda_runtime`.
+//! environment (an invalid one fails every invocation and answers the
+//! deploy-time custom resource `FAILED`, so a bad deploy shows at once), loads
+//! the AWS SDK configuration and serves invocations with `lambda_runtime`.
 
 use logship_sar::config::RetentionConfig;
 use logship_sar::handlers;
