@@ -147,8 +147,10 @@ pub(super) fn parse_timestamped<'a>(line: &'a str, log_group: &str) -> Option<Sh
 
 /// Python's default `basicConfig` layout: `LEVEL:logger:message`.
 pub(super) fn parse_python<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>> {
-    let (word, rest) = line.split_once(':')?;
-    if word.len() > 8 || !word.bytes().all(|b| b.is_ascii_uppercase()) {
+    // The level word is at most 8 upper-case letters: look no further for the colon.
+    let colon = line.bytes().take(9).position(|b| b == b':')?;
+    let (word, rest) = (line.get(..colon)?, line.get(colon + 1..)?);
+    if !word.bytes().all(|b| b.is_ascii_uppercase()) {
         return None;
     }
     let level = normalize_level(word)?;
