@@ -38,5 +38,6 @@ pub mod pipeline;
 pub mod redrive;
 pub mod sample;
 pub mod secret;
+pub mod shape;
 pub mod ship;
 pub mod tokens;

@@ -1,0 +1,245 @@
+//! JSON lines: parsed once, then recognised by their keys (CloudTrail, Lambda
+//! platform events, Lambda's JSON log format, API Gateway access logs) or, for
+//! any other object with a message or a level, read as an application line of
+//! a JSON logger (pino, bunyan, winston, python-json-logger, Powertools).
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use super::{Shape, Shaped, apigateway, cloudtrail, dataset_for_group, lambda, value_text};
+
+/// Keys that carry the level in the JSON loggers' layouts.
+const LEVEL_KEYS: &[&str] = &[
+    "level",
+    "lvl",
+    "severity",
+    "levelname",
+    "log_level",
+    "loglevel",
+    "log.level",
+];
+
+/// Keys that carry the human message.
+const MESSAGE_KEYS: &[&str] = &["message", "msg"];
+
+/// Keys that name the logger.
+const LOGGER_KEYS: &[&str] = &["logger", "loggerName", "logger_name"];
+
+pub(super) fn understand<'a>(log_group: &str, line: &'a str) -> Option<Shaped<'a>> {
+    let t = line.trim_ascii();
+    if !t.ends_with('}') {
+        return None;
+    }
+    let map: Map<String, Value> = serde_json::from_str(t).ok()?;
+    if cloudtrail::is_record(&map) {
+        return cloudtrail::shape(map);
+    }
+    if lambda::is_platform(&map) {
+        return lambda::platform(map);
+    }
+    if lambda::is_app_line(&map) {
+        return Some(lambda::app_line(map, line));
+    }
+    if apigateway::is_access_log(&map) {
+        return apigateway::shape_json(map);
+    }
+    app_line(map, dataset_for_group(log_group), line)
+}
+
+/// An application JSON line with a message or a level; None otherwise (a JSON
+/// object that says nothing about itself stays what the document makes of it).
+fn app_line<'a>(
+    mut map: Map<String, Value>,
+    dataset: &'static str,
+    line: &'a str,
+) -> Option<Shaped<'a>> {
+    let has_level = LEVEL_KEYS.iter().any(|k| level_of(map.get(*k)).is_some());
+    let has_message = MESSAGE_KEYS
+        .iter()
+        .any(|k| map.get(*k).is_some_and(is_message));
+    if !has_level && !has_message {
+        return None;
+    }
+    let mut s = Shaped::new(Shape::AppJson, dataset, Cow::Borrowed(line));
+    take_common(&mut s, &mut map);
+    if let Some(Value::Number(pid)) = map.get("pid") {
+        s.put("process.pid", Value::Number(pid.clone()));
+        map.remove("pid");
+    }
+    if let Some(Value::String(host)) = map.remove("hostname") {
+        s.put("host.hostname", host);
+    }
+    // bunyan: `name` is the logger, `v` its format version.
+    if map.get("v").is_some_and(Value::is_number)
+        && s.logger.is_none()
+        && let Some(Value::String(name)) = map.remove("name")
+    {
+        s.logger = Some(Cow::Owned(name));
+    }
+    s.app = map;
+    Some(s.or_line(line))
+}
+
+/// Takes what every JSON layout shares: message, level, logger, error.
+pub(super) fn take_common(s: &mut Shaped<'_>, map: &mut Map<String, Value>) {
+    for key in MESSAGE_KEYS {
+        if map.get(*key).is_some_and(is_message) {
+            if let Some(v) = map.remove(*key) {
+                s.message = Cow::Owned(value_text(&v));
+            }
+            break;
+        }
+    }
+    for key in LEVEL_KEYS {
+        if let Some(level) = level_of(map.get(*key)) {
+            s.level = Some(level);
+            map.remove(*key);
+            break;
+        }
+    }
+    for key in LOGGER_KEYS {
+        if let Some(Value::String(_)) = map.get(*key) {
+            if let Some(Value::String(logger)) = map.remove(*key) {
+                s.logger = Some(Cow::Owned(logger));
+            }
+            break;
+        }
+    }
+    take_error(s, map);
+}
+
+/// `errorType`/`errorMessage`/`stackTrace` (Lambda runtimes), Powertools'
+/// `exception_name`/`exception`, pino's `err` object.
+fn take_error(s: &mut Shaped<'_>, map: &mut Map<String, Value>) {
+    for (key, field) in [
+        ("errorType", "error.type"),
+        ("exception_name", "error.type"),
+        ("errorMessage", "error.message"),
+        ("exception", "error.stack_trace"),
+    ] {
+        if let Some(Value::String(v)) = map.get(key) {
+            let v = v.clone();
+            map.remove(key);
+            s.put(field, v);
+        }
+    }
+    if let Some(trace) = map.get("stackTrace") {
+        let text = match trace {
+            Value::Array(lines) => {
+                Some(lines.iter().map(value_text).collect::<Vec<_>>().join("\n"))
+            }
+            Value::String(t) => Some(t.clone()),
+            _ => None,
+        };
+        if let Some(text) = text {
+            map.remove("stackTrace");
+            s.put("error.stack_trace", text);
+        }
+    }
+    if let Some(Value::Object(err)) = map.get("err") {
+        let is_error = err.contains_key("message") || err.contains_key("stack");
+        if is_error {
+            let err = err.clone();
+            map.remove("err");
+            for (key, field) in [
+                ("type", "error.type"),
+                ("message", "error.message"),
+                ("stack", "error.stack_trace"),
+            ] {
+                if let Some(Value::String(v)) = err.get(key) {
+                    s.put(field, v.clone());
+                }
+            }
+        }
+    }
+}
+
+/// A message value worth showing: a non-empty string, or an object/array.
+fn is_message(v: &Value) -> bool {
+    match v {
+        Value::String(s) => !s.trim().is_empty(),
+        Value::Object(_) | Value::Array(_) => true,
+        _ => false,
+    }
+}
+
+/// A level written as a string or as a pino/bunyan/syslog number.
+fn level_of(v: Option<&Value>) -> Option<Cow<'static, str>> {
+    match v? {
+        Value::String(s) => super::level::level_cow(s),
+        Value::Number(n) => n
+            .as_u64()
+            .and_then(super::level::from_number)
+            .map(Cow::Borrowed),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::understand;
+    use serde_json::json;
+
+    #[test]
+    fn pino_numeric_level_and_msg() {
+        let line = r#"{"level":40,"time":1795860002123,"pid":17,"hostname":"ip-10-0-1-5","msg":"cache miss ratio high","ratio":0.4}"#;
+        let s = understand("/ecs/web", line).expect("pino");
+        assert_eq!(s.shape, super::Shape::AppJson);
+        assert_eq!(s.dataset, "aws.cloudwatch_logs");
+        assert_eq!(s.message, "cache miss ratio high");
+        assert_eq!(s.level.as_deref(), Some("warn"));
+        assert_eq!(s.fields["process"]["pid"], 17);
+        assert_eq!(s.fields["host"]["hostname"], "ip-10-0-1-5");
+        assert_eq!(s.app["ratio"], 0.4);
+        assert_eq!(s.app["time"], 1_795_860_002_123_u64);
+        assert!(s.app.get("msg").is_none());
+    }
+
+    #[test]
+    fn bunyan_name_is_the_logger_and_err_is_an_error() {
+        let line = r#"{"name":"billing","hostname":"h1","pid":8,"level":50,"err":{"message":"card declined","type":"PaymentError","stack":"PaymentError: card declined\n    at charge (billing.js:10:5)"},"msg":"charge failed","time":"2026-11-27T10:00:02.123Z","v":0}"#;
+        let s = understand("/ecs/billing", line).expect("bunyan");
+        assert_eq!(s.level.as_deref(), Some("error"));
+        assert_eq!(s.logger.as_deref(), Some("billing"));
+        assert_eq!(s.message, "charge failed");
+        assert_eq!(s.fields["error"]["type"], "PaymentError");
+        assert_eq!(s.fields["error"]["message"], "card declined");
+        assert!(
+            s.fields["error"]["stack_trace"]
+                .as_str()
+                .is_some_and(|t| t.contains("billing.js"))
+        );
+        assert!(s.app.get("err").is_none());
+    }
+
+    #[test]
+    fn winston_and_python_json_logger() {
+        let s = understand(
+            "/ecs/api",
+            r#"{"level":"warning","message":"slow","service":"api","durationMs":812}"#,
+        )
+        .expect("winston");
+        assert_eq!(s.level.as_deref(), Some("warn"));
+        assert_eq!(s.message, "slow");
+        assert_eq!(s.app["durationMs"], 812);
+        let s = understand(
+            "/ecs/api",
+            r#"{"levelname":"CRITICAL","name":"x","message":{"order":42},"logger_name":"app.db"}"#,
+        )
+        .expect("python");
+        assert_eq!(s.level.as_deref(), Some("critical"));
+        assert_eq!(s.message, r#"{"order":42}"#);
+        assert_eq!(s.logger.as_deref(), Some("app.db"));
+        assert_eq!(s.app["name"], json!("x"));
+    }
+
+    #[test]
+    fn json_without_message_or_level_is_not_shaped() {
+        assert!(understand("/ecs/api", r#"{"order":42,"total":"9.99"}"#).is_none());
+        assert!(understand("/ecs/api", r#"{"message":"","n":1}"#).is_none());
+        assert!(understand("/ecs/api", r#"{"level":true}"#).is_none());
+        assert!(understand("/ecs/api", r#"{"level":"info","#).is_none());
+        assert!(understand("/ecs/api", "{not json}").is_none());
+    }
+}
