@@ -22,6 +22,7 @@
 
 mod es;
 mod logzio;
+mod mapping;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -175,6 +176,10 @@ struct State {
     light: bool,
     /// Bumped by `reset`, so requests in flight across a reset don't write into the new log.
     generation: u64,
+    /// Dynamic mappings per index (see [`BulkServer::set_dynamic_mapping`]).
+    mappings: mapping::Mappings,
+    /// Dynamic mapping switched off.
+    no_mapping: bool,
 }
 
 struct Shared {
@@ -285,6 +290,14 @@ impl BulkServer {
     /// is unchanged.
     pub fn set_lightweight(&self, light: bool) {
         self.lock().light = light;
+    }
+
+    /// Elasticsearch: dynamic mapping is on by default, as in a real cluster (the first type
+    /// seen for a field in an index fixes it; a later document with a value that cannot be read
+    /// as that type is refused per item with a `document_parsing_exception` quoting a preview of
+    /// the value). `false` turns it off.
+    pub fn set_dynamic_mapping(&self, on: bool) {
+        self.lock().no_mapping = !on;
     }
 
     /// Elasticsearch: the accepted documents by `_id` (across indices; see

@@ -569,6 +569,18 @@ fn execute(
                 .into(),
         };
     }
+    if let Some(source) = source
+        && matches!(op.kind, Kind::Create | Kind::Index)
+        && !state.no_mapping
+        && !state.docs.contains_key(key)
+        && let Err((kind, reason)) = state.mappings.apply(&key.0, id, source)
+    {
+        return Outcome::Failed {
+            status: 400,
+            kind,
+            reason,
+        };
+    }
     let seq_no = state.seq_no;
     state.seq_no += 1;
     let created = |state: &mut State, source: &Value| {
