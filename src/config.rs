@@ -141,6 +141,81 @@ pub enum ConfigError {
     Mask(#[from] MaskError),
 }
 
+/// An endpoint must be a plain http(s) URL: scheme, host, optional port and
+/// path. Credentials and a query belong elsewhere (the token in SSM; the
+/// Logz.io `token` and `type` are added by logship), so a URL carrying them is
+/// refused, and the error shows the URL without them.
+fn check_endpoint(endpoint: &str) -> Result<(), ConfigError> {
+    let invalid = |reason| ConfigError::Invalid {
+        var: "LOGSHIP_ENDPOINT",
+        value: without_secrets(endpoint),
+        reason,
+    };
+    let url = reqwest::Url::parse(endpoint)
+        .map_err(|_| invalid("expected an http:// or https:// URL with a valid host and port"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("expected an http:// or https:// URL"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "credentials do not belong in the URL: use LOGSHIP_TOKEN_PARAMETER (LOGSHIP_ES_AUTH=basic for user:password)",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid(
+            "a query string or fragment does not belong in the URL (logship adds the Logz.io token and type itself)",
+        ));
+    }
+    Ok(())
+}
+
+/// A URL as it may be shown: without user info, query or fragment.
+fn without_secrets(url: &str) -> String {
+    let cut = url.find(['?', '#']).unwrap_or(url.len());
+    let url = url.get(..cut).unwrap_or(url);
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(host_end);
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.rsplit_once('@').map_or(url, |(_, h)| h).to_owned(),
+    }
+}
+
+/// Elasticsearch's rules for an index (or data stream) name, with logship's
+/// `%Y`, `%m`, `%d` placeholders: lowercase, none of `\ / * ? " < > | , # :` or
+/// spaces, not starting with `-`, `_` or `+`, not `.` or `..`, at most 255 bytes.
+pub fn check_index(index: &str) -> Result<(), &'static str> {
+    let rendered = index
+        .replace("%Y", "2026")
+        .replace("%m", "11")
+        .replace("%d", "27");
+    if rendered.is_empty() || rendered == "." || rendered == ".." {
+        return Err("an index name cannot be empty, `.` or `..`");
+    }
+    if rendered.contains('%') {
+        return Err("only %Y, %m and %d may follow a `%`");
+    }
+    if rendered.starts_with(['-', '_', '+']) {
+        return Err("an index name cannot start with `-`, `_` or `+`");
+    }
+    if rendered.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err("an index name must be lowercase");
+    }
+    if rendered
+        .chars()
+        .any(|c| c.is_whitespace() || "\\/*?\"<>|,#:".contains(c))
+    {
+        return Err("an index name cannot hold spaces or any of \\ / * ? \" < > | , # :");
+    }
+    if rendered.len() > 255 {
+        return Err("an index name is at most 255 bytes");
+    }
+    Ok(())
+}
+
 /// A lookup of settings by variable name.
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -183,13 +258,8 @@ impl Config {
         };
         if let Destination::Logzio { endpoint } | Destination::Elasticsearch { endpoint } =
             &destination
-            && !(endpoint.starts_with("https://") || endpoint.starts_with("http://"))
         {
-            return Err(ConfigError::Invalid {
-                var: "LOGSHIP_ENDPOINT",
-                value: endpoint.clone(),
-                reason: "expected an http:// or https:// URL",
-            });
+            check_endpoint(endpoint)?;
         }
         let token = match (get("LOGSHIP_TOKEN_PARAMETER"), lookup("LOGSHIP_TOKEN")) {
             (Some(name), _) => TokenSetting::Parameter(name),
@@ -272,7 +342,17 @@ impl Config {
             token,
             token_ttl: Duration::from_secs(num("LOGSHIP_TOKEN_TTL_SECS", 300, 0, 86_400)?),
             es_auth,
-            index: get("LOGSHIP_INDEX").unwrap_or_else(|| "logship-%Y.%m.%d".to_owned()),
+            index: match get("LOGSHIP_INDEX") {
+                Some(index) => {
+                    check_index(&index).map_err(|reason| ConfigError::Invalid {
+                        var: "LOGSHIP_INDEX",
+                        value: index.clone(),
+                        reason,
+                    })?;
+                    index
+                }
+                None => "logship-%Y.%m.%d".to_owned(),
+            },
             logzio_type: get("LOGSHIP_LOGZIO_TYPE").unwrap_or_else(|| "cloudwatch".to_owned()),
             dlq_url,
             dlq_max_message_bytes: num("LOGSHIP_DLQ_MAX_MESSAGE_BYTES", 262_144, 4_096, 1 << 20)?
@@ -309,6 +389,46 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         Config::from_lookup(&move |k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn endpoints_with_credentials_or_a_query_are_refused_without_quoting_them() {
+        for endpoint in [
+            "htps://user:SeCrEtPw123@h/?token=SeCrEtTok456",
+            "https://user:SeCrEtPw123@search.example.com",
+            "https://listener.logz.io:8071/?token=SeCrEtTok456&type=x",
+            "https://search.example.com:99999",
+            "https://search.example.com/#SeCrEtTok456",
+            "search.example.com",
+        ] {
+            let e = cfg(&[
+                ("LOGSHIP_DESTINATION", "elasticsearch"),
+                ("LOGSHIP_ENDPOINT", endpoint),
+            ])
+            .expect_err(endpoint)
+            .to_string();
+            assert!(e.contains("LOGSHIP_ENDPOINT"), "{e}");
+            assert!(!e.contains("SeCrEt"), "{e}");
+        }
+        assert!(
+            cfg(&[
+                ("LOGSHIP_DESTINATION", "elasticsearch"),
+                ("LOGSHIP_ENDPOINT", "https://search.example.com:9200/prefix"),
+            ])
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn index_names_follow_elasticsearch_rules() {
+        for good in ["logship-%Y.%m.%d", "logs-aws.lambda-default", "a_b"] {
+            assert_eq!(check_index(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "Bad", "a/b", "a b", "_all", "-x", "a,b", "a%Hb", ".", "a:b", "",
+        ] {
+            assert!(check_index(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -18,6 +18,7 @@ use std::sync::Arc;
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+use tracing::Instrument as _;
 
 use serde_json::Value;
 
@@ -179,11 +180,15 @@ impl Pipeline {
             };
             let shipper = Arc::clone(shipper);
             let until = until.clone();
-            tasks.spawn(async move {
-                let report = shipper.ship(body, &until).await;
-                drop(permit);
-                report
-            });
+            // The invocation's span (its request id) follows the task.
+            tasks.spawn(
+                async move {
+                    let report = shipper.ship(body, &until).await;
+                    drop(permit);
+                    report
+                }
+                .instrument(tracing::Span::current()),
+            );
             while let Some(done) = tasks.try_join_next() {
                 run.absorb(done, &mut undelivered);
             }
@@ -401,6 +406,15 @@ pub fn mask_document(masker: &Masker, doc: &mut Document) -> u64 {
     }
     if let (Some(fields), Some(Value::Object(map))) = (doc.fields.as_mut(), tree) {
         *fields = map;
+    }
+    let version = match &mut doc.lambda {
+        crate::document::LambdaLine::Start { version } => version.as_mut(),
+        _ => None,
+    };
+    if let Some(v) = version
+        && let Cow::Owned(masked) = masker.mask_text(v, &mut count)
+    {
+        *v = masked;
     }
     for derived in [doc.request_id.as_mut(), doc.level.as_mut()]
         .into_iter()

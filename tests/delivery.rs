@@ -394,11 +394,12 @@ async fn token_rotation_in_ssm_is_picked_up_on_401() {
     ]);
     let services = Services::new(cfg, Some(sdk)).await.expect("services");
     let (event, g) = sample(2, 10);
+    let first = handle(&services, &event, None).await;
     assert!(
-        handle(&services, &event, None)
-            .await
-            .failed_sequence_numbers
-            .is_empty()
+        first.failed_sequence_numbers.is_empty(),
+        "{:?} {:?}",
+        first.summary,
+        first.errors
     );
     // Rotate: SSM gets v2, the destination only accepts v2. The cached v1 is refused once, then re-read.
     put("new-token-BBBB").await.expect("put v2");
@@ -738,6 +739,8 @@ async fn answers_that_echo_the_request_leak_no_token() {
                 assert!(!text.contains(secret.as_str()), "{name}: a payload secret");
             }
         }
+        // The echo held the documents: their text is not the function's to log.
+        assert!(!logs.contains("@timestamp"), "{name}: document text in the logs");
         // One warning per failed request: never one per document.
         let requests = server.requests().len();
         let warnings = logs.lines().filter(|l| l.contains("\"WARN\"")).count();
@@ -798,4 +801,45 @@ async fn an_invocation_out_of_time_counts_every_event_as_failed() {
     let v: Value = serde_json::from_str(&emf).expect("emf");
     assert_eq!(v["TimedOut"], 1);
     assert_eq!(v["Failed"], g.data_events);
+}
+
+/// A mapping conflict refused per item: Elasticsearch's reason quotes a
+/// preview of the offending value; the reason kept in the DLQ and the logs is
+/// scrubbed of the token even when the value was the token itself.
+#[tokio::test]
+async fn mapping_conflicts_are_dead_lettered_with_a_scrubbed_reason() {
+    let sdk = testkit::moto_or_skip!();
+    let (sqs, url) = queue(&sdk).await;
+    let server = BulkServer::start().await;
+    server.set_token(TOKEN);
+    let cfg = settings(&[
+        ("LOGSHIP_DESTINATION", "elasticsearch"),
+        ("LOGSHIP_ENDPOINT", &server.url()),
+        ("LOGSHIP_TOKEN", TOKEN),
+        ("LOGSHIP_DLQ_URL", &url),
+        ("LOGSHIP_INDEX", "logs-conflict"),
+    ]);
+    let services = Services::new(cfg, Some(sdk)).await.expect("services");
+    let first = r#"{"status":200,"msg":"ok"}"#.to_owned();
+    let second = format!(r#"{{"status":"{TOKEN}","msg":"echoed"}}"#);
+    let event: KinesisEvent = serde_json::from_value(event(vec![
+        data_record("1", &payload("/app", "s", "a", &[first.as_str()])),
+        data_record("2", &payload("/app", "s", "b", &[second.as_str()])),
+    ]))
+    .expect("event");
+    let (outcome, logs) = logs_of(handle(&services, &event, None)).await;
+    let dlq = drain(&sqs, &url).await;
+    assert_eq!(outcome.summary.delivered, 1);
+    assert_eq!(outcome.summary.dead_lettered, 1);
+    assert!(outcome.failed_sequence_numbers.is_empty());
+    let m = logship::dlq::parse(&dlq[0]).expect("parses");
+    assert!(m.rejected);
+    assert!(
+        m.reason.contains("document_parsing_exception"),
+        "{}",
+        m.reason
+    );
+    assert!(m.reason.contains("[status] of type [long]"), "{}", m.reason);
+    assert!(!m.reason.contains(TOKEN), "{}", m.reason);
+    assert!(!logs.contains(TOKEN), "{logs}");
 }

@@ -137,6 +137,11 @@ fn classify_item(status: u16, error: Option<&serde_json::Value>) -> ItemResult {
             .and_then(|e| e.get("reason"))
             .and_then(|t| t.as_str())
             .unwrap_or("");
+        // Elasticsearch quotes the document's value in a mapping error
+        // (`Preview of field's value: '...'`): message text, never logged.
+        let reason = reason
+            .split_once("Preview of field's value")
+            .map_or(reason, |(head, _)| head.trim_end_matches([' ', '.']));
         let reason: String = reason.chars().take(300).collect();
         format!("item status {status}: {kind}: {reason}")
     };

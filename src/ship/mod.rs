@@ -295,6 +295,18 @@ impl Shipper {
         self.scrubber.clean_bytes(text, &self.token.known())
     }
 
+    /// What an error answer says, safe to log: the destination's own error
+    /// (Elasticsearch's `error.type: error.reason`, a JSON `message`),
+    /// cleaned; any other body (an HTML page, a proxy's echo of the request and
+    /// its documents) only by its size, never its text.
+    fn describe(&self, answer: &[u8]) -> String {
+        match scrub::error_of(answer) {
+            Some(error) => self.clean(error.as_bytes()),
+            None if answer.is_empty() => "(empty body)".to_owned(),
+            None => format!("(a {}-byte body, not shown)", answer.len()),
+        }
+    }
+
     /// `logzio` or `elasticsearch`.
     pub fn destination(&self) -> &'static str {
         self.target.name()
@@ -354,7 +366,7 @@ impl Shipper {
                                 // An item's reason may quote the document's value.
                                 let reason = self.scrubber.clean(&reason, &tokens);
                                 if refused == 0 {
-                                    tracing::warn!(destination = self.destination(), documents = body.len(), attempt, reason = %reason, "bulk items refused for good; they go to the dead-letter queue");
+                                    tracing::warn!(destination = self.destination(), documents = body.len(), attempt, reason = %reason, "bulk items refused for good; they are not delivered");
                                 }
                                 refused += 1;
                                 report.give_up(&body, [item], &reason, attempt, true)
@@ -565,14 +577,14 @@ impl Shipper {
                 )
             )),
             StatusClass::Retry => Answer::Retry {
-                reason: format!("destination answered {status}: {}", self.clean(&answer)),
+                reason: format!("destination answered {status}: {}", self.describe(&answer)),
                 after,
             },
             StatusClass::Reject => Answer::Reject(match &self.target {
                 Target::Logzio { .. } if status == 400 => {
                     logzio::reason_for_400(&answer, body.len())
                 }
-                _ => format!("destination answered {status}: {}", self.clean(&answer)),
+                _ => format!("destination answered {status}: {}", self.describe(&answer)),
             }),
         }
     }

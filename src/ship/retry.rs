@@ -78,6 +78,10 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
+    // More seconds than a u64 holds is still a valid, if absurd, delay (the cap applies).
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::MAX);
+    }
     httpdate::parse_http_date(value).ok().map(|at| {
         at.duration_since(std::time::SystemTime::now())
             .unwrap_or_default()
@@ -135,5 +139,9 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(
+            parse_retry_after("18446744073709551616"),
+            Some(Duration::MAX)
+        );
     }
 }

@@ -69,34 +69,50 @@ impl Scrubber {
     }
 }
 
-/// Every form in which a token may come back in an echo of the request.
+/// Every form in which a token may come back in an echo of the request: as
+/// is, percent-encoded (once and twice), `+` for spaces, base64 (standard and
+/// URL-safe, with and without padding, as basic auth sends `user:password`),
+/// JSON-escaped (with and without `\/`), HTML-escaped; and the same for the
+/// password half of `user:password`. Matched without regard to ASCII case, so
+/// `%2f` and `%2F` alike.
 fn forms(token: &Secret) -> Vec<String> {
-    use base64::Engine as _;
     let t = token.expose();
     let mut out = Vec::new();
-    if t.len() < 4 {
-        return out;
+    variants(t, &mut out);
+    if let Some((_, password)) = t.split_once(':') {
+        variants(password, &mut out);
     }
-    out.push(t.to_owned());
-    let encoded = super::logzio::encode(t);
-    if encoded != t {
-        out.push(encoded);
-    }
-    out.push(base64::engine::general_purpose::STANDARD.encode(t));
-    if let Some((_, password)) = t.split_once(':')
-        && password.len() >= 4
-    {
-        out.push(password.to_owned());
-    }
-    let json = serde_json::to_string(t).unwrap_or_default();
-    if let Some(inner) = json.get(1..json.len().saturating_sub(1))
-        && inner != t
-    {
-        out.push(inner.to_owned());
-    }
+    out.retain(|f| f.len() >= 4);
+    out.sort();
+    out.dedup();
     // Longest first, so a form that contains another is replaced whole.
     out.sort_by_key(|f| std::cmp::Reverse(f.len()));
     out
+}
+
+fn variants(t: &str, out: &mut Vec<String>) {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
+    out.push(t.to_owned());
+    let once = super::logzio::encode(t);
+    out.push(super::logzio::encode(&once));
+    out.push(once.replace("%20", "+"));
+    out.push(once);
+    for engine in [&STANDARD, &STANDARD_NO_PAD, &URL_SAFE, &URL_SAFE_NO_PAD] {
+        out.push(engine.encode(t));
+    }
+    let json = serde_json::to_string(t).unwrap_or_default();
+    if let Some(inner) = json.get(1..json.len().saturating_sub(1)) {
+        out.push(inner.replace('/', "\\/"));
+        out.push(inner.to_owned());
+    }
+    out.push(
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+            .replace('\'', "&#39;"),
+    );
 }
 
 /// `text` with every form of the `tokens` replaced (no masking, no cut): for
@@ -105,12 +121,50 @@ pub fn scrub_tokens<'a>(text: &'a str, tokens: &[Secret]) -> Cow<'a, str> {
     let mut out = Cow::Borrowed(text);
     for token in tokens {
         for form in forms(token) {
-            if out.contains(form.as_str()) {
-                out = Cow::Owned(out.replace(form.as_str(), REDACTED));
+            if let Some(replaced) = replace_ignoring_case(&out, &form) {
+                out = Cow::Owned(replaced);
             }
         }
     }
     out
+}
+
+/// `text` with every ASCII-case-insensitive occurrence of `needle` replaced,
+/// or None when there is none.
+fn replace_ignoring_case(text: &str, needle: &str) -> Option<String> {
+    let hay = text.to_ascii_lowercase();
+    let needle = needle.to_ascii_lowercase();
+    if needle.is_empty() || !hay.contains(&needle) {
+        return None;
+    }
+    // Lowercasing ASCII keeps every byte offset, so positions carry over.
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for (at, _) in hay.match_indices(&needle) {
+        out.push_str(text.get(last..at)?);
+        out.push_str(REDACTED);
+        last = at + needle.len();
+    }
+    out.push_str(text.get(last..)?);
+    Some(out)
+}
+
+/// The destination's own error text in an answer body, when it has one:
+/// Elasticsearch's `{"error":{"type":..,"reason":..}}` (or `{"error":".."}`)
+/// or a JSON `message`. None for anything else (HTML, plain text, a proxy's
+/// echo of the request), whose text is not to be logged.
+pub fn error_of(answer: &[u8]) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_slice(answer).ok()?;
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    match v.get("error") {
+        Some(e @ serde_json::Value::Object(_)) => {
+            let kind = e.get("type").and_then(|t| t.as_str()).unwrap_or("error");
+            let reason = e.get("reason").and_then(|r| r.as_str()).unwrap_or("");
+            Some(format!("{kind}: {reason}"))
+        }
+        Some(e) => text(e),
+        None => v.get("message").and_then(text),
+    }
 }
 
 /// `Signature=<hex>` (SigV4 headers and presigned URLs) and
@@ -216,6 +270,44 @@ mod tests {
         let out = scrubber().clean(&text, std::slice::from_ref(&token));
         assert!(!out.contains("abcdefghij"), "{out}");
         assert!(out.chars().count() <= MAX_CHARS + REDACTED.len());
+    }
+
+    #[test]
+    fn every_echoed_form_is_scrubbed() {
+        use base64::Engine as _;
+        let token = Secret::new("tk_Sup3r/Secr3t+Key=42");
+        let basic = Secret::new("elastic:pa ss/w0rd&more");
+        let echoes = [
+            "tk_Sup3r\\/Secr3t+Key=42".to_owned(),
+            "tk_sup3r%2fsecr3t%2bkey%3d42".to_owned(),
+            "tk_Sup3r%252FSecr3t%252BKey%253D42".to_owned(),
+            "TK_SUP3R/SECR3T+KEY=42".to_owned(),
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("tk_Sup3r/Secr3t+Key=42"),
+            "pa+ss%2Fw0rd%26more".to_owned(),
+            base64::engine::general_purpose::STANDARD.encode("pa ss/w0rd&more"),
+            "pa ss/w0rd&amp;more".to_owned(),
+        ];
+        for echo in echoes {
+            let out = scrubber().clean(
+                &format!("echo: {echo} end"),
+                &[token.clone(), basic.clone()],
+            );
+            assert!(
+                out.contains(REDACTED) && !out.contains(&echo),
+                "{echo} -> {out}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_destinations_own_error_is_read_from_an_answer() {
+        assert_eq!(
+            error_of(br#"{"error":{"type":"x_exception","reason":"why"},"status":500}"#).as_deref(),
+            Some("x_exception: why")
+        );
+        assert_eq!(error_of(br#"{"message":"busy"}"#).as_deref(), Some("busy"));
+        assert_eq!(error_of(b"<html>echo of the documents</html>"), None);
+        assert_eq!(error_of(br#"{"took":1}"#), None);
     }
 
     #[test]
