@@ -117,94 +117,7 @@ impl std::fmt::Display for Base64Problem {
     }
 }
 
-/// What is wrong with the payload JSON: the field (a path such as
-/// `logEvents[3].timestamp`), what was expected, and the position; never the
-/// value found there.
-#[derive(Debug)]
-pub struct JsonProblem {
-    /// The path to the field, when known (`.` for the top level).
-    pub field: String,
-    /// What is wrong, in words that hold no input.
-    pub what: String,
-    /// Line and column of the error in the decompressed payload.
-    pub line: usize,
-    /// See `line`.
-    pub column: usize,
-}
-
-impl std::fmt::Display for JsonProblem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "field {}: {} (line {}, column {})",
-            self.field, self.what, self.line, self.column
-        )
-    }
-}
-
-impl JsonProblem {
-    /// Describes a parse failure of `text`. Parsing again with path tracking
-    /// costs time only on this (cold) path.
-    fn of(text: &str, first: &serde_json::Error) -> JsonProblem {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let (field, tracked) = match serde_path_to_error::deserialize::<_, RawPayload<'_>>(&mut de)
-        {
-            Err(e) => (e.path().to_string(), Some(e.into_inner())),
-            // Parsed: what is left is after the payload (trailing characters).
-            Ok(_) => (".".to_owned(), de.end().err()),
-        };
-        let error = tracked.as_ref().unwrap_or(first);
-        JsonProblem {
-            field: if field.is_empty() {
-                ".".to_owned()
-            } else {
-                field
-            },
-            what: describe_json_error(error),
-            line: error.line(),
-            column: error.column(),
-        }
-    }
-}
-
-/// serde's messages quote the value they met (`invalid type: string "...",
-/// expected i64`); keep only what was expected.
-fn describe_json_error(e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    match e.classify() {
-        Category::Eof => "the payload ends too early".to_owned(),
-        Category::Syntax => "not valid JSON".to_owned(),
-        Category::Io => "unreadable".to_owned(),
-        Category::Data => {
-            let text = e.to_string();
-            let expected = text
-                .rsplit_once(", expected ")
-                .map(|(_, exp)| exp.rsplit_once(" at line ").map_or(exp, |(exp, _)| exp));
-            if text.starts_with("missing field") {
-                // The field's name is ours (from the schema), not the input's.
-                text.split(" at line ")
-                    .next()
-                    .unwrap_or("missing field")
-                    .to_owned()
-            } else if text.starts_with("invalid type") {
-                format!(
-                    "wrong type, expected {}",
-                    expected.unwrap_or("another type")
-                )
-            } else if text.starts_with("invalid length") {
-                format!(
-                    "wrong length, expected {}",
-                    expected.unwrap_or("another length")
-                )
-            } else {
-                format!(
-                    "invalid value, expected {}",
-                    expected.unwrap_or("another value")
-                )
-            }
-        }
-    }
-}
+pub use crate::event::JsonProblem;
 
 /// Decodes records one after the other, reusing its buffers.
 #[derive(Debug)]
@@ -407,7 +320,11 @@ impl Decoder {
         };
         let raw: RawPayload<'_> = match serde_json::from_str(text) {
             Ok(raw) => raw,
-            Err(e) => return Err(DecodeError::Json(JsonProblem::of(text, &e))),
+            Err(e) => {
+                return Err(DecodeError::Json(
+                    JsonProblem::of_borrowed::<RawPayload<'_>>(text, &e),
+                ));
+            }
         };
         let message_type = match raw.message_type.as_ref() {
             "DATA_MESSAGE" => MessageType::Data,

@@ -1094,6 +1094,7 @@ fn record_of(source: &Source, data: &str) -> KinesisRecord {
             data: data.to_owned(),
             approximate_arrival_timestamp: None,
         },
+        event_source: None,
     }
 }
 

@@ -740,7 +740,10 @@ async fn answers_that_echo_the_request_leak_no_token() {
             }
         }
         // The echo held the documents: their text is not the function's to log.
-        assert!(!logs.contains("@timestamp"), "{name}: document text in the logs");
+        assert!(
+            !logs.contains("@timestamp"),
+            "{name}: document text in the logs"
+        );
         // One warning per failed request: never one per document.
         let requests = server.requests().len();
         let warnings = logs.lines().filter(|l| l.contains("\"WARN\"")).count();
