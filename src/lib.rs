@@ -32,6 +32,7 @@ pub mod document;
 pub mod encode;
 pub mod event;
 pub mod handler;
+pub mod lambda;
 pub mod mask;
 pub mod metrics;
 pub mod pipeline;
