@@ -25,6 +25,7 @@
 //! events for tests, the benchmark and users). Operator tools: [`redrive`] (the
 //! dead-letter queue back to the destination) and [`tokens`] (rotate and check the token).
 
+pub mod aws;
 pub mod config;
 pub mod decode;
 pub mod dlq;
@@ -32,6 +33,7 @@ pub mod document;
 pub mod encode;
 pub mod event;
 pub mod handler;
+pub mod json;
 pub mod lambda;
 pub mod mask;
 pub mod metrics;
@@ -40,4 +42,5 @@ pub mod redrive;
 pub mod sample;
 pub mod secret;
 pub mod ship;
+pub mod time;
 pub mod tokens;

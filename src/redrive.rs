@@ -47,7 +47,8 @@ use serde_json::value::RawValue;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::config::{Config, Destination};
+use crate::aws::{AwsError, AwsErrorKind};
+use crate::config::Config;
 use crate::decode::Decoder;
 use crate::dlq::{self, DeadLetterQueue, Source};
 use crate::document::DocId;
@@ -56,7 +57,7 @@ use crate::event::{KinesisData, KinesisEvent, KinesisRecord};
 use crate::handler::Services;
 use crate::mask::Masker;
 use crate::pipeline::Pipeline;
-use crate::ship::{ShipReport, Undelivered, aws_access_denied};
+use crate::ship::{ShipReport, Undelivered};
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
@@ -326,24 +327,20 @@ fn sqs_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let code = e.code().unwrap_or_default().to_owned();
-    let status = e.raw_response().map(|r| r.status().as_u16());
-    let detail = aws_sdk_sqs::error::DisplayErrorContext(&e).to_string();
+    let AwsError { kind, detail } = AwsError::from_sdk(&e);
     let url = url.to_owned();
-    if code.contains("NonExistentQueue") || code.contains("QueueDoesNotExist") {
-        RedriveError::QueueMissing { url, detail }
-    } else if code == "InvalidSecurity" || aws_access_denied(&code, status) {
-        RedriveError::AccessDenied {
+    match kind {
+        AwsErrorKind::NotFound => RedriveError::QueueMissing { url, detail },
+        AwsErrorKind::AccessDenied => RedriveError::AccessDenied {
             operation,
             url,
             detail,
-        }
-    } else {
-        RedriveError::Sqs {
+        },
+        AwsErrorKind::Other => RedriveError::Sqs {
             operation,
             url,
             detail,
-        }
+        },
     }
 }
 
@@ -855,7 +852,7 @@ impl Redrive {
         services: &Services,
         pending: &[Pending],
     ) -> (Vec<bool>, Vec<Option<Undelivered>>) {
-        let mut encoder = Encoder::new(format_of(&self.config), self.config.limits);
+        let mut encoder = Encoder::new(self.config.format(), self.config.limits);
         let mut bodies: Vec<Body> = Vec::new();
         let now = now_ms();
         for (i, p) in pending.iter().enumerate() {
@@ -1067,16 +1064,6 @@ impl Redrive {
     }
 }
 
-/// The body format of the configured destination.
-fn format_of(config: &Config) -> Format {
-    match &config.destination {
-        Destination::Elasticsearch { .. } => Format::Bulk {
-            index: config.index.clone(),
-        },
-        _ => Format::Ndjson { with_id: false },
-    }
-}
-
 /// A Kinesis record standing for the record a message came from.
 fn record_of(source: &Source, data: &str) -> KinesisRecord {
     KinesisRecord {
@@ -1141,72 +1128,7 @@ fn timestamp_ms(doc: &RawValue) -> Option<i64> {
         timestamp: Option<std::borrow::Cow<'a, str>>,
     }
     let stamp: Stamp<'_> = serde_json::from_str(doc.get()).ok()?;
-    parse_rfc3339_ms(&stamp.timestamp?)
-}
-
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` into milliseconds since the epoch.
-fn parse_rfc3339_ms(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        let part = s.get(range)?;
-        if part.is_empty() || !part.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        part.parse().ok()
-    };
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let mut at = 19;
-    let mut millis = 0i64;
-    if b.get(at) == Some(&b'.') {
-        at += 1;
-        let start = at;
-        while b.get(at).is_some_and(u8::is_ascii_digit) {
-            if at - start < 3 {
-                millis = millis * 10 + i64::from(b[at] - b'0');
-            }
-            at += 1;
-        }
-        if at == start {
-            return None;
-        }
-        for _ in (at - start)..3 {
-            millis *= 10;
-        }
-    }
-    let offset_min = match b.get(at) {
-        Some(b'Z' | b'z') if at + 1 == b.len() => 0,
-        Some(sign @ (b'+' | b'-')) if at + 6 == b.len() && b[at + 3] == b':' => {
-            let m = num(at + 1..at + 3)? * 60 + num(at + 4..at + 6)?;
-            if *sign == b'+' { m } else { -m }
-        }
-        _ => return None,
-    };
-    let days = days_from_civil(y, mo, d);
-    Some(((days * 86_400 + h * 3_600 + mi * 60 + sec - offset_min * 60) * 1_000) + millis)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    crate::time::parse_rfc3339_ms(&stamp.timestamp?)
 }
 
 #[cfg(test)]
@@ -1215,33 +1137,6 @@ mod tests {
 
     #[test]
     fn timestamps() {
-        assert_eq!(parse_rfc3339_ms("1970-01-01T00:00:00.000Z"), Some(0));
-        assert_eq!(
-            parse_rfc3339_ms("2023-11-14T22:13:20.001Z"),
-            Some(1_700_000_000_001)
-        );
-        assert_eq!(
-            parse_rfc3339_ms("2023-11-14T22:13:20Z"),
-            Some(1_700_000_000_000)
-        );
-        assert_eq!(
-            parse_rfc3339_ms("2023-11-14T23:13:20.5+01:00"),
-            Some(1_700_000_000_500)
-        );
-        assert_eq!(
-            parse_rfc3339_ms("2024-02-29T00:00:00.123456Z"),
-            Some(1_709_164_800_123)
-        );
-        for bad in [
-            "",
-            "2023-11-14",
-            "2023-13-14T00:00:00Z",
-            "2023-11-14T22:13:20",
-            "x023-11-14T22:13:20Z",
-            "2023-11-14T22:13:20.Z",
-        ] {
-            assert_eq!(parse_rfc3339_ms(bad), None, "{bad}");
-        }
         let doc = RawValue::from_string(
             r#"{"@timestamp":"2023-11-14T22:13:20.000Z","message":"m"}"#.into(),
         )

@@ -338,7 +338,7 @@ async fn rotate_refuses_what_it_should_and_keeps_the_key() {
 fn through(sdk: &SdkConfig, endpoint: &str) -> SdkConfig {
     sdk.to_builder()
         .endpoint_url(endpoint)
-        .retry_config(logship::handler::sdk_retry())
+        .retry_config(logship::aws::sdk_retry())
         .build()
 }
 

@@ -10,7 +10,6 @@ use anyhow::Context as _;
 use clap::ValueEnum;
 
 use logship::config::Destination;
-use logship::encode::Format;
 use logship::event::KinesisEvent;
 use logship::handler::{Services, handle, response};
 use logship::mask::Masker;
@@ -108,13 +107,17 @@ pub fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
     let masker = Arc::new(Masker::new(&cfg.mask).context("masking rules")?);
     let outcome = match &cfg.destination {
         Destination::Stdout => {
-            let format = match args.format {
-                StdoutFormat::Ndjson => Format::Ndjson { with_id: true },
-                StdoutFormat::Logzio => Format::Ndjson { with_id: false },
-                StdoutFormat::Bulk => Format::Bulk {
-                    index: cfg.index.clone(),
+            // The body the chosen destination would get.
+            let like = match args.format {
+                StdoutFormat::Ndjson => Destination::Stdout,
+                StdoutFormat::Logzio => Destination::Logzio {
+                    endpoint: String::new(),
+                },
+                StdoutFormat::Bulk => Destination::Elasticsearch {
+                    endpoint: String::new(),
                 },
             };
+            let format = like.format(&cfg.index);
             let pipeline = Pipeline::new(format, &cfg, masker);
             let stdout = std::io::stdout();
             let mut out: Box<dyn Write> = if args.quiet {

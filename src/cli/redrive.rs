@@ -11,8 +11,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 
+use logship::aws::sdk_config;
 use logship::config::Config;
-use logship::handler::{Services, aws_config};
+use logship::handler::Services;
 use logship::redrive::{MessageOutcome, MessageReport, Mode, Options, Progress, Redrive};
 use logship::tokens::{Probe, Verdict};
 
@@ -55,7 +56,7 @@ pub fn redrive(args: RedriveArgs) -> anyhow::Result<ExitCode> {
     };
     let shipping = !args.dry_run && args.to_file.is_none();
     runtime()?.block_on(async move {
-        let sdk = aws_config().await;
+        let sdk = sdk_config().await;
         let services = if shipping {
             match Services::new(cfg.clone(), Some(sdk.clone())).await {
                 Ok(s) => Some(s),

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use clap::Subcommand;
 
+use logship::aws::sdk_config;
 use logship::config::TokenSetting;
-use logship::handler::aws_config;
 use logship::tokens::{self, Probe, RotateOptions, Verdict};
 
 use super::{FAILED, SETUP, Settings, fail, runtime};
@@ -84,7 +84,7 @@ fn rotate(args: RotateArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return fail(SETUP, e),
     };
     runtime()?.block_on(async move {
-        let sdk = aws_config().await;
+        let sdk = sdk_config().await;
         if let Some(cfg) = &cfg {
             let probe = match Probe::new(cfg, sdk.credentials_provider()) {
                 Ok(p) => p,
@@ -132,7 +132,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .settings
         .config(&[("LOGSHIP_TOKEN_PARAMETER", args.parameter.as_deref())])?;
     runtime()?.block_on(async move {
-        let sdk = aws_config().await;
+        let sdk = sdk_config().await;
         let probe = match Probe::new(&cfg, sdk.credentials_provider()) {
             Ok(p) => p,
             Err(e) => return fail(SETUP, e),
