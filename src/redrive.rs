@@ -44,8 +44,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use aws_sdk_sqs::error::ProvideErrorMetadata;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
 
 use crate::aws::{AwsError, AwsErrorKind};
 use crate::config::Config;
@@ -56,8 +54,8 @@ use crate::encode::{Body, Encoder, Format};
 use crate::event::{KinesisData, KinesisEvent, KinesisRecord};
 use crate::handler::Services;
 use crate::mask::Masker;
-use crate::pipeline::Pipeline;
-use crate::ship::{ShipReport, Undelivered};
+use crate::pipeline::{FanOut, Pipeline};
+use crate::ship::Undelivered;
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
@@ -862,20 +860,23 @@ impl Redrive {
             }
         }
         bodies.extend(encoder.flush());
-        let permits = Arc::new(Semaphore::new(self.config.concurrency.max(1)));
-        let mut tasks: JoinSet<ShipReport> = JoinSet::new();
-        for body in bodies {
-            let shipper = Arc::clone(&services.shipper);
-            let permits = Arc::clone(&permits);
-            let until = self.until();
-            tasks.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                shipper.ship(body, &until).await
-            });
-        }
         let mut delivered = vec![false; pending.len()];
         let mut undelivered: Vec<Option<Undelivered>> = vec![None; pending.len()];
-        while let Some(done) = tasks.join_next().await {
+        let mut reports = Vec::new();
+        let mut fan_out = FanOut::new(self.config.concurrency);
+        let until = self.until();
+        for body in bodies {
+            if !fan_out.ship(body, &services.shipper, &until).await {
+                break;
+            }
+            while let Some(done) = fan_out.finished() {
+                reports.push(done);
+            }
+        }
+        while let Some(done) = fan_out.next().await {
+            reports.push(done);
+        }
+        for done in reports {
             let Ok(report) = done else { continue };
             for r in report.delivered {
                 if let Some(d) = delivered.get_mut(r as usize) {
