@@ -14,8 +14,8 @@ use anyhow::Context as _;
 use logship::aws::sdk_config;
 use logship::config::Config;
 use logship::handler::Services;
-use logship::redrive::{MessageOutcome, MessageReport, Mode, Options, Progress, Redrive};
-use logship::tokens::{Probe, Verdict};
+use logship::ops::redrive::{MessageOutcome, MessageReport, Mode, Options, Progress, Redrive};
+use logship::ops::token::{Probe, Verdict};
 
 use super::{FAILED, SETUP, Settings, fail, runtime};
 

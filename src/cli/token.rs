@@ -8,7 +8,7 @@ use clap::Subcommand;
 
 use logship::aws::sdk_config;
 use logship::config::TokenSetting;
-use logship::tokens::{self, Probe, RotateOptions, Verdict};
+use logship::ops::token::{self as tokens, Probe, RotateOptions, Verdict};
 
 use super::{FAILED, SETUP, Settings, fail, runtime};
 

@@ -39,23 +39,26 @@ use std::collections::HashSet;
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
-use aws_sdk_sqs::error::ProvideErrorMetadata;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::aws::{AwsError, AwsErrorKind};
 use crate::config::Config;
-use crate::decode::Decoder;
 use crate::dlq::{self, DeadLetterQueue, Source};
 use crate::document::DocId;
-use crate::encode::{Body, Encoder, Format};
-use crate::event::{KinesisData, KinesisEvent, KinesisRecord};
+use crate::encode::Format;
 use crate::handler::Services;
 use crate::mask::Masker;
-use crate::pipeline::{FanOut, Pipeline};
+use crate::pipeline::Pipeline;
 use crate::ship::Undelivered;
+
+mod queue;
+mod report;
+mod reship;
+
+use reship::{record_of, write_docs};
+
+pub use report::{MessageOutcome, MessageReport, Progress, Report};
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
@@ -95,163 +98,6 @@ pub enum Mode<'a> {
     DryRun,
     /// Write the documents as NDJSON (`_id` first); deliver and delete nothing.
     ToFile(&'a mut (dyn Write + Send)),
-}
-
-/// Counts so far; handed to the progress callback after every batch.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Progress {
-    /// Messages received (each counted once).
-    pub messages: u64,
-    /// Messages deleted (all their documents delivered, or rewritten).
-    pub deleted: u64,
-    /// Messages rewritten with only their undelivered documents.
-    pub rewritten: u64,
-    /// Messages left in the queue.
-    pub left: u64,
-    /// Documents found in the messages.
-    pub documents: u64,
-    /// Documents delivered (or already there).
-    pub delivered: u64,
-    /// Documents still in the queue (left or rewritten messages).
-    pub undelivered: u64,
-    /// Documents written to the file.
-    pub written: u64,
-    /// Time since the run started.
-    pub elapsed: Duration,
-}
-
-impl Progress {
-    /// Documents handled per second.
-    pub fn rate(&self) -> f64 {
-        let secs = self.elapsed.as_secs_f64();
-        if secs > 0.0 {
-            (self.delivered + self.written) as f64 / secs
-        } else {
-            0.0
-        }
-    }
-
-    /// One line for the operator.
-    pub fn line(&self) -> String {
-        format!(
-            "{} messages ({} deleted, {} rewritten, {} left), {} documents: {} delivered, {} left{}; {:.0} docs/s, {:.1}s",
-            self.messages,
-            self.deleted,
-            self.rewritten,
-            self.left,
-            self.documents,
-            self.delivered,
-            self.undelivered,
-            if self.written > 0 {
-                format!(", {} written to file", self.written)
-            } else {
-                String::new()
-            },
-            self.rate(),
-            self.elapsed.as_secs_f64()
-        )
-    }
-}
-
-/// What became of one message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MessageOutcome {
-    /// Every document delivered; the message is deleted.
-    Delivered,
-    /// Partly delivered: the undelivered documents are in a new message and the original is deleted.
-    Rewritten {
-        /// Documents delivered.
-        delivered: usize,
-        /// Documents written back to the queue.
-        left: usize,
-        /// Why they are still undelivered.
-        reason: String,
-    },
-    /// Left in the queue as it was.
-    Left {
-        /// Documents delivered (a later redrive re-ships them; Elasticsearch answers 409).
-        delivered: usize,
-        /// Why.
-        reason: String,
-    },
-    /// Not a logship DLQ message this version understands; left in the queue.
-    Unparseable {
-        /// What is wrong with it.
-        error: String,
-    },
-    /// A record dead-lettered undecodable; left in the queue.
-    Undecodable {
-        /// The decode error (from the message, or from decoding it again).
-        error: String,
-    },
-    /// Dry run: this many documents would be re-shipped (for an undecodable
-    /// record run through the pipeline: the events it decodes to).
-    WouldShip,
-    /// Written to the file.
-    Written,
-}
-
-/// One message of the run.
-#[derive(Debug, Clone)]
-pub struct MessageReport {
-    /// The SQS message id.
-    pub message_id: String,
-    /// `documents`, `undecodable`, or empty when it could not be parsed.
-    pub kind: String,
-    /// The reason recorded when it was dead-lettered.
-    pub reason: String,
-    /// Where its record came from.
-    pub source: Option<Source>,
-    /// Documents in it (events, for an undecodable record that decodes now).
-    pub documents: usize,
-    /// What happened.
-    pub outcome: MessageOutcome,
-}
-
-impl MessageReport {
-    /// Whether the message is still in the queue after the run.
-    pub fn left_in_queue(&self) -> bool {
-        matches!(
-            self.outcome,
-            MessageOutcome::Left { .. }
-                | MessageOutcome::Unparseable { .. }
-                | MessageOutcome::Undecodable { .. }
-                | MessageOutcome::WouldShip
-                | MessageOutcome::Written
-        )
-    }
-}
-
-impl MessageReport {
-    /// Whether the message needs a later run or an operator: left undelivered, unparseable or undecodable.
-    pub fn needs_attention(&self) -> bool {
-        matches!(
-            self.outcome,
-            MessageOutcome::Left { .. }
-                | MessageOutcome::Unparseable { .. }
-                | MessageOutcome::Undecodable { .. }
-        )
-    }
-}
-
-/// The whole run.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// Final counts.
-    pub progress: Progress,
-    /// Every message received, in order.
-    pub messages: Vec<MessageReport>,
-    /// Why the run stopped before the queue was empty (destination down, SQS failing, interrupted).
-    pub stopped: Option<RedriveError>,
-    /// Non-fatal problems (messages that could not be made visible again: they reappear after the visibility timeout).
-    pub warnings: Vec<String>,
-}
-
-impl Report {
-    /// Whether anything is left to do: a message that needs attention, or a run that stopped early.
-    pub fn incomplete(&self) -> bool {
-        self.stopped.is_some() || self.messages.iter().any(MessageReport::needs_attention)
-    }
 }
 
 /// A redrive that cannot start or go on.
@@ -313,32 +159,6 @@ impl RedriveError {
                 | RedriveError::AccessDenied { .. }
                 | RedriveError::Mask(_)
         )
-    }
-}
-
-/// Classifies an SQS error.
-fn sqs_error<E>(
-    operation: &'static str,
-    url: &str,
-    e: aws_sdk_sqs::error::SdkError<E>,
-) -> RedriveError
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-{
-    let AwsError { kind, detail } = AwsError::from_sdk(&e);
-    let url = url.to_owned();
-    match kind {
-        AwsErrorKind::NotFound => RedriveError::QueueMissing { url, detail },
-        AwsErrorKind::AccessDenied => RedriveError::AccessDenied {
-            operation,
-            url,
-            detail,
-        },
-        AwsErrorKind::Other => RedriveError::Sqs {
-            operation,
-            url,
-            detail,
-        },
     }
 }
 
@@ -550,31 +370,6 @@ impl Redrive {
             progress(&state.report.progress);
             outcome?;
         }
-    }
-
-    async fn receive(&self, max: i32) -> Result<Vec<Received>, RedriveError> {
-        let out = self
-            .sqs
-            .receive_message()
-            .queue_url(&self.queue_url)
-            .max_number_of_messages(max.clamp(1, 10))
-            .wait_time_seconds(self.options.wait_seconds.clamp(0, 20))
-            .visibility_timeout(self.options.visibility_timeout.clamp(0, 43_200))
-            .send()
-            .await
-            .map_err(|e| sqs_error("ReceiveMessage", &self.queue_url, e))?;
-        Ok(out
-            .messages
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|m| {
-                Some(Received {
-                    message_id: m.message_id?,
-                    receipt: m.receipt_handle?,
-                    body: m.body.unwrap_or_default(),
-                })
-            })
-            .collect())
     }
 
     /// Handles one batch of fresh messages.
@@ -835,64 +630,6 @@ impl Redrive {
         None
     }
 
-    /// No cut-off, and the stop flag: a Ctrl-C ends the backoff waits at once,
-    /// after the request in flight; what is undelivered stays in the queue.
-    fn until(&self) -> crate::ship::Until {
-        crate::ship::Until {
-            cutoff: None,
-            stop: self.options.stop.clone(),
-        }
-    }
-
-    /// Ships documents as they are; per document: delivered, or why not.
-    async fn ship(
-        &self,
-        services: &Services,
-        pending: &[Pending],
-    ) -> (Vec<bool>, Vec<Option<Undelivered>>) {
-        let mut encoder = Encoder::new(self.config.format(), self.config.limits);
-        let mut bodies: Vec<Body> = Vec::new();
-        let now = now_ms();
-        for (i, p) in pending.iter().enumerate() {
-            let ts = timestamp_ms(&p.doc).unwrap_or(now);
-            if let Some(body) = encoder.push_encoded(i as u32, p.id, p.doc.get().as_bytes(), ts) {
-                bodies.push(body);
-            }
-        }
-        bodies.extend(encoder.flush());
-        let mut delivered = vec![false; pending.len()];
-        let mut undelivered: Vec<Option<Undelivered>> = vec![None; pending.len()];
-        let mut reports = Vec::new();
-        let mut fan_out = FanOut::new(self.config.concurrency);
-        let until = self.until();
-        for body in bodies {
-            if !fan_out.ship(body, &services.shipper, &until).await {
-                break;
-            }
-            while let Some(done) = fan_out.finished() {
-                reports.push(done);
-            }
-        }
-        while let Some(done) = fan_out.next().await {
-            reports.push(done);
-        }
-        for done in reports {
-            let Ok(report) = done else { continue };
-            for r in report.delivered {
-                if let Some(d) = delivered.get_mut(r as usize) {
-                    *d = true;
-                }
-            }
-            for u in report.undelivered {
-                let at = u.record as usize;
-                if let Some(slot) = undelivered.get_mut(at) {
-                    *slot = Some(u);
-                }
-            }
-        }
-        (delivered, undelivered)
-    }
-
     async fn delete(
         &self,
         m: &Received,
@@ -915,237 +652,11 @@ impl Redrive {
             }
         }
     }
-
-    async fn delete_receipt(&self, receipt: &str) -> Result<(), RedriveError> {
-        self.sqs
-            .delete_message()
-            .queue_url(&self.queue_url)
-            .receipt_handle(receipt)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| sqs_error("DeleteMessage", &self.queue_url, e))
-    }
-
-    /// Dry run of an undecodable record: does it decode now, and to how many events?
-    fn dry_decode(&self, r: &mut MessageReport, data: &str, state: &mut RunState) {
-        let mut decoder = Decoder::new(self.config.max_decompressed_bytes);
-        match decoder.decode(data) {
-            Ok(payload) => {
-                r.documents = payload.log_events.len();
-                state.report.progress.documents += r.documents as u64;
-                r.outcome = MessageOutcome::WouldShip;
-            }
-            Err(e) => {
-                r.outcome = MessageOutcome::Undecodable {
-                    error: e.to_string(),
-                }
-            }
-        }
-    }
-
-    /// An undecodable record through the pipeline into the file.
-    fn write_decoded(
-        &self,
-        r: &mut MessageReport,
-        data: &str,
-        out: &mut (dyn Write + Send),
-        state: &mut RunState,
-    ) -> Result<(), RedriveError> {
-        let event = event_of(r.source.as_ref(), data);
-        let mut buffer = Vec::new();
-        let outcome = self
-            .local
-            .run_to_writer(&event, &mut buffer)
-            .map_err(|e| RedriveError::Write(e.to_string()))?;
-        if outcome.summary.undecodable_records > 0 {
-            let error = outcome
-                .errors
-                .first()
-                .map(|e| e.error.clone())
-                .unwrap_or_default();
-            r.outcome = MessageOutcome::Undecodable { error };
-            return Ok(());
-        }
-        out.write_all(&buffer)
-            .map_err(|e| RedriveError::Write(e.to_string()))?;
-        r.documents = outcome.summary.events_in as usize;
-        state.report.progress.documents += outcome.summary.events_in;
-        state.report.progress.written += outcome.summary.delivered;
-        r.outcome = MessageOutcome::Written;
-        Ok(())
-    }
-
-    /// An undecodable record through the whole pipeline to the destination
-    /// (decode, documents, mask, encode, ship); the raw message is deleted when
-    /// every event of it is delivered, and otherwise stays as it is (a later
-    /// run re-ships it; Elasticsearch answers 409 for what is already there).
-    async fn ship_undecodable(
-        &self,
-        services: &Services,
-        m: &Received,
-        r: &mut MessageReport,
-        data: &str,
-        state: &mut RunState,
-    ) {
-        // Decode first: a record that still fails stays as it is.
-        let mut decoder = Decoder::new(self.config.max_decompressed_bytes);
-        if let Err(e) = decoder.decode(data) {
-            r.outcome = MessageOutcome::Undecodable {
-                error: e.to_string(),
-            };
-            return;
-        }
-        drop(decoder);
-        let event = event_of(r.source.as_ref(), data);
-        let outcome = services
-            .pipeline
-            .run(
-                &event,
-                &services.shipper,
-                None,
-                &self.until(),
-                self.config.concurrency,
-                &crate::pipeline::Progress::default(),
-            )
-            .await;
-        let s = &outcome.summary;
-        r.documents = s.events_in as usize;
-        state.report.progress.documents += s.events_in;
-        state.report.progress.delivered += s.delivered;
-        if !outcome.failed_sequence_numbers.is_empty() || s.undecodable_records > 0 {
-            state.report.progress.undelivered += s.events_in.saturating_sub(s.delivered);
-            r.outcome = MessageOutcome::Left {
-                delivered: s.delivered as usize,
-                reason: format!(
-                    "{} of {} events delivered; the record stays for a later run",
-                    s.delivered, s.events_in
-                ),
-            };
-            return;
-        }
-        self.delete(m, r, s.delivered as usize, state).await;
-    }
-
-    /// Makes every message left visible again, so the next run (or consumer) sees it at once.
-    async fn release(&self, state: &mut RunState) {
-        let receipts = std::mem::take(&mut state.release);
-        for chunk in receipts.chunks(10) {
-            let entries: Vec<_> = chunk
-                .iter()
-                .enumerate()
-                .filter_map(|(i, receipt)| {
-                    aws_sdk_sqs::types::ChangeMessageVisibilityBatchRequestEntry::builder()
-                        .id(format!("r{i}"))
-                        .receipt_handle(receipt)
-                        .visibility_timeout(0)
-                        .build()
-                        .ok()
-                })
-                .collect();
-            let result = self
-                .sqs
-                .change_message_visibility_batch()
-                .queue_url(&self.queue_url)
-                .set_entries(Some(entries))
-                .send()
-                .await;
-            match result {
-                Ok(out) if out.failed.is_empty() => {}
-                Ok(out) => state.report.warnings.push(format!(
-                    "{} messages could not be made visible again; they reappear after the visibility timeout",
-                    out.failed.len()
-                )),
-                Err(e) => state.report.warnings.push(format!(
-                    "messages could not be made visible again (they reappear after the visibility timeout): {}",
-                    sqs_error("ChangeMessageVisibilityBatch", &self.queue_url, e)
-                )),
-            }
-        }
-    }
-}
-
-/// A Kinesis record standing for the record a message came from.
-fn record_of(source: &Source, data: &str) -> KinesisRecord {
-    KinesisRecord {
-        event_id: format!("{}:{}", source.shard_id, source.sequence_number),
-        event_source_arn: source.event_source_arn.clone(),
-        aws_region: source
-            .event_source_arn
-            .split(':')
-            .nth(3)
-            .unwrap_or_default()
-            .to_owned(),
-        kinesis: KinesisData {
-            sequence_number: source.sequence_number.clone(),
-            partition_key: source.partition_key.clone(),
-            data: data.to_owned(),
-            approximate_arrival_timestamp: None,
-        },
-    }
-}
-
-/// A one-record event holding an undecodable record's data again.
-fn event_of(source: Option<&Source>, data: &str) -> KinesisEvent {
-    let source = source.cloned().unwrap_or_default();
-    KinesisEvent {
-        records: vec![record_of(&source, data)],
-    }
-}
-
-/// Writes documents as NDJSON, `_id` first.
-fn write_docs(pending: &[Pending], out: &mut (dyn Write + Send)) -> Result<(), RedriveError> {
-    let mut line = Vec::new();
-    for p in pending {
-        line.clear();
-        line.extend_from_slice(b"{\"_id\":\"");
-        line.extend_from_slice(p.id.as_str().as_bytes());
-        line.push(b'"');
-        // The document is a JSON object (checked when parsing): splice its members in.
-        let doc = p.doc.get().trim();
-        let inner = doc.strip_prefix('{').unwrap_or(doc).trim_start();
-        if !inner.starts_with('}') {
-            line.push(b',');
-        }
-        line.extend_from_slice(inner.as_bytes());
-        line.push(b'\n');
-        out.write_all(&line)
-            .map_err(|e| RedriveError::Write(e.to_string()))?;
-    }
-    out.flush().map_err(|e| RedriveError::Write(e.to_string()))
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
-}
-
-/// The document's `@timestamp` in milliseconds (it names the index).
-fn timestamp_ms(doc: &RawValue) -> Option<i64> {
-    #[derive(Deserialize)]
-    struct Stamp<'a> {
-        #[serde(rename = "@timestamp", borrow)]
-        timestamp: Option<std::borrow::Cow<'a, str>>,
-    }
-    let stamp: Stamp<'_> = serde_json::from_str(doc.get()).ok()?;
-    crate::time::parse_rfc3339_ms(&stamp.timestamp?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps() {
-        let doc = RawValue::from_string(
-            r#"{"@timestamp":"2023-11-14T22:13:20.000Z","message":"m"}"#.into(),
-        )
-        .expect("raw");
-        assert_eq!(timestamp_ms(&doc), Some(1_700_000_000_000));
-        let doc = RawValue::from_string(r#"{"message":"m"}"#.into()).expect("raw");
-        assert_eq!(timestamp_ms(&doc), None);
-    }
 
     #[test]
     fn messages_are_understood_or_refused() {
@@ -1172,72 +683,5 @@ mod tests {
         ] {
             assert!(matches!(parse(&bad), Parsed::Unparseable(_)), "{bad}");
         }
-    }
-
-    #[test]
-    fn records_stand_for_their_source() {
-        let source = Source {
-            event_source_arn: "arn:aws:kinesis:eu-west-1:123:stream/logs".into(),
-            shard_id: "shardId-000000000003".into(),
-            sequence_number: "4959".into(),
-            partition_key: "pk".into(),
-        };
-        let r = record_of(&source, "ZGF0YQ==");
-        assert_eq!(Source::of(&r), source);
-        assert_eq!(r.aws_region, "eu-west-1");
-        assert_eq!(r.kinesis.data, "ZGF0YQ==");
-        assert_eq!(
-            Source::of(&record_of(&Source::default(), "")),
-            Source::default()
-        );
-    }
-
-    #[test]
-    fn file_lines_put_the_id_first() {
-        let id = DocId::new("g", "s", "e");
-        let pending = vec![
-            Pending {
-                message: 0,
-                id,
-                doc: RawValue::from_string(r#"{"message":"m","n":1}"#.into()).expect("raw"),
-            },
-            Pending {
-                message: 0,
-                id,
-                doc: RawValue::from_string("{ }".into()).expect("raw"),
-            },
-        ];
-        let mut out = Vec::new();
-        write_docs(&pending, &mut out).expect("written");
-        let lines: Vec<serde_json::Value> = out
-            .split(|b| *b == b'\n')
-            .filter(|l| !l.is_empty())
-            .map(|l| serde_json::from_slice(l).expect("JSON"))
-            .collect();
-        assert_eq!(lines[0]["_id"], id.as_str());
-        assert_eq!(lines[0]["n"], 1);
-        assert_eq!(lines[1], serde_json::json!({"_id": id.as_str()}));
-    }
-
-    #[test]
-    fn progress_line() {
-        let p = Progress {
-            messages: 3,
-            deleted: 2,
-            left: 1,
-            documents: 30,
-            delivered: 20,
-            undelivered: 10,
-            elapsed: Duration::from_secs(2),
-            ..Progress::default()
-        };
-        let line = p.line();
-        assert!(
-            line.contains(
-                "3 messages (2 deleted, 0 rewritten, 1 left), 30 documents: 20 delivered, 10 left"
-            ),
-            "{line}"
-        );
-        assert!(line.contains("10 docs/s"), "{line}");
     }
 }
