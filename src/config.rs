@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use crate::encode::Limits;
+use crate::encode::{Format, Limits};
 use crate::mask::{MaskConfig, MaskError};
 use crate::secret::Secret;
 
@@ -36,6 +36,19 @@ impl Destination {
             Destination::Stdout => "stdout",
             Destination::Logzio { .. } => "logzio",
             Destination::Elasticsearch { .. } => "elasticsearch",
+        }
+    }
+
+    /// The body format this destination takes (the one mapping from
+    /// destination to format): `_bulk` into `index` for Elasticsearch, NDJSON
+    /// for Logz.io, NDJSON with each document's `_id` first on stdout.
+    pub fn format(&self, index: &str) -> Format {
+        match self {
+            Destination::Elasticsearch { .. } => Format::Bulk {
+                index: index.to_owned(),
+            },
+            Destination::Logzio { .. } => Format::Ndjson { with_id: false },
+            Destination::Stdout => Format::Ndjson { with_id: true },
         }
     }
 }
@@ -220,6 +233,11 @@ pub fn check_index(index: &str) -> Result<(), &'static str> {
 pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 impl Config {
+    /// The body format of the configured destination ([`Destination::format`]).
+    pub fn format(&self) -> Format {
+        self.destination.format(&self.index)
+    }
+
     /// Reads the process environment.
     pub fn from_env() -> Result<Config, ConfigError> {
         Config::from_lookup(&|k| std::env::var(k).ok())

@@ -25,6 +25,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::decode::LogEvent;
+use crate::json::{write_str, write_value};
+use crate::time::{self, write_rfc3339_ms};
 
 /// What every document of one record shares.
 #[derive(Debug, Clone, Copy)]
@@ -224,9 +226,6 @@ const RESERVED: &[&str] = &[
     "json",
 ];
 
-const MIN_TS: i64 = -62_167_219_200_000; // 0000-01-01T00:00:00.000Z
-const MAX_TS: i64 = 253_402_300_799_999; // 9999-12-31T23:59:59.999Z
-
 impl<'a> Document<'a> {
     /// Builds the document of one log event.
     pub fn new(env: &Envelope<'_>, event: LogEvent<'a>, lossy_utf8: bool) -> Document<'a> {
@@ -248,7 +247,7 @@ impl<'a> Document<'a> {
                 Cow::Owned(m)
             }
         };
-        let timestamp_ms = event.timestamp.clamp(MIN_TS, MAX_TS);
+        let timestamp_ms = event.timestamp.clamp(time::MIN_MS, time::MAX_MS);
         let mut doc = Document {
             id,
             timestamp_ms,
@@ -610,201 +609,12 @@ fn parse_object(text: &str) -> Option<Map<String, Value>> {
     serde_json::from_str::<Map<String, Value>>(t).ok()
 }
 
-/// Writes a JSON string literal, byte for byte what serde_json writes.
-///
-/// Hot: every document writes its message through here. Sixteen bytes at a
-/// time are tested for anything needing an escape (`"`, `\\`, control
-/// characters) with exact per-byte masks, so a clean run costs a few
-/// instructions per eight bytes and each escape is found without a byte loop;
-/// clean runs are copied whole. Portable (no SIMD), so Graviton runs the same code.
-pub fn write_str(s: &str, out: &mut Vec<u8>) {
-    let bytes = s.as_bytes();
-    let len = bytes.len();
-    out.reserve(len + 2);
-    out.push(b'"');
-    let mut start = 0;
-    let mut at = 0;
-    while at + 16 <= len {
-        escape_word(bytes, at, 0, &mut start, out);
-        escape_word(bytes, at + 8, 0, &mut start, out);
-        at += 16;
-    }
-    // The tail is read as whole words that overlap what was already done
-    // (skipping those bytes), never copied out byte by byte.
-    if at < len {
-        if len >= 16 {
-            let base = len - 16;
-            let skip = at - base;
-            escape_word(bytes, base, skip, &mut start, out);
-            escape_word(bytes, base + 8, skip.saturating_sub(8), &mut start, out);
-        } else if len >= 8 {
-            escape_word(bytes, 0, 0, &mut start, out);
-            escape_word(bytes, len - 8, 16 - len, &mut start, out);
-        } else {
-            for (j, &b) in bytes.iter().enumerate() {
-                if b < 0x20 || b == b'"' || b == b'\\' {
-                    escape_at(bytes, &mut start, j, out);
-                }
-            }
-        }
-    }
-    out.extend_from_slice(bytes.get(start..).unwrap_or_default());
-    out.push(b'"');
-}
-
-/// Escapes whatever needs it in `bytes[base..base + 8]`, but for its first
-/// `skip` bytes (already done).
-#[inline(always)]
-fn escape_word(bytes: &[u8], base: usize, skip: usize, start: &mut usize, out: &mut Vec<u8>) {
-    let Some(eight) = bytes.get(base..base + 8) else {
-        return;
-    };
-    if skip >= 8 {
-        return;
-    }
-    let mut m = escapes(word(eight)) & (u64::MAX << (8 * skip));
-    while m != 0 {
-        let j = base + (m.trailing_zeros() / 8) as usize;
-        escape_at(bytes, start, j, out);
-        m &= m - 1;
-    }
-}
-
-const ONES: u64 = 0x0101_0101_0101_0101;
-const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-const HI: u64 = 0x8080_8080_8080_8080;
-
-#[inline(always)]
-fn word(eight: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(eight);
-    u64::from_le_bytes(w)
-}
-
-/// The high bit of each byte of `w` that needs an escape. Exact per byte: no
-/// carry crosses a byte, so every set bit is a real escape.
-#[inline(always)]
-fn escapes(w: u64) -> u64 {
-    let eq = |c: u8| {
-        let y = w ^ (ONES * u64::from(c));
-        !(((y & LO7) + LO7) | y) & HI
-    };
-    // (b & 0x7f) + 0x60 reaches 0x80 exactly when b & 0x7f >= 0x20; `| w` keeps bytes >= 0x80 out.
-    let control = !(((w & LO7) + ONES * 0x60) | w) & HI;
-    eq(b'"') | eq(b'\\') | control
-}
-
-/// Copies the clean run before `j`, then the escape of the byte at `j`.
-#[inline(always)]
-fn escape_at(bytes: &[u8], start: &mut usize, j: usize, out: &mut Vec<u8>) {
-    out.extend_from_slice(bytes.get(*start..j).unwrap_or_default());
-    let b = bytes.get(j).copied().unwrap_or_default();
-    match b {
-        b'"' => out.extend_from_slice(b"\\\""),
-        b'\\' => out.extend_from_slice(b"\\\\"),
-        b'\n' => out.extend_from_slice(b"\\n"),
-        b'\r' => out.extend_from_slice(b"\\r"),
-        b'\t' => out.extend_from_slice(b"\\t"),
-        0x08 => out.extend_from_slice(b"\\b"),
-        0x0c => out.extend_from_slice(b"\\f"),
-        _ => {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u00");
-            out.push(HEX[usize::from(b >> 4)]);
-            out.push(HEX[usize::from(b & 0xf)]);
-        }
-    }
-    *start = j + 1;
-}
-
-/// Writes a JSON value, byte for byte what serde_json writes, with strings
-/// through [`write_str`].
-pub fn write_value(v: &Value, out: &mut Vec<u8>) {
-    match v {
-        Value::String(s) => write_str(s, out),
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_value(item, out);
-            }
-            out.push(b']');
-        }
-        Value::Object(map) => {
-            out.push(b'{');
-            for (i, (k, item)) in map.iter().enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                write_str(k, out);
-                out.push(b':');
-                write_value(item, out);
-            }
-            out.push(b'}');
-        }
-        // Writing a scalar into a Vec cannot fail.
-        scalar => {
-            let _ = serde_json::to_writer(&mut *out, scalar);
-        }
-    }
-}
-
 fn floor_char_boundary(s: &str, max: usize) -> usize {
     let mut at = max.min(s.len());
     while at > 0 && !s.is_char_boundary(at) {
         at -= 1;
     }
     at
-}
-
-/// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the epoch (years 0000–9999).
-pub fn write_rfc3339_ms(ms: i64, out: &mut Vec<u8>) {
-    let ms = ms.clamp(MIN_TS, MAX_TS);
-    let days = ms.div_euclid(86_400_000);
-    let in_day = ms.rem_euclid(86_400_000);
-    let (y, m, d) = civil_from_days(days);
-    let (hh, rest) = (in_day / 3_600_000, in_day % 3_600_000);
-    let (mm, rest) = (rest / 60_000, rest % 60_000);
-    let (ss, milli) = (rest / 1000, rest % 1000);
-    let digits = |out: &mut Vec<u8>, v: i64, n: usize| {
-        let mut buf = [b'0'; 4];
-        let mut v = v;
-        for i in (0..n).rev() {
-            buf[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-        out.extend_from_slice(&buf[..n]);
-    };
-    digits(out, y, 4);
-    out.push(b'-');
-    digits(out, m, 2);
-    out.push(b'-');
-    digits(out, d, 2);
-    out.push(b'T');
-    digits(out, hh, 2);
-    out.push(b':');
-    digits(out, mm, 2);
-    out.push(b':');
-    digits(out, ss, 2);
-    out.push(b'.');
-    digits(out, milli, 3);
-    out.push(b'Z');
-}
-
-/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }
 
 #[cfg(test)]
@@ -835,71 +645,6 @@ mod tests {
         let mut out = Vec::new();
         d.write_json(&ENV, &mut out, false, None);
         serde_json::from_slice(&out).expect("valid JSON")
-    }
-
-    #[test]
-    fn write_str_matches_serde_json() {
-        let mut cases: Vec<String> = vec![
-            String::new(),
-            "plain ascii text that is long enough for words".into(),
-            "tab\there \"quoted\" back\\slash\nnew\r\u{1}\u{8}\u{c}\u{1f}\u{7f} é 日本 🎉".into(),
-        ];
-        // Every ASCII character and a few wider ones at every offset of two
-        // 16-byte blocks, alone and next to a second escape.
-        let specials = (0u8..0x80)
-            .map(char::from)
-            .chain(['é', '日', '🎉', '\u{7ff}']);
-        for special in specials {
-            for at in 0..40 {
-                let mut t: String = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
-                    .chars()
-                    .take(at)
-                    .collect();
-                t.push(special);
-                cases.push(t.clone());
-                t.push_str("xyz0123456789");
-                cases.push(t.clone());
-                t.push('"');
-                t.push(special);
-                cases.push(t);
-            }
-        }
-        for case in cases {
-            let mut ours = Vec::new();
-            write_str(&case, &mut ours);
-            let theirs = serde_json::to_vec(&case).expect("json");
-            assert_eq!(
-                String::from_utf8_lossy(&ours),
-                String::from_utf8_lossy(&theirs),
-                "{case:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn write_value_matches_serde_json() {
-        let v: Value = serde_json::from_str(
-            r#"{"a":[1,-2,3.5,1e300,true,false,null,"x\"y\n"],"b":{"c\t":{},"d":[]},"e":"é\u0001","f":18446744073709551615}"#,
-        )
-        .expect("json");
-        let mut ours = Vec::new();
-        write_value(&v, &mut ours);
-        assert_eq!(ours, serde_json::to_vec(&v).expect("json"));
-    }
-
-    #[test]
-    fn timestamps_are_rfc3339_millis_utc() {
-        let fmt = |ms| {
-            let mut v = Vec::new();
-            write_rfc3339_ms(ms, &mut v);
-            String::from_utf8(v).expect("ascii")
-        };
-        assert_eq!(fmt(0), "1970-01-01T00:00:00.000Z");
-        assert_eq!(fmt(1_704_067_200_123), "2024-01-01T00:00:00.123Z");
-        assert_eq!(fmt(951_782_400_000), "2000-02-29T00:00:00.000Z");
-        assert_eq!(fmt(-1), "1969-12-31T23:59:59.999Z");
-        assert_eq!(fmt(i64::MAX), "9999-12-31T23:59:59.999Z");
-        assert_eq!(fmt(i64::MIN), "0000-01-01T00:00:00.000Z");
     }
 
     #[test]

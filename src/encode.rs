@@ -14,7 +14,9 @@
 
 use std::ops::Range;
 
-use crate::document::{DocId, Document, EnvelopeJson, write_rfc3339_ms, write_str};
+use crate::document::{DocId, Document, EnvelopeJson};
+use crate::json::write_str;
+use crate::time::write_rfc3339_ms;
 
 /// The shape of the lines.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,7 +14,6 @@ use aws_lambda_events::streams::{KinesisBatchItemFailure, KinesisEventResponse};
 
 use crate::config::{Config, Destination, EsAuth, TokenSetting};
 use crate::dlq::DeadLetterQueue;
-use crate::encode::Format;
 use crate::event::KinesisEvent;
 use crate::mask::Masker;
 use crate::pipeline::{Outcome, Pipeline, Progress};
@@ -53,23 +52,6 @@ pub enum SetupError {
     NoDestination,
 }
 
-/// The AWS SDK configuration: region, credentials and `AWS_ENDPOINT_URL` from
-/// the environment, with [`sdk_retry`].
-pub async fn aws_config() -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .retry_config(sdk_retry())
-        .load()
-        .await
-}
-
-/// How SSM and SQS calls are retried (throttling, 5xx, timeouts): the SDK's
-/// standard mode, 5 attempts, exponential backoff with jitter from 100 ms.
-pub fn sdk_retry() -> aws_config::retry::RetryConfig {
-    aws_config::retry::RetryConfig::standard()
-        .with_max_attempts(5)
-        .with_initial_backoff(Duration::from_millis(100))
-}
-
 impl Services {
     /// Builds everything from a configuration; `sdk` is loaded only when needed.
     pub async fn new(
@@ -84,7 +66,7 @@ impl Services {
             || matches!(config.es_auth, EsAuth::SigV4 { .. });
         let sdk = match sdk {
             Some(s) => Some(s),
-            None if needs_aws => Some(aws_config().await),
+            None if needs_aws => Some(crate::aws::sdk_config().await),
             None => None,
         };
         let token = match &config.token {
@@ -108,14 +90,8 @@ impl Services {
             )),
             _ => None,
         };
-        let format = match &config.destination {
-            Destination::Elasticsearch { .. } => Format::Bulk {
-                index: config.index.clone(),
-            },
-            _ => Format::Ndjson { with_id: false },
-        };
         Ok(Services {
-            pipeline: Pipeline::new(format, &config, masker),
+            pipeline: Pipeline::new(config.format(), &config, masker),
             shipper: Arc::new(shipper),
             dlq,
             config,

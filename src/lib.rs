@@ -15,16 +15,27 @@
 //! | [`document`] | one document per log event, enriched (ECS names, Lambda lines, JSON fields) | [`document::Document`] |
 //! | [`mask`] | secrets out of every document | [`mask::Masker`], [`mask::MaskError`] |
 //! | [`encode`] | `_bulk` / NDJSON bodies cut by size and count | [`encode::Encoder`], [`encode::Body`] |
-//! | [`ship`] | bodies to Logz.io or Elasticsearch, retried, token from SSM | [`ship::Shipper`], [`ship::ShipError`] |
+//! | [`ship`] | bodies to Logz.io or Elasticsearch, retried; the token and its one SSM read | [`ship::Shipper`], [`ship::ShipError`], [`ship::token`] |
 //! | [`dlq`] | what is undeliverable to SQS, with the payload | [`dlq::DeadLetterQueue`] |
-//! | [`pipeline`] | runs the stages over a batch and keeps the accounting | [`pipeline::Pipeline`], [`pipeline::Outcome`] |
+//! | [`pipeline`] | runs the stages over a batch, keeps the accounting; the bounded ship fan-out | [`pipeline::Pipeline`], [`pipeline::Outcome`], [`pipeline::FanOut`] |
 //! | [`handler`] | the Lambda handler: batch in, `batchItemFailures` out | [`handler::Services`] |
+//! | [`lambda`] | the Lambda start-up and one invocation (deadline, EMF line) | [`lambda::serve`], [`lambda::invoke`] |
 //!
-//! Around them: [`metrics`] (one EMF line per invocation), [`config`] (every `LOGSHIP_*` setting, validated once),
-//! [`secret`] (a string whose `Debug` is redacted) and [`sample`] (realistic sample
-//! events for tests, the benchmark and users). Operator tools: [`redrive`] (the
-//! dead-letter queue back to the destination) and [`tokens`] (rotate and check the token).
+//! Shared knowledge, one home each: [`config`] (every `LOGSHIP_*` setting,
+//! validated once, and the one destination → body format mapping), [`aws`]
+//! (the SDK configuration, its retry policy and one AWS error
+//! classification), [`time`] (RFC 3339 dates, written and parsed), [`json`]
+//! (the JSON string and value writer), [`metrics`] (one EMF line per
+//! invocation), [`secret`] (a string whose `Debug` is redacted) and [`sample`]
+//! (realistic sample events for tests, the benchmark and users).
+//!
+//! The operator tools live apart, in [`ops`] (nothing above imports it):
+//! [`ops::redrive`] (the dead-letter queue back to the destination) and
+//! [`ops::token`] (rotate and check the token). Their command-line front-ends
+//! are in the binary (`src/cli/`); `src/main.rs` only chooses between
+//! [`lambda::serve`] and the CLI.
 
+pub mod aws;
 pub mod config;
 pub mod decode;
 pub mod dlq;
@@ -32,12 +43,14 @@ pub mod document;
 pub mod encode;
 pub mod event;
 pub mod handler;
+pub mod json;
+pub mod lambda;
 pub mod mask;
 pub mod metrics;
+pub mod ops;
 pub mod pipeline;
-pub mod redrive;
 pub mod sample;
 pub mod secret;
 pub mod shape;
 pub mod ship;
-pub mod tokens;
+pub mod time;

@@ -171,29 +171,17 @@ impl Pipeline {
     ) -> Outcome {
         let mut run = Run::new(self, event);
         run.progress = Some(progress);
-        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
-        let mut tasks: JoinSet<ShipReport> = JoinSet::new();
+        let mut fan_out = FanOut::new(concurrency);
         let mut undelivered = Vec::new();
         while let Some(body) = run.next_body() {
-            let Ok(permit) = permits.clone().acquire_owned().await else {
+            if !fan_out.ship(body, shipper, until).await {
                 break;
-            };
-            let shipper = Arc::clone(shipper);
-            let until = until.clone();
-            // The invocation's span (its request id) follows the task.
-            tasks.spawn(
-                async move {
-                    let report = shipper.ship(body, &until).await;
-                    drop(permit);
-                    report
-                }
-                .instrument(tracing::Span::current()),
-            );
-            while let Some(done) = tasks.try_join_next() {
+            }
+            while let Some(done) = fan_out.finished() {
                 run.absorb(done, &mut undelivered);
             }
         }
-        while let Some(done) = tasks.join_next().await {
+        while let Some(done) = fan_out.next().await {
             run.absorb(done, &mut undelivered);
         }
         run.summary.rejected = undelivered.iter().filter(|u| u.rejected).count() as u64;
@@ -238,6 +226,54 @@ impl Pipeline {
             _ => {}
         }
         run.settle()
+    }
+}
+
+/// The bounded ship fan-out: bodies shipped as they come, at most
+/// `concurrency` requests at once, each report taken as it finishes. The
+/// pipeline and the redrive ship through it.
+#[derive(Debug)]
+pub struct FanOut {
+    permits: Arc<Semaphore>,
+    tasks: JoinSet<ShipReport>,
+}
+
+impl FanOut {
+    /// A fan-out of at most `concurrency` (at least 1) requests at once.
+    pub fn new(concurrency: usize) -> FanOut {
+        FanOut {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            tasks: JoinSet::new(),
+        }
+    }
+
+    /// Waits for a free slot, then starts shipping `body`; false when it cannot start.
+    pub async fn ship(&mut self, body: Body, shipper: &Arc<Shipper>, until: &Until) -> bool {
+        let Ok(permit) = Arc::clone(&self.permits).acquire_owned().await else {
+            return false;
+        };
+        let shipper = Arc::clone(shipper);
+        let until = until.clone();
+        // The invocation's span (its request id) follows the task.
+        self.tasks.spawn(
+            async move {
+                let report = shipper.ship(body, &until).await;
+                drop(permit);
+                report
+            }
+            .instrument(tracing::Span::current()),
+        );
+        true
+    }
+
+    /// A report already finished, without waiting.
+    pub fn finished(&mut self) -> Option<Result<ShipReport, tokio::task::JoinError>> {
+        self.tasks.try_join_next()
+    }
+
+    /// The next report to finish; None when nothing is in flight.
+    pub async fn next(&mut self) -> Option<Result<ShipReport, tokio::task::JoinError>> {
+        self.tasks.join_next().await
     }
 }
 

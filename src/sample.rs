@@ -347,7 +347,7 @@ fn data_payload(ctx: &mut Ctx, source: Source, ts: i64, n: usize) -> Value {
 
 fn iso(ms: i64) -> String {
     let mut v = Vec::with_capacity(24);
-    crate::document::write_rfc3339_ms(ms, &mut v);
+    crate::time::write_rfc3339_ms(ms, &mut v);
     String::from_utf8(v).unwrap_or_default()
 }
 

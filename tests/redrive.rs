@@ -14,7 +14,7 @@ use aws_config::SdkConfig;
 use aws_sdk_sqs::Client as Sqs;
 use logship::event::KinesisEvent;
 use logship::handler::{Services, handle};
-use logship::redrive::{MessageOutcome, Mode, Options, Redrive, RedriveError, Report};
+use logship::ops::redrive::{MessageOutcome, Mode, Options, Redrive, RedriveError, Report};
 use logship::sample::{GenOptions, generate};
 use ops_support::*;
 use testkit::bulk::{BulkServer, Fault};

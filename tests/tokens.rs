@@ -12,9 +12,9 @@ use aws_sdk_ssm::Client as Ssm;
 use aws_sdk_ssm::types::ParameterType;
 use logship::event::KinesisEvent;
 use logship::handler::handle;
+use logship::ops::token::{self as tokens, Probe, RotateOptions, TokenToolError, Verdict};
 use logship::sample::{GenOptions, generate};
 use logship::secret::Secret;
-use logship::tokens::{self, Probe, RotateOptions, TokenToolError, Verdict};
 use ops_support::*;
 use testkit::bulk::{BulkServer, Contract};
 use testkit::moto_or_skip;
@@ -338,7 +338,7 @@ async fn rotate_refuses_what_it_should_and_keeps_the_key() {
 fn through(sdk: &SdkConfig, endpoint: &str) -> SdkConfig {
     sdk.to_builder()
         .endpoint_url(endpoint)
-        .retry_config(logship::handler::sdk_retry())
+        .retry_config(logship::aws::sdk_retry())
         .build()
 }
 

@@ -12,8 +12,7 @@
 //! Logz.io token is in its query string) nor the token.
 //!
 //! The operator tools reuse its pieces: `Target` (every destination request:
-//! URL, auth header, SigV4), [`http_client`], [`error_chain`] and
-//! [`aws_access_denied`].
+//! URL, auth header, SigV4), [`http_client`] and [`error_chain`].
 
 pub mod elasticsearch;
 pub mod logzio;
@@ -655,22 +654,6 @@ async fn sigv4_credentials(
         .provide_credentials()
         .await
         .map_err(|e| format!("AWS credentials for SigV4: {e}"))
-}
-
-/// Whether an AWS error (its code and HTTP status) says the caller's
-/// credentials or permissions were refused.
-pub fn aws_access_denied(code: &str, status: Option<u16>) -> bool {
-    code.contains("AccessDenied")
-        || code.contains("NotAuthorized")
-        || matches!(
-            code,
-            "InvalidClientTokenId"
-                | "UnrecognizedClientException"
-                | "SignatureDoesNotMatch"
-                | "ExpiredToken"
-                | "MissingAuthenticationToken"
-        )
-        || status == Some(403)
 }
 
 /// Gzips a body (fast level: logs compress well even so, and CPU is the budget).

@@ -9,6 +9,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::aws::AwsError;
 use crate::secret::Secret;
 
 /// Where the token comes from.
@@ -155,22 +156,49 @@ impl TokenSource {
 
 impl SsmToken {
     async fn read(&self) -> Result<Secret, TokenError> {
-        let out = self
-            .client
-            .get_parameter()
-            .name(&self.name)
-            .with_decryption(true)
-            .send()
-            .await
-            .map_err(|e| TokenError::Ssm {
+        match read_parameter(&self.client, &self.name).await {
+            Ok((token, _)) => Ok(token),
+            Err(ReadError::Aws(e)) => Err(TokenError::Ssm {
                 name: self.name.clone(),
-                reason: aws_sdk_ssm::error::DisplayErrorContext(e).to_string(),
-            })?;
-        out.parameter
-            .and_then(|p| p.value)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-            .map(Secret::new)
-            .ok_or_else(|| TokenError::Empty(self.name.clone()))
+                reason: e.detail,
+            }),
+            Err(ReadError::NoParameter | ReadError::Empty) => {
+                Err(TokenError::Empty(self.name.clone()))
+            }
+        }
     }
+}
+
+/// A SecureString parameter could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// SSM answered with an error (throttling was already retried).
+    Aws(AwsError),
+    /// SSM answered without the parameter.
+    NoParameter,
+    /// The parameter has no value (or only whitespace).
+    Empty,
+}
+
+/// Reads a SecureString parameter with decryption: its value, trimmed, and
+/// its version. The one SSM read of the token, for the Lambda and the token tools.
+pub async fn read_parameter(
+    client: &aws_sdk_ssm::Client,
+    name: &str,
+) -> Result<(Secret, i64), ReadError> {
+    let out = client
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| ReadError::Aws(AwsError::from_sdk(&e)))?;
+    let parameter = out.parameter.ok_or(ReadError::NoParameter)?;
+    let version = parameter.version;
+    let value = parameter
+        .value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or(ReadError::Empty)?;
+    Ok((Secret::new(value), version))
 }

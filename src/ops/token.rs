@@ -28,9 +28,11 @@ use std::time::Duration;
 use aws_sdk_ssm::error::ProvideErrorMetadata;
 use aws_sdk_ssm::types::{ParameterStringFilter, ParameterTier, ParameterType};
 
+use crate::aws::{AwsError, AwsErrorKind};
 use crate::config::{Config, EsAuth};
 use crate::secret::Secret;
-use crate::ship::{Target, aws_access_denied, error_chain, http_client};
+use crate::ship::token::ReadError;
+use crate::ship::{Target, error_chain, http_client};
 
 /// A token tool failed. No variant ever holds the token.
 #[derive(Debug, thiserror::Error)]
@@ -153,27 +155,30 @@ fn ssm_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    let code = e.code().unwrap_or_default().to_owned();
-    let status = e.raw_response().map(|r| r.status().as_u16());
-    let detail = scrub(
-        &aws_sdk_ssm::error::DisplayErrorContext(&e).to_string(),
-        token,
-    );
+    aws_error(operation, name, AwsError::from_sdk(&e), token)
+}
+
+/// Maps a classified AWS error, its text scrubbed of `token`.
+fn aws_error(
+    operation: &'static str,
+    name: &str,
+    e: AwsError,
+    token: Option<&Secret>,
+) -> TokenToolError {
+    let detail = scrub(&e.detail, token);
     let name = name.to_owned();
-    if code == "ParameterNotFound" {
-        TokenToolError::ParameterMissing { name }
-    } else if aws_access_denied(&code, status) {
-        TokenToolError::AccessDenied {
+    match e.kind {
+        AwsErrorKind::NotFound => TokenToolError::ParameterMissing { name },
+        AwsErrorKind::AccessDenied => TokenToolError::AccessDenied {
             operation,
             name,
             detail,
-        }
-    } else {
-        TokenToolError::Ssm {
+        },
+        AwsErrorKind::Other => TokenToolError::Ssm {
             operation,
             name,
             detail,
-        }
+        },
     }
 }
 
@@ -262,25 +267,15 @@ pub async fn read_parameter(
     ssm: &aws_sdk_ssm::Client,
     name: &str,
 ) -> Result<(Secret, i64), TokenToolError> {
-    let out = ssm
-        .get_parameter()
-        .name(name)
-        .with_decryption(true)
-        .send()
+    crate::ship::token::read_parameter(ssm, name)
         .await
-        .map_err(|e| ssm_error("GetParameter", name, e, None))?;
-    let parameter = out
-        .parameter
-        .ok_or_else(|| TokenToolError::ParameterMissing {
-            name: name.to_owned(),
-        })?;
-    let version = parameter.version;
-    let value = parameter
-        .value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .ok_or(TokenToolError::Empty)?;
-    Ok((Secret::new(value), version))
+        .map_err(|e| match e {
+            ReadError::Aws(e) => aws_error("GetParameter", name, e, None),
+            ReadError::NoParameter => TokenToolError::ParameterMissing {
+                name: name.to_owned(),
+            },
+            ReadError::Empty => TokenToolError::Empty,
+        })
 }
 
 /// What the destination said about a token.

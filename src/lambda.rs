@@ -1,0 +1,230 @@
+//! Lambda mode: the start-up and one invocation.
+//!
+//! [`serve`] is what the binary runs when Lambda starts it: JSON logs at
+//! `AWS_LAMBDA_LOG_LEVEL`, the configuration read once (a bad one fails every
+//! invocation with a `logship.ConfigurationError` rather than the init, so the
+//! error shows in the function's answers), and every invocation served by
+//! `lambda_runtime` in a span carrying its request id. [`invoke`] is one
+//! invocation, testable without the runtime: the time left before the Lambda
+//! deadline, the batch handled, the partial batch response and the one EMF
+//! metrics line.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_lambda_events::streams::KinesisEventResponse;
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use tracing::Instrument;
+
+use crate::config::Config;
+use crate::event::KinesisEvent;
+use crate::handler::{Services, handle, response};
+use crate::metrics::emf_line;
+
+/// The `errorType` of an invocation that cannot run because the configuration is bad.
+pub const CONFIGURATION_ERROR: &str = "logship.ConfigurationError";
+
+/// One invocation's answer: the partial batch response and the EMF line to print.
+#[derive(Debug)]
+pub struct Invocation {
+    /// The records Kinesis must retry.
+    pub response: KinesisEventResponse,
+    /// The CloudWatch Embedded Metric Format line of the invocation.
+    pub emf: String,
+}
+
+/// Handles one batch: `deadline_ms` is the Lambda deadline in milliseconds
+/// since the Unix epoch (as the runtime announces it), `function` the
+/// dimension of the metrics.
+pub async fn invoke(
+    services: &Services,
+    event: &KinesisEvent,
+    deadline_ms: u64,
+    function: &str,
+) -> Invocation {
+    let started = Instant::now();
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis() as u64;
+    let remaining = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
+    let outcome = handle(services, event, Some(started + remaining)).await;
+    let s = &outcome.summary;
+    let emf = emf_line(s, function, started.elapsed(), now_ms);
+    tracing::info!(
+        records = s.records,
+        events_in = s.events_in,
+        delivered = s.delivered,
+        dead_lettered = s.dead_lettered,
+        failed = s.failed,
+        control = s.control_messages,
+        undecodable = s.undecodable_records,
+        retries = s.retries,
+        masked = s.masked,
+        balanced = s.balanced(),
+        "batch done"
+    );
+    Invocation {
+        response: response(&outcome),
+        emf,
+    }
+}
+
+/// The services, or the error every invocation answers when they cannot be built.
+pub async fn services_from(config: Result<Config, String>) -> Result<Services, String> {
+    match config {
+        Ok(cfg) => Services::new(cfg, None).await.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("configuration: {e}")),
+    }
+}
+
+/// What an invocation answers when the services could not be built.
+pub fn configuration_error(message: &str) -> Diagnostic {
+    Diagnostic {
+        error_type: CONFIGURATION_ERROR.to_owned(),
+        error_message: message.to_owned(),
+    }
+}
+
+/// Lambda logs: JSON on stderr, `AWS_LAMBDA_LOG_LEVEL` for logship, warnings for the rest.
+fn init_tracing() {
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .map(|l| l.to_ascii_lowercase().replace("fatal", "error"))
+        .unwrap_or_else(|_| "info".to_owned());
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+            "warn,logship={level}"
+        )))
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_ansi(false)
+        .without_time()
+        .try_init();
+}
+
+/// Serves the Lambda invocations until the runtime stops.
+pub fn serve() -> ExitCode {
+    init_tracing();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("logship: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result: Result<(), lambda_runtime::Error> = rt.block_on(async {
+        // A bad configuration fails every invocation with a clear error, rather than the init.
+        let services = services_from(Config::from_env().map_err(|e| e.to_string())).await;
+        if let Err(e) = &services {
+            tracing::error!(error = %e, "logship cannot run");
+        }
+        let services = Arc::new(services);
+        let function =
+            std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "logship".to_owned());
+        lambda_runtime::run(service_fn(move |event: LambdaEvent<KinesisEvent>| {
+            let services = Arc::clone(&services);
+            let function = function.clone();
+            // Every log line of the invocation carries its request id.
+            let span = tracing::info_span!(
+                "invocation",
+                request_id = %event.context.request_id
+            );
+            async move {
+                let services = services
+                    .as_ref()
+                    .as_ref()
+                    .map_err(|e| configuration_error(e))?;
+                let done =
+                    invoke(services, &event.payload, event.context.deadline, &function).await;
+                println!("{}", done.emf);
+                Ok::<_, Diagnostic>(done.response)
+            }
+            .instrument(span)
+        }))
+        .await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "lambda runtime stopped");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::config::Config;
+
+    /// Services shipping to Logz.io at an address where nothing listens.
+    async fn services() -> Services {
+        let vars = [
+            ("LOGSHIP_DESTINATION", "logzio"),
+            ("LOGSHIP_ENDPOINT", "http://127.0.0.1:9"),
+            ("LOGSHIP_TOKEN", "tok-Qm4Zx8Lp2Vb7Rk1W"),
+        ];
+        let lookup = |k: &str| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        let cfg = Config::from_lookup(&lookup).expect("configuration");
+        Services::new(cfg, None).await.expect("services")
+    }
+
+    fn now_ms() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("clock")
+            .as_millis() as u64
+    }
+
+    #[tokio::test]
+    async fn an_empty_batch_answers_no_failure_and_one_metrics_line() {
+        let services = services().await;
+        let event: KinesisEvent = serde_json::from_str(r#"{"Records":[]}"#).expect("event");
+        let done = invoke(&services, &event, now_ms() + 60_000, "fn-under-test").await;
+        assert!(done.response.batch_item_failures.is_empty());
+        let emf: serde_json::Value = serde_json::from_str(&done.emf).expect("EMF is JSON");
+        assert_eq!(emf["Records"], 0);
+        assert_eq!(emf["Balanced"], 1);
+        assert!(emf["_aws"].is_object());
+        assert!(done.emf.contains("fn-under-test"));
+    }
+
+    #[tokio::test]
+    async fn a_record_out_of_time_goes_back_to_kinesis() {
+        let services = services().await;
+        let generated = crate::sample::generate(&crate::sample::GenOptions {
+            records: 1,
+            events_per_record: 3,
+            control_records: 0,
+            secrets: false,
+            seed: 7,
+        });
+        let event: KinesisEvent = serde_json::from_value(generated.event).expect("event");
+        // A deadline already past: nothing can ship, the record is failed back.
+        let done = invoke(&services, &event, now_ms().saturating_sub(1_000), "f").await;
+        assert_eq!(done.response.batch_item_failures.len(), 1);
+        let emf: serde_json::Value = serde_json::from_str(&done.emf).expect("EMF is JSON");
+        assert_eq!(emf["Records"], 1);
+        assert_eq!(emf["Balanced"], 1);
+    }
+
+    #[tokio::test]
+    async fn a_bad_configuration_becomes_a_configuration_error() {
+        let services = services_from(Err("LOGSHIP_DESTINATION: unknown".to_owned())).await;
+        let e = services.expect_err("no services");
+        assert_eq!(e, "configuration: LOGSHIP_DESTINATION: unknown");
+        let d = configuration_error(&e);
+        assert_eq!(d.error_type, CONFIGURATION_ERROR);
+        assert_eq!(d.error_message, e);
+    }
+}
