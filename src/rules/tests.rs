@@ -951,3 +951,53 @@ fn explain_tallies_and_renders_a_table() {
     );
     assert!(z.render(&set).contains("type=cloudwatch (1)"));
 }
+
+// ---- the documented rule set -------------------------------------------------------
+
+/// The rule set of `docs/routing.md` (the first ```json block after
+/// "<!-- rules -->"), run over the benchmark's generated event. Run with
+/// `--nocapture` to see the `--explain` table the documentation shows.
+#[test]
+fn the_documented_rule_set_parses_and_explains_the_sample_event() {
+    use crate::decode::{Decoder, MessageType};
+    use crate::sample::{GenOptions, generate};
+
+    let doc_text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/routing.md"))
+        .expect("docs/routing.md");
+    let after = doc_text.split("<!-- rules -->").nth(1).expect("marker");
+    let json_block = after
+        .split("```json")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a json block");
+    let set = rules(json_block).with_data_streams("default").expect("ns");
+    let generated = generate(&GenOptions {
+        records: 40,
+        events_per_record: 100,
+        control_records: 0,
+        secrets: false,
+        seed: 1,
+    });
+    let event: crate::event::KinesisEvent = serde_json::from_value(generated.event).expect("event");
+    let mut decoder = Decoder::new(64 << 20);
+    let mut x = Explain::new(DestinationKind::Elasticsearch {
+        default_index: "logship-%Y.%m.%d".into(),
+    });
+    for r in &event.records {
+        let p = decoder.decode(&r.kinesis.data).expect("decodes");
+        assert_eq!(p.message_type, MessageType::Data);
+        let ids = crate::document::IdHasher::new(&p.log_group, &p.log_stream);
+        let rec = set.for_record(&p.log_group, &p.log_stream);
+        let group = p.log_group.to_string();
+        for e in p.log_events {
+            let ts = e.timestamp;
+            let d = Document::build(&ids, e, false);
+            x.add(&group, &rec.decide(&d), ts);
+        }
+    }
+    let table = x.render(&set);
+    println!("{table}");
+    let total: u64 = x.groups().iter().map(GroupTally::events).sum();
+    assert_eq!(total, 4000);
+    assert!(x.counters().filtered() > 0);
+}
