@@ -193,7 +193,7 @@ fn regex_matches_the_message_and_is_compiled_once() {
 #[test]
 fn field_equality_takes_strings_numbers_booleans_and_any_of() {
     let mut e = ev("m");
-    e.fields = json!({"http": {"status": 200, "method": "GET"}, "user.bot": true, "code": "404"})
+    e.fields = json!({"http": {"status": 200, "method": "GET"}, "user.bot": true, "code": "404", "a": {"b.c": {"d": "deep"}}})
         .as_object()
         .cloned()
         .expect("object");

@@ -99,9 +99,7 @@ pub fn lookup<'v>(map: &'v Map<String, Value>, path: &str) -> Option<&'v Value> 
     if let Some(v) = map.get(path) {
         return Some(v);
     }
-    let mut dots: Vec<usize> = path.match_indices('.').map(|(i, _)| i).collect();
-    dots.reverse();
-    for i in dots {
+    for (i, _) in path.rmatch_indices('.') {
         let (head, rest) = (path.get(..i)?, path.get(i + 1..)?);
         if let Some(Value::Object(inner)) = map.get(head)
             && let Some(v) = lookup(inner, rest)
