@@ -126,26 +126,36 @@ pub fn serve() -> ExitCode {
         let services = Arc::new(services);
         let function =
             std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "logship".to_owned());
-        lambda_runtime::run(service_fn(move |event: LambdaEvent<KinesisEvent>| {
-            let services = Arc::clone(&services);
-            let function = function.clone();
-            // Every log line of the invocation carries its request id.
-            let span = tracing::info_span!(
-                "invocation",
-                request_id = %event.context.request_id
-            );
-            async move {
-                let services = services
-                    .as_ref()
-                    .as_ref()
-                    .map_err(|e| configuration_error(e))?;
-                let done =
-                    invoke(services, &event.payload, event.context.deadline, &function).await;
-                println!("{}", done.emf);
-                Ok::<_, Diagnostic>(done.response)
-            }
-            .instrument(span)
-        }))
+        // The event is read here rather than by the runtime, so that a bad one is
+        // reported by field and position, never quoting a value.
+        lambda_runtime::run(service_fn(
+            move |event: LambdaEvent<Box<serde_json::value::RawValue>>| {
+                let services = Arc::clone(&services);
+                let function = function.clone();
+                // Every log line of the invocation carries its request id.
+                let span = tracing::info_span!(
+                    "invocation",
+                    request_id = %event.context.request_id
+                );
+                async move {
+                    let services = services
+                        .as_ref()
+                        .as_ref()
+                        .map_err(|e| configuration_error(e))?;
+                    let payload = KinesisEvent::parse(event.payload.get()).map_err(|e| {
+                        tracing::error!(error = %e, "the invocation's event cannot be read");
+                        Diagnostic {
+                            error_type: "logship.InvalidEvent".to_owned(),
+                            error_message: e.to_string(),
+                        }
+                    })?;
+                    let done = invoke(services, &payload, event.context.deadline, &function).await;
+                    println!("{}", done.emf);
+                    Ok::<_, Diagnostic>(done.response)
+                }
+                .instrument(span)
+            },
+        ))
         .await
     });
     match result {

@@ -196,6 +196,49 @@ fn bad_configuration_and_bad_event_exit_2() {
     let out = logship(&["process", &path], &[]);
     assert!(out.status.success());
     assert!(out.stdout.is_empty());
+    // Input that is not a Kinesis event: exit 2, named, no value quoted, the
+    // configuration error said once.
+    for (input, says) in [
+        ("{}", "without Records"),
+        (r#"{"awslogs":{"data":"H4sI"}}"#, "awslogs"),
+        (r#"{"Records":[{"eventSource":"aws:sqs","body":"x"}]}"#, "SQS"),
+        (r#"{"Records":"password=hunter2-hunter2"}"#, "field Records"),
+    ] {
+        let file = dir.path().join("other.json");
+        std::fs::write(&file, input).expect("write");
+        let out = logship(&["process", &file.to_string_lossy()], &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{input}: {stderr}");
+        assert!(stderr.contains(says), "{input}: {stderr}");
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+    }
+    let out = logship(&["process", &path], &[("LOGSHIP_CONCURRENCY", "lots")]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("LOGSHIP_CONCURRENCY").count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_reader_that_goes_away_stops_output_quietly_and_logs_have_no_colour() {
+    // `logship process EVENT | head -1`: the reader closes the pipe early.
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample-event.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logship"))
+        .args(["process", sample])
+        .env("LOGSHIP_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = [0u8; 64];
+    std::io::Read::read_exact(&mut stdout, &mut first).expect("some output");
+    drop(stdout);
+    let out = child.wait_with_output().expect("ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("Broken pipe"), "{stderr}");
+    assert!(stderr.contains("200 events in"), "the summary is kept: {stderr}");
+    // stderr is a pipe here, not a terminal: no colour escapes.
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
 }
 
 #[test]

@@ -101,8 +101,23 @@ pub fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             buf
         }
     };
-    let event: KinesisEvent =
-        serde_json::from_slice(&raw).context("the input is not a Lambda Kinesis event")?;
+    // Bad input is exit 2, with an error naming the field, never a value.
+    let text = match std::str::from_utf8(&raw) {
+        Ok(text) => text,
+        Err(e) => {
+            return super::fail(
+                super::SETUP,
+                format_args!(
+                    "not a Lambda Kinesis event: invalid UTF-8 at byte {}",
+                    e.valid_up_to()
+                ),
+            );
+        }
+    };
+    let event = match KinesisEvent::parse(text) {
+        Ok(event) => event,
+        Err(e) => return super::fail(super::SETUP, e),
+    };
     drop(raw);
     let masker = Arc::new(Masker::new(&cfg.mask).context("masking rules")?);
     let outcome = match &cfg.destination {
@@ -120,11 +135,14 @@ pub fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             let format = like.format(&cfg.index);
             let pipeline = Pipeline::new(format, &cfg, masker);
             let stdout = std::io::stdout();
-            let mut out: Box<dyn Write> = if args.quiet {
+            let out: Box<dyn Write> = if args.quiet {
                 Box::new(std::io::sink())
             } else {
                 Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
             };
+            // `logship process ... | head`: when the reader goes away, stop
+            // writing quietly and still give the summary.
+            let mut out = ClosedPipeIsFine(out);
             pipeline
                 .run_to_writer(&event, &mut out)
                 .context("writing to stdout")?
@@ -148,6 +166,32 @@ pub fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             ExitCode::from(1)
         },
     )
+}
+
+/// A writer that takes a closed pipe (EPIPE) as the reader having seen enough:
+/// the rest is discarded instead of failing the run.
+struct ClosedPipeIsFine(Box<dyn Write>);
+
+impl Write for ClosedPipeIsFine {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self.0.write(buf) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.0 = Box::new(std::io::sink());
+                Ok(buf.len())
+            }
+            other => other,
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self.0.flush() {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.0 = Box::new(std::io::sink());
+                Ok(())
+            }
+            other => other,
+        }
+    }
 }
 
 /// The summary on stderr: counts, then one line per record problem.
