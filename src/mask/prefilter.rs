@@ -26,6 +26,14 @@ pub(crate) enum Trigger {
     SlackHook,
     Stripe,
     Google,
+    /// `-u` / `--user` (curl credentials).
+    CurlUser,
+    /// `sig=` (Azure SAS signature).
+    Sig,
+    /// `kind: Secret` (Kubernetes Secret manifest).
+    K8sSecret,
+    /// `PuTTY-User-Key-File-`.
+    Putty,
 }
 
 enum Engine {

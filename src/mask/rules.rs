@@ -301,6 +301,22 @@ pub(crate) fn basic(b: &[u8], s: usize, e: usize) -> Option<Range> {
     (printable && dec.contains(&b':') && std::str::from_utf8(dec).is_ok()).then_some((from, end))
 }
 
+/// Whether `tok` is base64 of printable `user:password` text (Docker
+/// config `auth`, HTTP Basic credentials).
+pub(crate) fn is_basic_credential(tok: &[u8]) -> bool {
+    if tok.len() < 8 || tok.len() > 4096 || !tok.iter().all(|&c| is_b64(c)) {
+        return false;
+    }
+    let mut buf = [0u8; 3072];
+    let Some(n) = b64_decode(tok, &mut buf) else {
+        return false;
+    };
+    let dec = &buf[..n];
+    dec.iter().all(|&c| c >= 0x20 && c != 0x7f)
+        && memchr::memchr(b':', dec).is_some_and(|p| p > 0 && p + 1 < dec.len())
+        && std::str::from_utf8(dec).is_ok()
+}
+
 /// Standard base64 decode (padding optional) into `out`; `None` if invalid.
 fn b64_decode(input: &[u8], out: &mut [u8]) -> Option<usize> {
     let input = match memchr::memchr(b'=', input) {

@@ -1,0 +1,359 @@
+//! Value plausibility: decides whether a candidate value looks like a random
+//! credential (length, character classes, Shannon entropy) or like something
+//! ordinary that must stay readable: a word, a number, a path, a host name, an
+//! ARN, a version, a date, a UUID-shaped id, or a placeholder such as `xxxx`,
+//! `****`, `<your-token>`, `${TOKEN}`, `{{ token }}`, `%s`, `REDACTED`,
+//! `null`/`none`/`undefined` or a value of one repeated character. Pure
+//! functions over bytes; no allocation.
+
+/// True for placeholder values that stand for a secret without being one.
+pub(crate) fn is_placeholder(v: &[u8]) -> bool {
+    let v = trim_quotes(v);
+    if v.is_empty() {
+        return true;
+    }
+    let first = v[0];
+    let last = v[v.len() - 1];
+    // <your-token>, ${TOKEN}, {{ token }}, %s, $TOKEN, [REDACTED], (hidden)
+    if (first == b'<' && last == b'>')
+        || (first == b'{' && last == b'}')
+        || (first == b'[' && last == b']')
+        || (first == b'(' && last == b')')
+        || v.starts_with(b"${")
+        || v.starts_with(b"{{")
+        || v.starts_with(b"%(")
+        || (first == b'$' && v[1..].iter().all(|&c| c.is_ascii_uppercase() || c == b'_'))
+        || matches!(v, b"%s" | b"%v" | b"%d" | b"{}" | b"?" | b"...")
+    {
+        return true;
+    }
+    // One repeated character (after any leading vendor prefix such as `ghp_`).
+    let body = strip_prefix_word(v);
+    if body.len() >= 3 && body.iter().all(|&c| c == body[0] || is_sep(c)) {
+        return true;
+    }
+    if distinct_alnum(body) <= 2 && body.len() >= 6 {
+        return true;
+    }
+    let mut low = [0u8; 32];
+    let n = v.len().min(32);
+    for (d, c) in low.iter_mut().zip(v) {
+        *d = c.to_ascii_lowercase();
+    }
+    let low = &low[..n];
+    if v.len() <= 32
+        && matches!(
+            low,
+            b"null"
+                | b"none"
+                | b"nil"
+                | b"undefined"
+                | b"redacted"
+                | b"masked"
+                | b"hidden"
+                | b"secret"
+                | b"password"
+                | b"changeme"
+                | b"empty"
+                | b"n/a"
+                | b"na"
+                | b"true"
+                | b"false"
+                | b"***"
+                | b"todo"
+                | b"tbd"
+                | b"example"
+                | b"placeholder"
+                | b"sample"
+                | b"dummy"
+                | b"test"
+        )
+    {
+        return true;
+    }
+    // Runs of x/X/*/# (`ghp_xxxxxxxx...`, `xoxb-xxxxxxxxx-...`), and the
+    // usual placeholder words inside a value.
+    if has_run(v, |c| c == b'x' || c == b'X', 6)
+        || has_run(v, |c| c == b'*', 3)
+        || has_run(v, |c| c == b'#', 4)
+        || has_run(v, |c| c == b'.', 3)
+        || has_run(v, |c| c == b'0', 10)
+    {
+        return true;
+    }
+    contains_ci(v, b"redacted")
+        || contains_ci(v, b"your_")
+        || contains_ci(v, b"your-")
+        || contains_ci(v, b"yourkey")
+        || contains_ci(v, b"yourtoken")
+        || contains_ci(v, b"placeholder")
+        || contains_ci(v, b"replace_me")
+        || contains_ci(v, b"replaceme")
+        || contains_ci(v, b"changeme")
+        || contains_ci(v, b"insert_")
+        || contains_ci(v, b"dummy")
+        || contains_ci(v, b"[masked")
+}
+
+fn is_sep(c: u8) -> bool {
+    matches!(c, b'-' | b'_' | b'.')
+}
+
+fn trim_quotes(v: &[u8]) -> &[u8] {
+    let mut v = v;
+    while let [q, rest @ ..] = v {
+        if matches!(q, b'"' | b'\'' | b'`' | b' ') {
+            v = rest;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., q] = v {
+        if matches!(q, b'"' | b'\'' | b'`' | b' ') {
+            v = rest;
+        } else {
+            break;
+        }
+    }
+    v
+}
+
+/// `ghp_abc` -> `abc`: drops a short leading word that ends in `_`/`-`/`.`.
+fn strip_prefix_word(v: &[u8]) -> &[u8] {
+    let n = v.iter().take(12).position(|&c| is_sep(c));
+    match n {
+        Some(i) if i > 0 && i + 1 < v.len() => &v[i + 1..],
+        _ => v,
+    }
+}
+
+fn distinct_alnum(v: &[u8]) -> usize {
+    let mut seen = [false; 128];
+    let mut n = 0;
+    for &c in v {
+        if c.is_ascii_alphanumeric() && !seen[usize::from(c)] {
+            seen[usize::from(c)] = true;
+            n += 1;
+        }
+    }
+    n
+}
+
+fn has_run(v: &[u8], pred: impl Fn(u8) -> bool, n: usize) -> bool {
+    let mut run = 0;
+    for &c in v {
+        if pred(c) {
+            run += 1;
+            if run >= n {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
+pub(crate) fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    needle.len() <= hay.len()
+        && hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Shannon entropy in bits per byte (over the byte values present).
+pub(crate) fn entropy(v: &[u8]) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    let mut counts = [0u16; 256];
+    for &c in v {
+        counts[usize::from(c)] = counts[usize::from(c)].saturating_add(1);
+    }
+    let n = v.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// 8-4-4-4-12 hex.
+pub(crate) fn is_uuid(v: &[u8]) -> bool {
+    v.len() == 36
+        && v.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// Ids made of hex groups joined by `-` (X-Ray `1-5f84c7a1-...`, UUIDs).
+fn is_dashed_hex_id(v: &[u8]) -> bool {
+    v.contains(&b'-')
+        && v.split(|&c| c == b'-').all(|g| {
+            !g.is_empty() && g.iter().all(u8::is_ascii_hexdigit) && g.len() <= 24
+        })
+}
+
+/// Ordinary values that stay readable even next to a credential word.
+pub(crate) fn is_ordinary(v: &[u8]) -> bool {
+    if v.is_empty() {
+        return true;
+    }
+    // Numbers, dates, times, versions: digits and . - : + / only.
+    if v
+        .iter()
+        .all(|&c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b':' | b'+' | b'/' | b'T' | b'Z'))
+    {
+        return true;
+    }
+    // v1.2.3
+    if (v[0] == b'v' || v[0] == b'V')
+        && v.len() > 1
+        && v[1..].iter().all(|&c| c.is_ascii_digit() || c == b'.')
+    {
+        return true;
+    }
+    // Paths, ARNs, URLs without credentials, e-mail-ish and host names.
+    if v[0] == b'/' || v.starts_with(b"arn:") || v.starts_with(b"./") || v.starts_with(b"~/") {
+        return true;
+    }
+    if memchr::memmem::find(v, b"://").is_some() {
+        return true;
+    }
+    if is_hostname(v) {
+        return true;
+    }
+    // Words: letters only (with - _ separators), snake/camel/kebab case.
+    if v
+        .iter()
+        .all(|&c| c.is_ascii_alphabetic() || matches!(c, b'-' | b'_' | b'.' | b' '))
+    {
+        return true;
+    }
+    false
+}
+
+/// `api.example.com`, `db-01.internal`: dot-separated labels, last one alphabetic.
+fn is_hostname(v: &[u8]) -> bool {
+    let dots = v.iter().filter(|&&c| c == b'.').count();
+    if dots == 0 || v.len() > 253 {
+        return false;
+    }
+    let ok_chars = v
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b':');
+    let tld = v.rsplit(|&c| c == b'.').next().unwrap_or(&[]);
+    let tld = tld.split(|&c| c == b':').next().unwrap_or(&[]);
+    ok_chars && tld.len() >= 2 && tld.iter().all(u8::is_ascii_alphabetic)
+}
+
+/// Whether `v` looks like a machine-generated secret: long enough, mixed
+/// character classes, high entropy, and neither ordinary nor a placeholder.
+/// UUIDs and dashed hex ids are accepted only when `uuid_ok` (the value stands
+/// right after a credential word).
+pub(crate) fn looks_random(v: &[u8], min_len: usize, uuid_ok: bool) -> bool {
+    if v.len() < min_len || v.len() > 4096 {
+        return false;
+    }
+    if is_uuid(v) || is_dashed_hex_id(v) {
+        return uuid_ok && !is_placeholder(v);
+    }
+    if is_ordinary(v) || is_placeholder(v) {
+        return false;
+    }
+    let (mut up, mut low, mut dig, mut other) = (0usize, 0usize, 0usize, 0usize);
+    for &c in v {
+        match c {
+            b'A'..=b'Z' => up += 1,
+            b'a'..=b'z' => low += 1,
+            b'0'..=b'9' => dig += 1,
+            b' ' | b'\t' => return false,
+            _ => other += 1,
+        }
+    }
+    let classes = usize::from(up > 0) + usize::from(low > 0) + usize::from(dig > 0);
+    let hex = v.iter().all(u8::is_ascii_hexdigit);
+    let e = entropy(v);
+    let len = v.len();
+    if hex {
+        // Hash-like hex: random enough, but it must contain digits and letters.
+        return len >= 16 && dig > 0 && (up + low) > 0 && e >= 3.0;
+    }
+    if dig == 0 && len < 24 {
+        // camelCase words without digits (`handleRequest`) are not secrets.
+        return false;
+    }
+    let threshold = if len >= 32 { 3.5 } else if len >= 20 { 3.3 } else { 3.0 };
+    (classes >= 2 || other > 0 && classes >= 1) && e >= threshold
+}
+
+/// A password-like value (shorter, less random than a token): has letters and
+/// digits or symbols and is neither ordinary nor a placeholder.
+pub(crate) fn looks_like_password(v: &[u8]) -> bool {
+    if v.len() < 6 || v.len() > 256 || is_ordinary(v) || is_placeholder(v) || is_uuid(v) {
+        return false;
+    }
+    let letters = v.iter().any(u8::is_ascii_alphabetic);
+    let digits = v.iter().any(u8::is_ascii_digit);
+    let symbols = v
+        .iter()
+        .any(|&c| c.is_ascii_punctuation() && !matches!(c, b'.' | b'-' | b'_'));
+    letters && (digits || symbols)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders() {
+        for p in [
+            "xxxxxxxxxxxxxxxx",
+            "ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            "xoxb-xxxxxxxxx-xxxxxxxxxx",
+            "****",
+            "<your-token>",
+            "${TOKEN}",
+            "{{ token }}",
+            "%s",
+            "REDACTED",
+            "[REDACTED]",
+            "aaaaaaaaaaaa",
+            "null",
+            "None",
+            "undefined",
+            "[MASKED]",
+            "your_api_key_here",
+            "sk-proj-XXXXXXXXXXXXXXXXXXXX",
+        ] {
+            assert!(is_placeholder(p.as_bytes()), "{p}");
+        }
+        for s in ["hunter2", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "a1b2c3d4e5"] {
+            assert!(!is_placeholder(s.as_bytes()), "{s}");
+        }
+    }
+
+    #[test]
+    fn randomness() {
+        assert!(looks_random(b"q8Zr2LmN4vT7yBx1Kd9Wc3Hs", 16, false));
+        assert!(looks_random(b"4f9a1c2e7b3d8a6f0e5c4b3a2d1f0e9c", 16, false));
+        assert!(!looks_random(b"3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c", 16, false));
+        assert!(looks_random(b"3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c", 16, true));
+        for ordinary in [
+            "handleRequestCompleted",
+            "/var/task/index.js",
+            "api.example.com",
+            "arn:aws:iam::123456789012:role/x",
+            "2026-11-27T10:00:00Z",
+            "1234567890123456",
+            "v1.2.3",
+            "xxxxxxxxxxxxxxxxxxxxxxxx",
+        ] {
+            assert!(!looks_random(ordinary.as_bytes(), 8, true), "{ordinary}");
+        }
+    }
+}
