@@ -32,7 +32,7 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     if body.len() >= 3 && body.iter().all(|&c| c == body[0] || is_sep(c)) {
         return true;
     }
-    if distinct_alnum(body) <= 2 && body.len() >= 6 {
+    if distinct_alnum(body) <= 2 && body.iter().filter(|c| c.is_ascii_alphanumeric()).count() >= 6 {
         return true;
     }
     let mut low = [0u8; 32];
@@ -118,11 +118,14 @@ fn trim_quotes(v: &[u8]) -> &[u8] {
     v
 }
 
-/// `ghp_abc` -> `abc`: drops a short leading word that ends in `_`/`-`/`.`.
+/// `ghp_abc` -> `abc`: drops a short alphanumeric leading word that ends in
+/// `_`/`-`/`.`.
 fn strip_prefix_word(v: &[u8]) -> &[u8] {
     let n = v.iter().take(12).position(|&c| is_sep(c));
     match n {
-        Some(i) if i > 0 && i + 1 < v.len() => &v[i + 1..],
+        Some(i) if i > 0 && i + 1 < v.len() && v[..i].iter().all(u8::is_ascii_alphanumeric) => {
+            &v[i + 1..]
+        }
         _ => v,
     }
 }

@@ -78,7 +78,13 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
         while ve > vs && b[ve - 1] == b'.' {
             ve -= 1;
         }
-        if let Some(v) = b.get(vs..ve)
+        // `a=b` inside the value means it is a key=value pair, not a value.
+        let inner_eq = b
+            .get(vs..ve)
+            .and_then(|v| memchr::memchr(b'=', v).map(|p| v[p..].iter().any(|&c| c != b'=')))
+            .unwrap_or(false);
+        if !inner_eq
+            && let Some(v) = b.get(vs..ve)
             && !m.rep.is_marker(v)
             && let Some(tight) = keyword_before(m, b, vs)
             && looks_random(v, 16, tight)
@@ -197,16 +203,15 @@ pub(crate) fn keyword_before(m: &Masker, b: &[u8], vs: usize) -> Option<bool> {
     }
     let tight = TIGHT_WORDS.iter().any(|w| sq.ends_with(w));
     let cred = tight || CRED_WORDS.iter().any(|w| contains(&low[..kl], w));
-    if sep == 0 && !cred {
-        // `word value` without a separator needs a credential word.
-        return None;
+    if sep == 0 {
+        // `token value` without a separator needs a strong credential word.
+        return (tight && !sq.ends_with(b"key")).then_some(true);
     }
     if cred {
         return Some(tight);
     }
-    // Vendor names in the key or just before it (`heroku api key`, `SENTRY_DSN`).
-    let ws = ks.saturating_sub(24);
-    let window = &b[ws..ke];
+    // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`).
+    let window = &b[ks..ke];
     m.vendor_words
         .as_ref()
         .is_some_and(|ac| ac.is_match(window))
