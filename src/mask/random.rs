@@ -12,13 +12,25 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     if v.is_empty() {
         return true;
     }
+    if v.len() > 256 {
+        return false;
+    }
     let first = v[0];
     let last = v[v.len() - 1];
+    // The inside of `<your-token>`, `{TOKEN}`, `[REDACTED]`, `(hidden)`: words only.
+    let wordy = |inner: &[u8]| {
+        !inner.is_empty()
+            && inner
+                .iter()
+                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b' ' | b'.' | b':'))
+    };
+    let inner = if v.len() >= 2 { &v[1..v.len() - 1] } else { &[][..] };
     // <your-token>, ${TOKEN}, {{ token }}, %s, $TOKEN, [REDACTED], (hidden)
-    if (first == b'<' && last == b'>')
-        || (first == b'{' && last == b'}')
-        || (first == b'[' && last == b']')
-        || (first == b'(' && last == b')')
+    if (first == b'<' && last == b'>' && wordy(inner))
+        || (first == b'{' && last == b'}' && wordy(inner))
+        || (first == b'[' && last == b']' && wordy(inner))
+        || (first == b'(' && last == b')' && wordy(inner))
+        || (v.starts_with(b"{{") && v.ends_with(b"}}"))
         || v.starts_with(b"${")
         || v.starts_with(b"{{")
         || v.starts_with(b"%(")
@@ -230,12 +242,17 @@ pub(crate) fn is_ordinary(v: &[u8]) -> bool {
     if is_hostname(v) {
         return true;
     }
-    // Words: letters only (with - _ separators), snake/camel/kebab case.
+    // Words: letters only (with - _ separators), snake/camel/kebab case; a
+    // long run of letters whose case flips all the time is random, not a word.
     if v
         .iter()
         .all(|&c| c.is_ascii_alphabetic() || matches!(c, b'-' | b'_' | b'.' | b' '))
     {
-        return true;
+        let flips = v
+            .windows(2)
+            .filter(|w| w[0].is_ascii_uppercase() != w[1].is_ascii_uppercase())
+            .count();
+        return v.len() < 20 || flips < v.len() / 4;
     }
     false
 }

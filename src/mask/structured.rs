@@ -16,7 +16,7 @@ pub(crate) fn curl_user(b: &[u8], s: usize, e: usize) -> Option<Range> {
         return None;
     }
     let mut v = run(b, e, 8, |c| c == b' ');
-    if v == e && at(b, v) != b'=' {
+    if before(b, e) != b' ' && v == e && at(b, v) != b'=' {
         return None;
     }
     if at(b, v) == b'=' {

@@ -748,3 +748,4 @@ fn readme_example() {
         assert_eq!(t(b), a);
     }
 }
+

@@ -249,7 +249,15 @@ fn key_hit(
             .get(vs..)
             .and_then(|r| memchr::memchr(b'<', r))
             .map_or(b.len(), |o| vs + o);
-        push_value(m, b, vs, ve, mode, None, spans);
+        // Only a real element: the value is followed by its closing tag (or
+        // the text ends), so `<your-token>` placeholders stay.
+        let closed = (ve == b.len() && !b[vs..].iter().any(u8::is_ascii_whitespace))
+            || (at(b, ve + 1) == b'/'
+                && b.get(ve + 2..ve + 2 + key.len())
+                    .is_some_and(|k| k.eq_ignore_ascii_case(key)));
+        if closed {
+            push_value(m, b, vs, ve, mode, None, spans);
+        }
         return;
     }
 
@@ -335,6 +343,9 @@ fn key_hit(
             return;
         }
         let end = balanced_end(b, v, level);
+        if is_placeholder(&b[v..end]) {
+            return;
+        }
         let wrap = (quoted_key && key_quote == b'"').then_some(level.min(8) as u8);
         spans.push(Span {
             start: v,

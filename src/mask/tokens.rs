@@ -86,8 +86,8 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
         if !inner_eq
             && let Some(v) = b.get(vs..ve)
             && !m.rep.is_marker(v)
-            && let Some(tight) = keyword_before(m, b, vs)
-            && looks_random(v, 16, tight)
+            && let Some((tight, min_len)) = keyword_before(m, b, vs)
+            && looks_random(v, min_len, tight)
         {
             spans.push(Span::new(vs, ve, Rule::KeywordSecret));
             return ve.max(run_end);
@@ -128,10 +128,11 @@ const TIGHT_WORDS: &[&[u8]] = &[
     b"credentials", b"auth", b"sig", b"signature", b"apikey", b"accesskey", b"secretkey",
 ];
 
-/// The key a value starting at `vs` is assigned to, if any: `Some(tight)`
-/// when the key names a credential (a credential word or a vendor name), with
-/// `tight` true when it ends with a credential word (so a UUID counts).
-pub(crate) fn keyword_before(m: &Masker, b: &[u8], vs: usize) -> Option<bool> {
+/// The key a value starting at `vs` is assigned to, if any: `Some((tight,
+/// min_len))` when the key names a credential (a credential word or a vendor
+/// name), with `tight` true when it ends with a credential word (so a UUID
+/// counts) and `min_len` the shortest value that counts.
+pub(crate) fn keyword_before(m: &Masker, b: &[u8], vs: usize) -> Option<(bool, usize)> {
     let mut i = vs;
     // Opening quotes of the value (possibly escaped).
     let mut n = 0;
@@ -160,8 +161,10 @@ pub(crate) fn keyword_before(m: &Masker, b: &[u8], vs: usize) -> Option<bool> {
         }
         if i >= 2 && b[i - 1] == b'-' && matches!(before(b, i - 1), b' ' | b'\t') {
             i -= 1;
+            sep = 1;
         } else if i >= 3 && b[i - 2..i].eq_ignore_ascii_case(b"is") && before(b, i - 2) == b' ' {
             i -= 2;
+            sep = 1;
         }
     }
     spaces(&mut i);
@@ -204,18 +207,20 @@ pub(crate) fn keyword_before(m: &Masker, b: &[u8], vs: usize) -> Option<bool> {
     let tight = TIGHT_WORDS.iter().any(|w| sq.ends_with(w));
     let cred = tight || CRED_WORDS.iter().any(|w| contains(&low[..kl], w));
     if sep == 0 {
-        // `token value` without a separator needs a strong credential word.
-        return (tight && !sq.ends_with(b"key")).then_some(true);
+        // `token value` without a separator needs a strong credential word;
+        // after a bare `key` only a long value counts.
+        let min = if sq.ends_with(b"key") { 24 } else { 16 };
+        return tight.then_some((true, min));
     }
     if cred {
-        return Some(tight);
+        return Some((tight, 16));
     }
     // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`).
     let window = &b[ks..ke];
     m.vendor_words
         .as_ref()
         .is_some_and(|ac| ac.is_match(window))
-        .then_some(false)
+        .then_some((false, 16))
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -346,6 +351,7 @@ pub(crate) fn propagate(m: &Masker, b: &[u8], spans: &mut Vec<Span>) {
 /// it appears.
 pub(crate) fn propagatable(m: &Masker, v: &[u8]) -> bool {
     v.len() >= 6
+        && v.len() <= 1024
         && !matches!(v.first(), Some(b'{' | b'['))
         && !m.rep.is_marker(v)
         && !is_placeholder(v)
