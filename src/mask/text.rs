@@ -294,7 +294,11 @@ fn key_hit(
                 sep = Sep::Eq;
             }
             // `password is x`, `token - x`, `sonar token x`: loose syntaxes.
-            c if p > ke && !key.starts_with(b"-") && !matches!(c, b'\n' | b'\r' | b'-' | 0) => {
+            c if p > ke
+                && !key.starts_with(b"-")
+                && !matches!(c, b'\n' | b'\r' | 0)
+                && (c != b'-' || at(b, p + 1) == b' ') =>
+            {
                 if b.get(p..p + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"is ")) {
                     p += 3;
                 } else if b.get(p..p + 2) == Some(b"- ") {
