@@ -493,7 +493,10 @@ fn vendor_corpus_three_placements() {
     let mut leaked = std::collections::BTreeSet::new();
     for l in &lines {
         let mut c = MaskCounts::default();
-        let mut outs = vec![("mask_text", m.mask_text_counted(&l.text, &mut c).into_owned())];
+        let mut outs = vec![(
+            "mask_text",
+            m.mask_text_counted(&l.text, &mut c).into_owned(),
+        )];
         if let Some(j) = &l.json {
             let mut v = j.clone();
             let mut c2 = MaskCounts::default();
@@ -512,7 +515,10 @@ fn vendor_corpus_three_placements() {
             }
             for k in &l.keep {
                 if !out.contains(k.as_str()) {
-                    failures.push(format!("[{} {:?}] {what}: lost {k:?}: {out:?}", l.provider, l.placement));
+                    failures.push(format!(
+                        "[{} {:?}] {what}: lost {k:?}: {out:?}",
+                        l.provider, l.placement
+                    ));
                 }
             }
         }
@@ -520,7 +526,10 @@ fn vendor_corpus_three_placements() {
         let once = &outs[0].1;
         let mut n = 0;
         if m.mask_text(once, &mut n) != once.as_str() {
-            failures.push(format!("[{} {:?}] not idempotent: {once:?}", l.provider, l.placement));
+            failures.push(format!(
+                "[{} {:?}] not idempotent: {once:?}",
+                l.provider, l.placement
+            ));
         }
     }
     let looks = lookalikes(seed());
@@ -553,7 +562,9 @@ fn vendor_corpus_three_placements() {
     for (rule, n) in counts.nonzero() {
         println!("  {:<22} {n:>6} masked", rule.name());
     }
-    for f in failures.iter().take(400) { eprintln!("{f}"); }
+    for f in failures.iter().take(400) {
+        eprintln!("{f}");
+    }
     report(&failures, lines.len() + looks.len());
 }
 
@@ -576,8 +587,19 @@ fn vendor_families_can_be_disabled_one_by_one() {
         .expect("config");
         // Formats whose own prefix holds a credential word (`oauth:`) are
         // also found by the keyword rule.
-        let own_word = |t: &str| ["auth", "key", "token", "secret"].iter().any(|w| t.split('{').next().unwrap_or("").to_ascii_lowercase().contains(w));
-        for f in FORMATS.iter().filter(|f| f.family == fam && f.context.is_empty() && !own_word(f.template)) {
+        let own_word = |t: &str| {
+            ["auth", "key", "token", "secret"].iter().any(|w| {
+                t.split('{')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    .contains(w)
+            })
+        };
+        for f in FORMATS
+            .iter()
+            .filter(|f| f.family == fam && f.context.is_empty() && !own_word(f.template))
+        {
             let secret = expand(&mut r, f.template);
             let (text, _) = place(&mut r, PLACEMENTS[0], &secret);
             let mut n = 0;

@@ -283,7 +283,11 @@ impl Masker {
             add(&["-u ", "--user"], Trigger::CurlUser);
             add(&["sig="], Trigger::Sig);
             add(
-                &["kind: secret", "\"kind\":\"secret\"", "\"kind\": \"secret\""],
+                &[
+                    "kind: secret",
+                    "\"kind\":\"secret\"",
+                    "\"kind\": \"secret\"",
+                ],
                 Trigger::K8sSecret,
             );
             if !has(Rule::SensitiveKey) {

@@ -20,11 +20,15 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     // The inside of `<your-token>`, `{TOKEN}`, `[REDACTED]`, `(hidden)`: words only.
     let wordy = |inner: &[u8]| {
         !inner.is_empty()
-            && inner
-                .iter()
-                .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b' ' | b'.' | b':'))
+            && inner.iter().all(|&c| {
+                c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b' ' | b'.' | b':')
+            })
     };
-    let inner = if v.len() >= 2 { &v[1..v.len() - 1] } else { &[][..] };
+    let inner = if v.len() >= 2 {
+        &v[1..v.len() - 1]
+    } else {
+        &[][..]
+    };
     // <your-token>, ${TOKEN}, {{ token }}, %s, $TOKEN, [REDACTED], (hidden)
     if (first == b'<' && last == b'>' && wordy(inner))
         || (first == b'{' && last == b'}' && wordy(inner))
@@ -208,9 +212,8 @@ pub(crate) fn is_uuid(v: &[u8]) -> bool {
 /// Ids made of hex groups joined by `-` (X-Ray `1-5f84c7a1-...`, UUIDs).
 fn is_dashed_hex_id(v: &[u8]) -> bool {
     v.contains(&b'-')
-        && v.split(|&c| c == b'-').all(|g| {
-            !g.is_empty() && g.iter().all(u8::is_ascii_hexdigit) && g.len() <= 24
-        })
+        && v.split(|&c| c == b'-')
+            .all(|g| !g.is_empty() && g.iter().all(u8::is_ascii_hexdigit) && g.len() <= 24)
 }
 
 /// Ordinary values that stay readable even next to a credential word.
@@ -219,8 +222,7 @@ pub(crate) fn is_ordinary(v: &[u8]) -> bool {
         return true;
     }
     // Numbers, dates, times, versions: digits and . - : + / only.
-    if v
-        .iter()
+    if v.iter()
         .all(|&c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b':' | b'+' | b'/' | b'T' | b'Z'))
     {
         return true;
@@ -244,8 +246,7 @@ pub(crate) fn is_ordinary(v: &[u8]) -> bool {
     }
     // Words: letters only (with - _ separators), snake/camel/kebab case; a
     // long run of letters whose case flips all the time is random, not a word.
-    if v
-        .iter()
+    if v.iter()
         .all(|&c| c.is_ascii_alphabetic() || matches!(c, b'-' | b'_' | b'.' | b' '))
     {
         let flips = v
@@ -307,7 +308,13 @@ pub(crate) fn looks_random(v: &[u8], min_len: usize, uuid_ok: bool) -> bool {
         // camelCase words without digits (`handleRequest`) are not secrets.
         return false;
     }
-    let threshold = if len >= 32 { 3.5 } else if len >= 20 { 3.3 } else { 3.0 };
+    let threshold = if len >= 32 {
+        3.5
+    } else if len >= 20 {
+        3.3
+    } else {
+        3.0
+    };
     (classes >= 2 || other > 0 && classes >= 1) && e >= threshold
 }
 
@@ -352,7 +359,11 @@ mod tests {
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
-        for s in ["hunter2", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "a1b2c3d4e5"] {
+        for s in [
+            "hunter2",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "a1b2c3d4e5",
+        ] {
             assert!(!is_placeholder(s.as_bytes()), "{s}");
         }
     }
@@ -361,8 +372,16 @@ mod tests {
     fn randomness() {
         assert!(looks_random(b"q8Zr2LmN4vT7yBx1Kd9Wc3Hs", 16, false));
         assert!(looks_random(b"4f9a1c2e7b3d8a6f0e5c4b3a2d1f0e9c", 16, false));
-        assert!(!looks_random(b"3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c", 16, false));
-        assert!(looks_random(b"3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c", 16, true));
+        assert!(!looks_random(
+            b"3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c",
+            16,
+            false
+        ));
+        assert!(looks_random(
+            b"3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c",
+            16,
+            true
+        ));
         for ordinary in [
             "handleRequestCompleted",
             "/var/task/index.js",

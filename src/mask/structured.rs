@@ -26,7 +26,9 @@ pub(crate) fn curl_user(b: &[u8], s: usize, e: usize) -> Option<Range> {
     let (vs, stop): (usize, fn(u8) -> bool) = match quote {
         b'"' => (v + 1, |c| c == b'"' || c == b'\n'),
         b'\'' => (v + 1, |c| c == b'\'' || c == b'\n'),
-        _ => (v, |c: u8| c.is_ascii_whitespace() || c == b'"' || c == b'\''),
+        _ => (v, |c: u8| {
+            c.is_ascii_whitespace() || c == b'"' || c == b'\''
+        }),
     };
     let ve = run(b, vs, 512, |c| !stop(c));
     let val = b.get(vs..ve)?;
@@ -94,7 +96,10 @@ pub(crate) fn k8s_secret(b: &[u8], f: &mut dyn FnMut(usize, usize)) {
             if !matches!(at(b, eol), b'\n' | b'\r') {
                 continue;
             }
-            let line_start = b[..ks].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+            let line_start = b[..ks]
+                .iter()
+                .rposition(|&c| c == b'\n')
+                .map_or(0, |p| p + 1);
             let indent = ks - line_start;
             let mut i = eol;
             loop {

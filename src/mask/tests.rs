@@ -595,7 +595,10 @@ fn mask_message_walks_json_when_escapes_could_hide_a_trigger() {
         json!({"dsn": "postgres://app:[MASKED]@db:5432/x", "n": 1})
     );
     // The password found in the fields is masked in the raw text too.
-    assert_eq!(out, r#"{"dsn":"postgres:\/\/app:[MASKED]@db:5432\/x","n":1}"#);
+    assert_eq!(
+        out,
+        r#"{"dsn":"postgres:\/\/app:[MASKED]@db:5432\/x","n":1}"#
+    );
     assert_eq!(n, 1);
     // A \u escape inside a key word.
     let raw = r#"{"pass\u0077ord":"hunter2"}"#;
@@ -749,19 +752,36 @@ fn readme_example() {
     }
 }
 
-
 #[test]
 fn loose_syntaxes_after_credential_words() {
     let s = "q8Zr2LmN4vT7yBx1Kd9Wc3Hs";
     for (text, want) in [
         (format!("token - '{s}'"), "token - '[MASKED]'".to_string()),
-        (format!("the apikey is {s}"), "the apikey is [MASKED]".to_string()),
-        (format!("password is hunter2!x"), "password is [MASKED]".to_string()),
-        (format!("sonar token {s}"), "sonar token [MASKED]".to_string()),
+        (
+            format!("the apikey is {s}"),
+            "the apikey is [MASKED]".to_string(),
+        ),
+        (
+            "password is hunter2!x".to_string(),
+            "password is [MASKED]".to_string(),
+        ),
+        (
+            format!("sonar token {s}"),
+            "sonar token [MASKED]".to_string(),
+        ),
         (format!("Using Key={s}"), "Using Key=[MASKED]".to_string()),
-        (format!("-H \"X-Scrapingbee-Key: {s}\""), "-H \"X-Scrapingbee-Key: [MASKED]\"".to_string()),
-        (format!("token = '{s}' | '{s}'"), "token = '[MASKED]' | '[MASKED]'".to_string()),
-        (format!("curl -u admin:{s} https://x"), "curl -u admin:[MASKED] https://x".to_string()),
+        (
+            format!("-H \"X-Scrapingbee-Key: {s}\""),
+            "-H \"X-Scrapingbee-Key: [MASKED]\"".to_string(),
+        ),
+        (
+            format!("token = '{s}' | '{s}'"),
+            "token = '[MASKED]' | '[MASKED]'".to_string(),
+        ),
+        (
+            format!("curl -u admin:{s} https://x"),
+            "curl -u admin:[MASKED] https://x".to_string(),
+        ),
     ] {
         assert_eq!(t(&text), want, "{text}");
     }
@@ -804,14 +824,19 @@ fn structured_secrets() {
     // PuTTY, age and PGP keys.
     let putty = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: k\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5\nPrivate-Lines: 1\nAAAAIGz0cmFuZG9tcHJpdmF0ZWtleQ\nPrivate-MAC: 0a1b2c3d4e5f\n";
     let out = t(putty);
-    assert!(!out.contains("AAAAIGz0cmFuZG9tcHJpdmF0ZWtleQ") && out.contains("Public-Lines"), "{out}");
+    assert!(
+        !out.contains("AAAAIGz0cmFuZG9tcHJpdmF0ZWtleQ") && out.contains("Public-Lines"),
+        "{out}"
+    );
     let age = "AGE-SECRET-KEY-1QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7LQPZRY9X8GF2TVDW0S3JN54KHCE6MU";
     assert_eq!(t(&format!("key {age}")), "key [MASKED]");
     let pgp = "-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF0\n-----END PGP PRIVATE KEY BLOCK-----";
     assert_eq!(t(pgp), "[MASKED]");
     // Azure SAS.
     assert_eq!(
-        t("https://a.blob.core.windows.net/c/f?sv=2022-11-02&sp=r&sig=Xk3%2Bq9ZrLmN4vT7yBx1Kd9Wc3Hs%3D"),
+        t(
+            "https://a.blob.core.windows.net/c/f?sv=2022-11-02&sp=r&sig=Xk3%2Bq9ZrLmN4vT7yBx1Kd9Wc3Hs%3D"
+        ),
         "https://a.blob.core.windows.net/c/f?sv=2022-11-02&sp=r&sig=[MASKED]"
     );
 }
@@ -820,7 +845,8 @@ fn structured_secrets() {
 fn per_family_counts() {
     let m = masker();
     let mut c = MaskCounts::default();
-    let text = "a glpat-Zx8Qr2Lm4Nv7Tb1Yc9Wd b password=hunter2x c SK0123456789abcdef0123456789abcdef";
+    let text =
+        "a glpat-Zx8Qr2Lm4Nv7Tb1Yc9Wd b password=hunter2x c SK0123456789abcdef0123456789abcdef";
     let _ = m.mask_text_counted(text, &mut c);
     assert_eq!(c.get(Rule::SourceControlToken), 1);
     assert_eq!(c.get(Rule::SensitiveKey), 1);

@@ -289,7 +289,10 @@ fn key_hit(
                 sep = Sep::Colon;
             }
             // NuGet: <add key="ClearTextPassword" value="..." />
-            _ if quoted_key && b.get(p..p + 6).is_some_and(|w| w.eq_ignore_ascii_case(b"value=")) => {
+            _ if quoted_key
+                && b.get(p..p + 6)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"value=")) =>
+            {
                 p += 6;
                 sep = Sep::Eq;
             }
@@ -299,7 +302,9 @@ fn key_hit(
                 && !matches!(c, b'\n' | b'\r' | 0)
                 && (c != b'-' || at(b, p + 1) == b' ') =>
             {
-                if b.get(p..p + 3).is_some_and(|w| w.eq_ignore_ascii_case(b"is ")) {
+                if b.get(p..p + 3)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"is "))
+                {
                     p += 3;
                 } else if b.get(p..p + 2) == Some(b"- ") {
                     p += 2;
@@ -499,7 +504,9 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
                 Trigger::SlackHook => rules::slack_hook(b, s).map(|r| (r, Rule::SlackToken)),
                 Trigger::Stripe => rules::stripe(b, s).map(|r| (r, Rule::StripeKey)),
                 Trigger::Google => rules::google(b, s).map(|r| (r, Rule::GoogleApiKey)),
-                Trigger::CurlUser => structured::curl_user(b, s, e).map(|r| (r, Rule::ConfigSecret)),
+                Trigger::CurlUser => {
+                    structured::curl_user(b, s, e).map(|r| (r, Rule::ConfigSecret))
+                }
                 Trigger::Sig => structured::sas_sig(b, s, e).map(|r| (r, Rule::ConfigSecret)),
                 Trigger::Putty => structured::putty(b, s).map(|r| (r, Rule::PemPrivateKey)),
                 Trigger::K8sSecret => {

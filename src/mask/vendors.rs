@@ -109,6 +109,8 @@ pub(crate) enum Check {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Spec {
     pub rule: Rule,
+    /// The provider, for documentation and tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub provider: &'static str,
     pub prefix: &'static [u8],
     pub alpha: Alpha,
@@ -184,7 +186,14 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(AiServiceKey, "huggingface", b"hf_", An, 30, 40, Random),
     spec!(AiServiceKey, "huggingface", b"api_org_", An, 30, 40, Random),
     spec!(AiServiceKey, "bedrock", b"ABSK", B64, 60, 400),
-    spec!(AiServiceKey, "bedrock", b"bedrock-api-key-", B64Any, 60, 4000),
+    spec!(
+        AiServiceKey,
+        "bedrock",
+        b"bedrock-api-key-",
+        B64Any,
+        60,
+        4000
+    ),
     spec!(AiServiceKey, "groq", b"gsk_", An, 48, 56),
     spec!(AiServiceKey, "perplexity", b"pplx-", An, 40, 56),
     spec!(AiServiceKey, "xai", b"xai-", An, 60, 90),
@@ -230,9 +239,30 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(CloudCredential, "doppler", b"dp.sa.", An, 40, 50),
     spec!(CloudCredential, "doppler", b"dp.scim.", An, 40, 50),
     spec!(CloudCredential, "doppler", b"dp.audit.", An, 40, 50),
-    spec!(CloudCredential, "planetscale", b"pscale_tkn_", UrlDot, 32, 64),
-    spec!(CloudCredential, "planetscale", b"pscale_pw_", UrlDot, 32, 64),
-    spec!(CloudCredential, "planetscale", b"pscale_oauth_", UrlDot, 32, 64),
+    spec!(
+        CloudCredential,
+        "planetscale",
+        b"pscale_tkn_",
+        UrlDot,
+        32,
+        64
+    ),
+    spec!(
+        CloudCredential,
+        "planetscale",
+        b"pscale_pw_",
+        UrlDot,
+        32,
+        64
+    ),
+    spec!(
+        CloudCredential,
+        "planetscale",
+        b"pscale_oauth_",
+        UrlDot,
+        32,
+        64
+    ),
     spec!(CloudCredential, "supabase", b"sbp_", Hex, 40, 40),
     spec!(CloudCredential, "supabase", b"sb_secret_", Url, 24, 64),
     spec!(CloudCredential, "pulumi", b"pul-", Hex, 40, 40),
@@ -301,8 +331,22 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(PaymentKey, "paddle", b"pdl_sdbx_", Word, 30, 80),
     spec!(PaymentKey, "woocommerce", b"ck_", Hex, 40, 40),
     spec!(PaymentKey, "woocommerce", b"cs_", Hex, 40, 40),
-    spec!(PaymentKey, "paypal", b"access_token$production$", LowDigDollar, 40, 60),
-    spec!(PaymentKey, "paypal", b"access_token$sandbox$", LowDigDollar, 40, 60),
+    spec!(
+        PaymentKey,
+        "paypal",
+        b"access_token$production$",
+        LowDigDollar,
+        40,
+        60
+    ),
+    spec!(
+        PaymentKey,
+        "paypal",
+        b"access_token$sandbox$",
+        LowDigDollar,
+        40,
+        60
+    ),
     // --- E-mail, SMS and messaging -------------------------------------------
     spec!(MessagingKey, "sendgrid", b"SG.", UrlDot, 60, 70),
     spec!(MessagingKey, "mailgun", b"key-", Hex, 32, 32),
@@ -395,7 +439,11 @@ const CUSTOM_RULES: [Rule; 5] = [
 impl Catalogue {
     pub(crate) fn new(enabled: impl Fn(Rule) -> bool) -> Catalogue {
         let mut ids: Vec<u16> = (0..SPECS.len())
-            .filter(|&i| SPECS.get(i).is_some_and(|s| enabled(s.rule) && !s.prefix.is_empty()))
+            .filter(|&i| {
+                SPECS
+                    .get(i)
+                    .is_some_and(|s| enabled(s.rule) && !s.prefix.is_empty())
+            })
             .filter_map(|i| u16::try_from(i).ok())
             .collect();
         let key = |i: &u16| {
@@ -504,7 +552,10 @@ impl Catalogue {
         if self.custom_on(Rule::SaasToken) {
             let (sep_start, secret_start) = if prev == b'|' {
                 (rs - 1, rs)
-            } else if prev == b'%' && b.get(rs..rs + 2).is_some_and(|p| p.eq_ignore_ascii_case(b"7c")) {
+            } else if prev == b'%'
+                && b.get(rs..rs + 2)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(b"7c"))
+            {
                 (rs - 1, rs + 2)
             } else {
                 (usize::MAX, 0)
@@ -586,7 +637,9 @@ impl Catalogue {
         }
         // Mailchimp: 32 hex + "-us" + 1-2 digits.
         if self.custom_on(Rule::MessagingKey) {
-            let he = run(b, ts, 33, |c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c));
+            let he = run(b, ts, 33, |c| {
+                c.is_ascii_digit() || (b'a'..=b'f').contains(&c)
+            });
             if he - ts == 32 && b.get(he..he + 3) == Some(b"-us") {
                 let de = run(b, he + 3, 3, |c| c.is_ascii_digit());
                 if (1..=2).contains(&(de - he - 3))
@@ -617,7 +670,11 @@ const CRC_TABLE: [u32; 256] = {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         t[i] = c;
@@ -674,7 +731,9 @@ mod tests {
     }
 
     fn m(t: &str) -> Option<(String, Rule)> {
-        cat().match_at(t.as_bytes(), 0).map(|(e, r)| (t[..e].to_string(), r))
+        cat()
+            .match_at(t.as_bytes(), 0)
+            .map(|(e, r)| (t[..e].to_string(), r))
     }
 
     #[test]
@@ -699,6 +758,15 @@ mod tests {
         assert_eq!(m("SK0123456789abcdef0123456789abcdefg"), None);
         // The same 32 characters in upper-case hex are not a Twilio SID.
         assert_eq!(m("SK0123456789ABCDEF0123456789ABCDEF"), None);
+    }
+
+    #[test]
+    fn catalogue_breadth() {
+        assert!(
+            Catalogue::providers().len() >= 120,
+            "{:?}",
+            Catalogue::providers()
+        );
     }
 
     #[test]

@@ -51,40 +51,88 @@ pub const FORMATS: &[Format] = &[
     f!("github_user_to_server", "github_token", "ghu_{crc}"),
     f!("github_server_to_server", "github_token", "ghs_{crc}"),
     f!("github_refresh", "github_token", "ghr_{an:36}"),
-    f!("github_fine_grained", "github_token", "github_pat_11{up:20}_{an:59}"),
+    f!(
+        "github_fine_grained",
+        "github_token",
+        "github_pat_11{up:20}_{an:59}"
+    ),
     f!("gitlab_pat", "source_control_token", "glpat-{url:20}"),
     f!("gitlab_deploy", "source_control_token", "gldt-{url:20}"),
     f!("gitlab_runner", "source_control_token", "glrt-{url:20}"),
     f!("gitlab_trigger", "source_control_token", "glptt-{hex:40}"),
     f!("gitlab_soat", "source_control_token", "glsoat-{url:20}"),
     f!("gitlab_feed", "source_control_token", "glft-{url:20}"),
-    f!("gitlab_incoming_mail", "source_control_token", "glimt-{url:25}"),
+    f!(
+        "gitlab_incoming_mail",
+        "source_control_token",
+        "glimt-{url:25}"
+    ),
     f!("gitlab_agent", "source_control_token", "glagent-{url:50}"),
     f!("gitlab_oauth_app", "source_control_token", "gloas-{url:64}"),
-    f!("gitlab_runner_reg", "source_control_token", "GR1348941{url:20}"),
-    f!("bitbucket_app_password", "source_control_token", "ATBB{an:32}"),
-    f!("atlassian_api_token", "source_control_token", "ATATT3xFfGF0{url:180}"),
+    f!(
+        "gitlab_runner_reg",
+        "source_control_token",
+        "GR1348941{url:20}"
+    ),
+    f!(
+        "bitbucket_app_password",
+        "source_control_token",
+        "ATBB{an:32}"
+    ),
+    f!(
+        "atlassian_api_token",
+        "source_control_token",
+        "ATATT3xFfGF0{url:180}"
+    ),
     f!("bitbucket_dc", "source_control_token", "BBDC-{an:44}"),
-    f!("sourcegraph", "source_control_token", "sgp_{hex:16}_{hex:40}"),
+    f!(
+        "sourcegraph",
+        "source_control_token",
+        "sgp_{hex:16}_{hex:40}"
+    ),
     f!("sourcegraph_legacy", "source_control_token", "sgp_{hex:40}"),
-    f!("circleci", "source_control_token", "CCIPAT_{an:22}_{hex:40}"),
-    f!("harness", "source_control_token", "pat.{an:22}.{hex:24}.{an:20}"),
+    f!(
+        "circleci",
+        "source_control_token",
+        "CCIPAT_{an:22}_{hex:40}"
+    ),
+    f!(
+        "harness",
+        "source_control_token",
+        "pat.{an:22}.{hex:24}.{an:20}"
+    ),
     f!("buildkite", "source_control_token", "bkua_{hex:40}"),
     f!("octopus", "source_control_token", "API-{up:26}"),
     f!("sonarqube", "source_control_token", "sqp_{hex:40}"),
     f!("sonarqube_user", "source_control_token", "squ_{hex:40}"),
     // AI services.
-    f!("openai_project", "ai_service_key", "sk-proj-{url:48}T3BlbkFJ{url:48}"),
+    f!(
+        "openai_project",
+        "ai_service_key",
+        "sk-proj-{url:48}T3BlbkFJ{url:48}"
+    ),
     f!("openai_service", "ai_service_key", "sk-svcacct-{url:64}"),
     f!("openai_admin", "ai_service_key", "sk-admin-{url:64}"),
-    f!("openai_legacy", "ai_service_key", "sk-{an:20}T3BlbkFJ{an:20}"),
+    f!(
+        "openai_legacy",
+        "ai_service_key",
+        "sk-{an:20}T3BlbkFJ{an:20}"
+    ),
     f!("anthropic", "ai_service_key", "sk-ant-api03-{url:93}AA"),
-    f!("anthropic_admin", "ai_service_key", "sk-ant-admin01-{url:93}AA"),
+    f!(
+        "anthropic_admin",
+        "ai_service_key",
+        "sk-ant-admin01-{url:93}AA"
+    ),
     f!("openrouter", "ai_service_key", "sk-or-v1-{hex:64}"),
     f!("deepseek", "ai_service_key", "sk-{hex:32}"),
     f!("huggingface", "ai_service_key", "hf_{L:34}"),
     f!("huggingface_org", "ai_service_key", "api_org_{L:34}"),
-    f!("bedrock", "ai_service_key", "ABSKQmVkcm9ja0FQSUtleS1{b64:108}"),
+    f!(
+        "bedrock",
+        "ai_service_key",
+        "ABSKQmVkcm9ja0FQSUtleS1{b64:108}"
+    ),
     f!("groq", "ai_service_key", "gsk_{an:52}"),
     f!("perplexity", "ai_service_key", "pplx-{an:48}"),
     f!("xai", "ai_service_key", "xai-{an:80}"),
@@ -108,7 +156,11 @@ pub const FORMATS: &[Format] = &[
     f!("gcp_refresh_token", "cloud_credential", "1//0{url:100}"),
     f!("digitalocean_pat", "cloud_credential", "dop_v1_{hex:64}"),
     f!("digitalocean_oauth", "cloud_credential", "doo_v1_{hex:64}"),
-    f!("digitalocean_refresh", "cloud_credential", "dor_v1_{hex:64}"),
+    f!(
+        "digitalocean_refresh",
+        "cloud_credential",
+        "dor_v1_{hex:64}"
+    ),
     f!("heroku_v2", "cloud_credential", "HRKU-AA{url:58}"),
     f!("flyio", "cloud_credential", "fo1_{url:43}"),
     f!("flyio_macaroon", "cloud_credential", "fm2_{b64:200}"),
@@ -125,18 +177,34 @@ pub const FORMATS: &[Format] = &[
     f!("pulumi", "cloud_credential", "pul-{hex:40}"),
     f!("databricks", "cloud_credential", "dapi{hex:32}"),
     f!("scaleway", "cloud_credential", "SCW{up:17}"),
-    f!("cloudflare_origin_ca", "cloud_credential", "v1.0-{hex:24}-{hex:146}"),
+    f!(
+        "cloudflare_origin_ca",
+        "cloud_credential",
+        "v1.0-{hex:24}-{hex:146}"
+    ),
     f!("yandex_api", "cloud_credential", "AQVN{url:36}"),
     f!("yandex_iam", "cloud_credential", "t1.{url:40}.{url:86}"),
     f!("infracost", "cloud_credential", "ico-{an:32}"),
-    f!("tailscale", "cloud_credential", "tskey-auth-k{an:10}CNTRL-{an:33}"),
+    f!(
+        "tailscale",
+        "cloud_credential",
+        "tskey-auth-k{an:10}CNTRL-{an:33}"
+    ),
     f!("render", "cloud_credential", "rnd_{an:32}"),
     f!("neon", "cloud_credential", "napi_{low:64}"),
     f!("elastic_cloud", "cloud_credential", "essu_{b64:80}"),
     f!("deno_deploy", "cloud_credential", "ddp_{an:36}"),
     f!("dynatrace", "cloud_credential", "dt0c01.{up:24}.{up:64}"),
-    f!("azure_ad_client_secret", "cloud_credential", "{an:3}{d:1}Q~{url:34}"),
-    f!("terraform_cloud", "cloud_credential", "{low:14}.atlasv1.{url:67}"),
+    f!(
+        "azure_ad_client_secret",
+        "cloud_credential",
+        "{an:3}{d:1}Q~{url:34}"
+    ),
+    f!(
+        "terraform_cloud",
+        "cloud_credential",
+        "{low:14}.atlasv1.{url:67}"
+    ),
     f!("aws_access_key", "aws_access_key_id", "AKIA{up:16}"),
     f!("aws_session_key", "aws_access_key_id", "ASIA{up:16}"),
     f!("aws_appsync", "cloud_credential", "da2-{low:26}"),
@@ -147,21 +215,44 @@ pub const FORMATS: &[Format] = &[
     f!("docker_hub", "registry_token", "dckr_pat_{url:27}"),
     f!("docker_hub_org", "registry_token", "dckr_oat_{url:32}"),
     f!("artifactory_api_key", "registry_token", "AKCp{an:69}"),
-    f!("artifactory_reference", "registry_token", "cmVmdGtuOjAxOj{an:50}"),
+    f!(
+        "artifactory_reference",
+        "registry_token",
+        "cmVmdGtuOjAxOj{an:50}"
+    ),
     f!("nuget", "registry_token", "oy2{low:43}"),
     f!("clojars", "registry_token", "CLOJARS_{low:60}"),
     f!("crates_io", "registry_token", "cio{an:32}"),
     // Chat and collaboration.
     f!("slack_bot", "slack_token", "xoxb-{d:12}-{d:13}-{an:24}"),
-    f!("slack_user", "slack_token", "xoxp-{d:12}-{d:12}-{d:13}-{hex:32}"),
+    f!(
+        "slack_user",
+        "slack_token",
+        "xoxp-{d:12}-{d:12}-{d:13}-{hex:32}"
+    ),
     f!("slack_config", "slack_token", "xoxe.xoxp-1-{an:140}"),
     f!("slack_refresh", "slack_token", "xoxe-1-{an:140}"),
     f!("slack_app", "slack_token", "xapp-1-{up:11}-{d:13}-{hex:64}"),
-    f!("slack_webhook", "slack_token", "https://hooks.slack.com/services/", "T{up:8}/B{up:8}/{an:24}"),
+    f!(
+        "slack_webhook",
+        "slack_token",
+        "https://hooks.slack.com/services/",
+        "T{up:8}/B{up:8}/{an:24}"
+    ),
     f!("discord_bot", "chat_token", "M{url:25}.{url:6}.{url:38}"),
-    f!("discord_webhook", "chat_token", "https://discord.com/api/webhooks/{d:18}/", "{url:68}"),
+    f!(
+        "discord_webhook",
+        "chat_token",
+        "https://discord.com/api/webhooks/{d:18}/",
+        "{url:68}"
+    ),
     f!("telegram_bot", "chat_token", "{d:10}:AA{url:33}"),
-    f!("teams_webhook", "chat_token", "https://acme.webhook.office.com/webhookb2/{uuid}@{uuid}/IncomingWebhook/", "{hex:32}/{uuid}"),
+    f!(
+        "teams_webhook",
+        "chat_token",
+        "https://acme.webhook.office.com/webhookb2/{uuid}@{uuid}/IncomingWebhook/",
+        "{hex:32}/{uuid}"
+    ),
     f!("twitch_chat", "chat_token", "oauth:{low:30}"),
     // Payments and commerce.
     f!("stripe_secret", "stripe_key", "sk_live_{an:99}"),
@@ -185,7 +276,11 @@ pub const FORMATS: &[Format] = &[
     f!("shippo", "payment_key", "shippo_live_{hex:40}"),
     f!("paddle", "payment_key", "pdl_live_apikey_{an:40}"),
     f!("woocommerce", "payment_key", "cs_{hex:40}"),
-    f!("paypal_braintree", "payment_key", "access_token$production${low:16}${hex:32}"),
+    f!(
+        "paypal_braintree",
+        "payment_key",
+        "access_token$production${low:16}${hex:32}"
+    ),
     // Messaging.
     f!("sendgrid", "messaging_key", "SG.{url:22}.{url:43}"),
     f!("mailgun", "messaging_key", "key-{hex:32}"),
@@ -208,9 +303,21 @@ pub const FORMATS: &[Format] = &[
     f!("postman", "saas_token", "PMAK-{hex:24}-{hex:34}"),
     f!("figma", "saas_token", "figd_{url:40}"),
     f!("grafana_cloud", "saas_token", "glc_{b64:80}"),
-    f!("grafana_service_account", "saas_token", "glsa_{an:32}_{hex:8}"),
-    f!("onepassword_service", "saas_token", "ops_eyJzaWduSW5BZGRyZXNz{b64:300}"),
-    f!("onepassword_secret_key", "saas_token", "A3-{up:6}-{up:11}-{up:5}-{up:5}-{up:5}"),
+    f!(
+        "grafana_service_account",
+        "saas_token",
+        "glsa_{an:32}_{hex:8}"
+    ),
+    f!(
+        "onepassword_service",
+        "saas_token",
+        "ops_eyJzaWduSW5BZGRyZXNz{b64:300}"
+    ),
+    f!(
+        "onepassword_secret_key",
+        "saas_token",
+        "A3-{up:6}-{up:11}-{up:5}-{up:5}-{up:5}"
+    ),
     f!("typeform", "saas_token", "tfp_{url:44}_{url:14}"),
     f!("frameio", "saas_token", "fio-u-{url:64}"),
     f!("readme", "saas_token", "rdme_{low:70}"),
@@ -219,7 +326,11 @@ pub const FORMATS: &[Format] = &[
     f!("intercom", "saas_token", "dG9rOj{b64:54}"),
     f!("mapbox", "saas_token", "sk.eyJ1Ijoi{an:40}.{url:22}"),
     f!("dropbox", "saas_token", "sl.B{url:135}"),
-    f!("twitter_bearer", "saas_token", "AAAAAAAAAAAAAAAAAAAAA{an:20}%3D{an:50}"),
+    f!(
+        "twitter_bearer",
+        "saas_token",
+        "AAAAAAAAAAAAAAAAAAAAA{an:20}%3D{an:50}"
+    ),
     f!("facebook_access", "saas_token", "EAAC{an:150}"),
     f!("facebook_app_secret", "saas_token", "{d:15}|{low:32}"),
     f!("airtable_pat", "saas_token", "pat{an:14}.{hex:64}"),
@@ -245,46 +356,186 @@ pub const FORMATS: &[Format] = &[
     // Found by a credential word or vendor name nearby (keyword proximity).
     f!("datadog", "keyword_secret", "DATADOG_API_KEY=", "{hex:32}"),
     f!("datadog_app", "keyword_secret", "dd_app_key: ", "{hex:40}"),
-    f!("heroku_legacy", "keyword_secret", "heroku api key = ", "{uuid}"),
+    f!(
+        "heroku_legacy",
+        "keyword_secret",
+        "heroku api key = ",
+        "{uuid}"
+    ),
     f!("snyk", "keyword_secret", "SNYK_TOKEN=", "{uuid}"),
-    f!("algolia", "keyword_secret", "algolia admin key: ", "{hex:32}"),
+    f!(
+        "algolia",
+        "keyword_secret",
+        "algolia admin key: ",
+        "{hex:32}"
+    ),
     f!("adafruit", "keyword_secret", "ADAFRUIT_IO=", "{url:32}"),
-    f!("airtable_legacy", "keyword_secret", "airtable_api_key=", "key{an:14}"),
-    f!("sumologic", "keyword_secret", "sumo_access_key: ", "{an:64}"),
-    f!("pagerduty", "keyword_secret", "PAGERDUTY_TOKEN=", "u+{url:18}"),
+    f!(
+        "airtable_legacy",
+        "keyword_secret",
+        "airtable_api_key=",
+        "key{an:14}"
+    ),
+    f!(
+        "sumologic",
+        "keyword_secret",
+        "sumo_access_key: ",
+        "{an:64}"
+    ),
+    f!(
+        "pagerduty",
+        "keyword_secret",
+        "PAGERDUTY_TOKEN=",
+        "u+{url:18}"
+    ),
     f!("okta", "keyword_secret", "okta_api_token=", "00{url:40}"),
-    f!("twitch", "keyword_secret", "twitch client secret ", "{low:30}"),
+    f!(
+        "twitch",
+        "keyword_secret",
+        "twitch client secret ",
+        "{low:30}"
+    ),
     f!("trello", "keyword_secret", "TRELLO_KEY=", "{hex:32}"),
-    f!("zendesk", "keyword_secret", "zendesk_api_token: ", "{an:40}"),
-    f!("postmark", "keyword_secret", "X-Postmark-Server-Token: ", "{uuid}"),
+    f!(
+        "zendesk",
+        "keyword_secret",
+        "zendesk_api_token: ",
+        "{an:40}"
+    ),
+    f!(
+        "postmark",
+        "keyword_secret",
+        "X-Postmark-Server-Token: ",
+        "{uuid}"
+    ),
     f!("cohere", "keyword_secret", "COHERE_API_KEY=", "{an:40}"),
-    f!("mistral", "keyword_secret", "mistral api key is ", "{an:32}"),
+    f!(
+        "mistral",
+        "keyword_secret",
+        "mistral api key is ",
+        "{an:32}"
+    ),
     f!("wandb", "keyword_secret", "WANDB_API_KEY=", "{hex:40}"),
     f!("codecov", "keyword_secret", "CODECOV_TOKEN=", "{uuid}"),
     f!("travis", "keyword_secret", "travis_token: ", "{an:22}"),
     f!("fastly", "keyword_secret", "Fastly-Key: ", "{url:32}"),
-    f!("rollbar", "keyword_secret", "rollbar access_token=", "{hex:32}"),
+    f!(
+        "rollbar",
+        "keyword_secret",
+        "rollbar access_token=",
+        "{hex:32}"
+    ),
     f!("bugsnag", "keyword_secret", "BUGSNAG_API_KEY=", "{hex:32}"),
-    f!("confluent", "keyword_secret", "confluent secret => ", "{b64:64}"),
-    f!("kraken", "keyword_secret", "KRAKEN_PRIVATE_KEY=", "{b64:88}"),
-    f!("coinbase", "keyword_secret", "coinbase_api_secret: ", "{an:32}"),
-    f!("linkedin", "keyword_secret", "linkedin client_secret=", "{an:16}"),
+    f!(
+        "confluent",
+        "keyword_secret",
+        "confluent secret => ",
+        "{b64:64}"
+    ),
+    f!(
+        "kraken",
+        "keyword_secret",
+        "KRAKEN_PRIVATE_KEY=",
+        "{b64:88}"
+    ),
+    f!(
+        "coinbase",
+        "keyword_secret",
+        "coinbase_api_secret: ",
+        "{an:32}"
+    ),
+    f!(
+        "linkedin",
+        "keyword_secret",
+        "linkedin client_secret=",
+        "{an:16}"
+    ),
     f!("finnhub", "keyword_secret", "finnhub token - ", "{low:20}"),
-    f!("scrapingbee", "keyword_secret", "-H \"X-Scrapingbee-Key: ", "{up:80}"),
+    f!(
+        "scrapingbee",
+        "keyword_secret",
+        "-H \"X-Scrapingbee-Key: ",
+        "{up:80}"
+    ),
     f!("sonar_legacy", "keyword_secret", "sonar token ", "{hex:40}"),
-    f!("azure_storage", "keyword_secret", "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=", "{b64:86}=="),
-    f!("azure_cosmos", "keyword_secret", "cosmos primary key: ", "{b64:86}=="),
-    f!("azure_acr", "keyword_secret", "acr password: ", "{an:40}+ACR{an:8}"),
-    f!("azure_sas", "config_secret", "https://acme.blob.core.windows.net/c?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-01T00:00:00Z&sig=", "{b64:43}%3D"),
-    f!("mailjet", "keyword_secret", "MJ_APIKEY_PRIVATE=", "{hex:32}"),
-    f!("sendbird", "keyword_secret", "sendbird api token: ", "{hex:40}"),
-    f!("openweather", "keyword_secret", "openweather appid key ", "{hex:32}"),
-    f!("generic_password_is", "sensitive_key", "the password is ", "{an:10}7!"),
-    f!("generic_curl_user", "config_secret", "curl -u deploy:", "{an:16}"),
-    f!("generic_bearer_flag", "sensitive_key", "--token ", "{an:30}"),
-    f!("jdbc", "sensitive_key", "jdbc:sqlserver://db:1433;databaseName=app;user=app;password=", "{an:16}"),
-    f!("adonet", "sensitive_key", "Server=tcp:db;Database=app;User Id=app;Password=", "{an:16}"),
-    f!("nuget_config", "sensitive_key", "<add key=\"ClearTextPassword\" value=\"", "{an:18}"),
+    f!(
+        "azure_storage",
+        "keyword_secret",
+        "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=",
+        "{b64:86}=="
+    ),
+    f!(
+        "azure_cosmos",
+        "keyword_secret",
+        "cosmos primary key: ",
+        "{b64:86}=="
+    ),
+    f!(
+        "azure_acr",
+        "keyword_secret",
+        "acr password: ",
+        "{an:40}+ACR{an:8}"
+    ),
+    f!(
+        "azure_sas",
+        "config_secret",
+        "https://acme.blob.core.windows.net/c?sv=2022-11-02&ss=b&srt=o&sp=r&se=2026-12-01T00:00:00Z&sig=",
+        "{b64:43}%3D"
+    ),
+    f!(
+        "mailjet",
+        "keyword_secret",
+        "MJ_APIKEY_PRIVATE=",
+        "{hex:32}"
+    ),
+    f!(
+        "sendbird",
+        "keyword_secret",
+        "sendbird api token: ",
+        "{hex:40}"
+    ),
+    f!(
+        "openweather",
+        "keyword_secret",
+        "openweather appid key ",
+        "{hex:32}"
+    ),
+    f!(
+        "generic_password_is",
+        "sensitive_key",
+        "the password is ",
+        "{an:10}7!"
+    ),
+    f!(
+        "generic_curl_user",
+        "config_secret",
+        "curl -u deploy:",
+        "{an:16}"
+    ),
+    f!(
+        "generic_bearer_flag",
+        "sensitive_key",
+        "--token ",
+        "{an:30}"
+    ),
+    f!(
+        "jdbc",
+        "sensitive_key",
+        "jdbc:sqlserver://db:1433;databaseName=app;user=app;password=",
+        "{an:16}"
+    ),
+    f!(
+        "adonet",
+        "sensitive_key",
+        "Server=tcp:db;Database=app;User Id=app;Password=",
+        "{an:16}"
+    ),
+    f!(
+        "nuget_config",
+        "sensitive_key",
+        "<add key=\"ClearTextPassword\" value=\"",
+        "{an:18}"
+    ),
 ];
 
 /// A random string of `class` characters, `n` long.
@@ -331,7 +582,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         c ^= u32::from(b);
         for _ in 0..8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
         }
     }
     !c
@@ -412,10 +667,20 @@ const NEUTRAL: &[&str] = &[
 const NEUTRAL_KEYS: &[&str] = &["detail", "message", "value", "data", "note", "payload"];
 
 /// Places `content` (context + secret) into a line.
-pub fn place(r: &mut Rng, placement: Placement, content: &str) -> (String, Option<serde_json::Value>) {
+pub fn place(
+    r: &mut Rng,
+    placement: Placement,
+    content: &str,
+) -> (String, Option<serde_json::Value>) {
     let msg = r.pick(NEUTRAL).replace("{}", content);
     match placement {
-        Placement::Raw => (format!("2026-11-27 10:00:00,123 INFO [main] {msg} request_id=r-{}", r.below(10000)), None),
+        Placement::Raw => (
+            format!(
+                "2026-11-27 10:00:00,123 INFO [main] {msg} request_id=r-{}",
+                r.below(10000)
+            ),
+            None,
+        ),
         Placement::Lambda => (
             format!("2026-11-27T10:00:00.000Z\t{}\tINFO\t{msg}", r.uuid()),
             None,
