@@ -109,6 +109,30 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
         || contains_ci(v, b"insert_")
         || contains_ci(v, b"dummy")
         || contains_ci(v, b"[masked")
+        || is_code_reference(v)
+}
+
+/// References to where a secret is kept rather than the secret:
+/// `process.env.API_KEY`, `os.environ['X']`, `System.getenv("X")`,
+/// `secrets.GITHUB_TOKEN`, `vault:secret/data/x`.
+fn is_code_reference(v: &[u8]) -> bool {
+    const PREFIXES: &[&[u8]] = &[
+        b"process.env",
+        b"os.environ",
+        b"os.getenv",
+        b"system.getenv",
+        b"getenv(",
+        b"env(",
+        b"secrets.",
+        b"vault:",
+        b"ssm:",
+        b"arn:aws:secretsmanager",
+        b"{{",
+        b"%(",
+    ];
+    PREFIXES
+        .iter()
+        .any(|p| v.len() >= p.len() && v[..p.len()].eq_ignore_ascii_case(p))
 }
 
 fn is_sep(c: u8) -> bool {
@@ -356,6 +380,8 @@ mod tests {
             "[MASKED]",
             "your_api_key_here",
             "sk-proj-XXXXXXXXXXXXXXXXXXXX",
+            "process.env.API_KEY",
+            "os.environ['DB_PASSWORD']",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }

@@ -786,6 +786,7 @@ fn loose_syntaxes_after_credential_words() {
         assert_eq!(t(&text), want, "{text}");
     }
     kept("the password is incorrect; token expired for alice; token - none");
+    kept("password = get_password() token = ENV[name] secret=process.env.SECRET");
 }
 
 #[test]

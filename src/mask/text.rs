@@ -388,6 +388,14 @@ fn key_hit(
     if matches!(val, b"true" | b"false" | b"null") {
         return;
     }
+    // A code reference, not a value: `password = get_password()`,
+    // `token = ENV["TOKEN"]`, `secret = os.environ[...]`.
+    if let Some(open) = val.iter().position(|&c| c == b'(' || c == b'[')
+        && open > 0
+        && val[..open].iter().all(|&c| is_key_char(c))
+    {
+        return;
+    }
     if is_json_number(val) {
         if class != KeyClass::Plural {
             let wrap = (quoted_key && key_quote == b'"').then_some(level.min(8) as u8);
