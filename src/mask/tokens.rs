@@ -16,24 +16,56 @@ use super::random::{is_placeholder, is_uuid, looks_random};
 use super::replace::Span;
 use super::rules::{before, run};
 
+const URL: u8 = 1;
+const NARROW: u8 = 2;
+const BROAD: u8 = 4;
+const VALUE: u8 = 8;
+const BACK: u8 = 16;
+
+/// Character classes of token bytes, one table lookup per byte.
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        let b = c as u8;
+        let url = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
+        let narrow = url || b == b'.' || b == b'~';
+        let value = narrow || b == b'+' || b == b'/' || b == b'=';
+        let broad = value || b == b'$' || b == b'!';
+        let back = narrow || b == b'+' || b == b'/';
+        t[c] = (url as u8) * URL
+            | (narrow as u8) * NARROW
+            | (broad as u8) * BROAD
+            | (value as u8) * VALUE
+            | (back as u8) * BACK;
+        c += 1;
+    }
+    t
+};
+
+#[inline]
+fn is(c: u8, class: u8) -> bool {
+    CLASS[usize::from(c)] & class != 0
+}
+
 #[inline]
 fn url(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+    is(c, URL)
 }
 
 #[inline]
 fn narrow(c: u8) -> bool {
-    url(c) || c == b'.' || c == b'~'
+    is(c, NARROW)
 }
 
 #[inline]
 fn broad(c: u8) -> bool {
-    narrow(c) || matches!(c, b'+' | b'/' | b'=' | b'$' | b'!')
+    is(c, BROAD)
 }
 
 #[inline]
 fn value_char(c: u8) -> bool {
-    narrow(c) || matches!(c, b'+' | b'/' | b'=')
+    is(c, VALUE)
 }
 
 /// Handles the token run starting at `rs`; returns the position up to which
@@ -71,10 +103,10 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
     }
     if m.has(Rule::KeywordSecret) {
         let mut vs = rs;
-        while vs > 0 && rs - vs < 256 && (narrow(b[vs - 1]) || matches!(b[vs - 1], b'+' | b'/')) {
+        while vs > 0 && rs - vs < 256 && is(b[vs - 1], BACK) {
             vs -= 1;
         }
-        let mut ve = run(b, rs, 4096, value_char);
+        let mut ve = run(b, run_end, 4096, value_char);
         while ve > vs && b[ve - 1] == b'.' {
             ve -= 1;
         }
@@ -86,7 +118,8 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
         if !inner_eq
             && let Some(v) = b.get(vs..ve)
             && !m.rep.is_marker(v)
-            && let Some((tight, min_len)) = keyword_before(m, b, vs)
+            && v.len() >= 16
+            && let Some((tight, min_len)) = keyword_before(m, b, vs, v)
             && looks_random(v, min_len, tight)
         {
             spans.push(Span::new(vs, ve, Rule::KeywordSecret));
@@ -222,7 +255,12 @@ const TIGHT_WORDS: &[&[u8]] = &[
 /// min_len))` when the key names a credential (a credential word or a vendor
 /// name), with `tight` true when it ends with a credential word (so a UUID
 /// counts) and `min_len` the shortest value that counts.
-pub(crate) fn keyword_before(m: &Masker, b: &[u8], vs: usize) -> Option<(bool, usize)> {
+pub(crate) fn keyword_before(
+    m: &Masker,
+    b: &[u8],
+    vs: usize,
+    value: &[u8],
+) -> Option<(bool, usize)> {
     let mut i = vs;
     // Opening quotes of the value (possibly escaped).
     let mut n = 0;
@@ -275,12 +313,27 @@ pub(crate) fn keyword_before(m: &Masker, b: &[u8], vs: usize) -> Option<(bool, u
     let key = &b[ks..ke];
     let mut low = [0u8; 64];
     let kl = key.len().min(64);
-    let mut squashed = [0u8; 64];
-    let mut sl = 0;
     for (d, &c) in low.iter_mut().zip(key) {
         *d = c.to_ascii_lowercase();
     }
-    for &c in &low[..kl] {
+    let low = &low[..kl];
+    // Fast path first: most keys before a long value (`requestId`, `xray`,
+    // `commit`) hold no credential word.
+    let cred = has_cred_word(low);
+    if !cred {
+        if sep == 0 || !looks_random(value, 20, false) {
+            return None;
+        }
+        // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`).
+        return m
+            .vendor_words
+            .as_ref()
+            .is_some_and(|ac| ac.is_match(key))
+            .then_some((false, 20));
+    }
+    let mut squashed = [0u8; 64];
+    let mut sl = 0;
+    for &c in low {
         if c.is_ascii_alphanumeric() {
             squashed[sl] = c;
             sl += 1;
@@ -294,26 +347,33 @@ pub(crate) fn keyword_before(m: &Masker, b: &[u8], vs: usize) -> Option<(bool, u
         return None;
     }
     let tight = TIGHT_WORDS.iter().any(|w| sq.ends_with(w));
-    let cred = tight || CRED_WORDS.iter().any(|w| contains(&low[..kl], w));
     if sep == 0 {
         // `token value` without a separator needs a strong credential word;
         // after a bare `key` only a long value counts.
         let min = if sq.ends_with(b"key") { 24 } else { 16 };
         return tight.then_some((true, min));
     }
-    if cred {
-        return Some((tight, 16));
-    }
-    // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`).
-    let window = &b[ks..ke];
-    m.vendor_words
-        .as_ref()
-        .is_some_and(|ac| ac.is_match(window))
-        .then_some((false, 16))
+    Some((tight, 16))
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    needle.len() <= hay.len() && hay.windows(needle.len()).any(|w| w == needle)
+/// Whether a lower-case key holds a credential word (first-letter filtered).
+fn has_cred_word(low: &[u8]) -> bool {
+    for i in 0..low.len() {
+        if !matches!(
+            low[i],
+            b'k' | b's' | b't' | b'p' | b'a' | b'c' | b'b' | b'j' | b'h'
+        ) {
+            continue;
+        }
+        let rest = &low[i..];
+        if CRED_WORDS
+            .iter()
+            .any(|w| w.len() <= rest.len() && w.iter().zip(rest).all(|(a, b)| a == b))
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// The last word of a key (`db_password` -> `password`, `apiKeyId` -> `Id`).

@@ -425,6 +425,9 @@ pub(crate) struct Catalogue {
     order: Vec<u16>,
     /// Rule families with a custom (prefix-less) verifier that are enabled.
     customs: u32,
+    /// Bit per (first byte, second byte) pair that starts an enabled prefix:
+    /// most tokens (UUIDs, hex ids) are rejected with one lookup.
+    pairs: Box<[u64; 1024]>,
 }
 
 /// Families that have custom verifiers below.
@@ -461,6 +464,12 @@ impl Catalogue {
             }
             idx[usize::from(first)] = (start as u16, i as u16);
         }
+        let mut pairs = Box::new([0u64; 1024]);
+        for &i in &ids {
+            let p = SPECS[usize::from(i)].prefix;
+            let k = (usize::from(p[0]) << 8) | usize::from(p.get(1).copied().unwrap_or(0));
+            pairs[k >> 6] |= 1 << (k & 63);
+        }
         let mut customs = 0u32;
         for r in CUSTOM_RULES {
             if enabled(r) {
@@ -471,6 +480,7 @@ impl Catalogue {
             idx,
             order: ids,
             customs,
+            pairs,
         }
     }
 
@@ -490,13 +500,26 @@ impl Catalogue {
     /// A catalogued token starting exactly at `ts`: its end and family.
     pub(crate) fn match_at(&self, b: &[u8], ts: usize) -> Option<(usize, Rule)> {
         let first = *b.get(ts)?;
+        let k = (usize::from(first) << 8) | usize::from(at(b, ts + 1));
+        if self
+            .pairs
+            .get(k >> 6)
+            .is_none_or(|w| w & (1 << (k & 63)) == 0)
+        {
+            return None;
+        }
         let (lo, hi) = self.idx[usize::from(first)];
         let ids = self.order.get(usize::from(lo)..usize::from(hi))?;
         for &i in ids {
             let Some(s) = SPECS.get(usize::from(i)) else {
                 continue;
             };
-            if b.get(ts..ts + s.prefix.len()) != Some(s.prefix) {
+            // Byte loop rather than a slice compare: prefixes are short and
+            // most candidates differ in the second byte.
+            let Some(head) = b.get(ts..ts + s.prefix.len()) else {
+                continue;
+            };
+            if !head.iter().zip(s.prefix).all(|(x, y)| x == y) {
                 continue;
             }
             let bs = ts + s.prefix.len();
@@ -600,6 +623,16 @@ impl Catalogue {
                     return Some(((rs - 3, end), Rule::CloudCredential));
                 }
             }
+        }
+        // The remaining formats are recognised by a byte at a fixed offset;
+        // look at those first so that ordinary tokens cost a few compares.
+        let azure = b.get(ts + 4..ts + 6) == Some(b"Q~");
+        let terraform = b.get(ts + 14..ts + 23) == Some(b".atlasv1.");
+        let discord = matches!(at(b, ts), b'M' | b'N' | b'O');
+        let mailchimp = b.get(ts + 32..ts + 35) == Some(b"-us");
+        let newrelic = b.get(ts + 36..ts + 40) == Some(b"NRAL");
+        if !(azure || terraform || discord || mailchimp || newrelic) {
+            return None;
         }
         let dot_tilde = |c: u8| url(c) || c == b'.' || c == b'~';
         let te = run(b, ts, 4096, dot_tilde);
