@@ -97,19 +97,46 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     {
         return true;
     }
-    contains_ci(v, b"redacted")
-        || contains_ci(v, b"your_")
-        || contains_ci(v, b"your-")
-        || contains_ci(v, b"yourkey")
-        || contains_ci(v, b"yourtoken")
-        || contains_ci(v, b"placeholder")
-        || contains_ci(v, b"replace_me")
-        || contains_ci(v, b"replaceme")
-        || contains_ci(v, b"changeme")
-        || contains_ci(v, b"insert_")
-        || contains_ci(v, b"dummy")
-        || contains_ci(v, b"[masked")
-        || is_code_reference(v)
+    has_placeholder_word(v) || is_code_reference(v)
+}
+
+/// Placeholder words inside a value (`your_api_key_here`, `CHANGEME`).
+const PLACEHOLDER_WORDS: &[&[u8]] = &[
+    b"redacted",
+    b"your_",
+    b"your-",
+    b"yourkey",
+    b"yourtoken",
+    b"placeholder",
+    b"replace_me",
+    b"replaceme",
+    b"changeme",
+    b"insert_",
+    b"dummy",
+    b"[masked",
+];
+
+/// One pass over `v`: only positions holding the first letter of a
+/// placeholder word are compared.
+fn has_placeholder_word(v: &[u8]) -> bool {
+    for i in 0..v.len() {
+        let c = v[i].to_ascii_lowercase();
+        if !matches!(c, b'r' | b'y' | b'p' | b'c' | b'i' | b'd' | b'[') {
+            continue;
+        }
+        let rest = &v[i..];
+        if PLACEHOLDER_WORDS.iter().any(|w| {
+            w[0] == c
+                && w.len() <= rest.len()
+                && rest
+                    .iter()
+                    .zip(w.iter())
+                    .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        }) {
+            return true;
+        }
+    }
+    false
 }
 
 /// References to where a secret is kept rather than the secret:
@@ -195,13 +222,6 @@ fn has_run(v: &[u8], pred: impl Fn(u8) -> bool, n: usize) -> bool {
         }
     }
     false
-}
-
-pub(crate) fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    needle.len() <= hay.len()
-        && hay
-            .windows(needle.len())
-            .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Shannon entropy in bits per byte (over the byte values present).
