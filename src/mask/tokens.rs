@@ -33,11 +33,11 @@ static CLASS: [u8; 256] = {
         let value = narrow || b == b'+' || b == b'/' || b == b'=';
         let broad = value || b == b'$' || b == b'!';
         let back = narrow || b == b'+' || b == b'/';
-        t[c] = (url as u8) * URL
-            | (narrow as u8) * NARROW
-            | (broad as u8) * BROAD
-            | (value as u8) * VALUE
-            | (back as u8) * BACK;
+        t[c] = ((url as u8) * URL)
+            | ((narrow as u8) * NARROW)
+            | ((broad as u8) * BROAD)
+            | ((value as u8) * VALUE)
+            | ((back as u8) * BACK);
         c += 1;
     }
     t
