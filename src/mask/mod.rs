@@ -251,33 +251,15 @@ impl Masker {
         if has(Rule::Jwt) {
             add(&["eyj"], Trigger::Jwt);
         }
-        if has(Rule::AwsAccessKeyId) {
-            add(&["akia", "asia"], Trigger::AwsKeyId);
-        }
         if has(Rule::PemPrivateKey) {
             add(&["-----begin"], Trigger::Pem);
         }
         if has(Rule::UrlPassword) {
             add(&["://"], Trigger::Url);
         }
-        if has(Rule::GithubToken) {
-            add(
-                &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-                Trigger::Github,
-            );
-        }
         if has(Rule::SlackToken) {
             add(&["xox"], Trigger::Slack);
             add(&["hooks.slack.com/services/"], Trigger::SlackHook);
-        }
-        if has(Rule::StripeKey) {
-            add(
-                &["sk_live_", "rk_live_", "sk_test_", "rk_test_", "whsec_"],
-                Trigger::Stripe,
-            );
-        }
-        if has(Rule::GoogleApiKey) {
-            add(&["aiza"], Trigger::Google);
         }
         if has(Rule::ConfigSecret) {
             add(&["-u ", "--user"], Trigger::CurlUser);

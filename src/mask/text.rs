@@ -504,14 +504,10 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
                 Trigger::Bearer => rules::bearer(b, s, e).map(|r| (r, Rule::AuthHeader)),
                 Trigger::Basic => rules::basic(b, s, e).map(|r| (r, Rule::AuthHeader)),
                 Trigger::Jwt => rules::jwt(b, s).map(|r| (r, Rule::Jwt)),
-                Trigger::AwsKeyId => rules::aws_key_id(b, s).map(|r| (r, Rule::AwsAccessKeyId)),
                 Trigger::Pem => rules::pem(b, s).map(|r| (r, Rule::PemPrivateKey)),
                 Trigger::Url => rules::url_password(b, s).map(|r| (r, Rule::UrlPassword)),
-                Trigger::Github => rules::github(b, s).map(|r| (r, Rule::GithubToken)),
                 Trigger::Slack => rules::slack(b, s).map(|r| (r, Rule::SlackToken)),
                 Trigger::SlackHook => rules::slack_hook(b, s).map(|r| (r, Rule::SlackToken)),
-                Trigger::Stripe => rules::stripe(b, s).map(|r| (r, Rule::StripeKey)),
-                Trigger::Google => rules::google(b, s).map(|r| (r, Rule::GoogleApiKey)),
                 Trigger::CurlUser => {
                     structured::curl_user(b, s, e).map(|r| (r, Rule::ConfigSecret))
                 }

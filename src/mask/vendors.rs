@@ -139,11 +139,18 @@ macro_rules! spec {
 /// The catalogue. Within one first byte, longer prefixes are tried first.
 pub(crate) const SPECS: &[Spec] = &[
     // --- Source control, CI and code hosting -------------------------------
-    spec!(GithubToken, "github", b"ghp_", An, 36, 36, Base62Crc),
-    spec!(GithubToken, "github", b"gho_", An, 36, 36, Base62Crc),
-    spec!(GithubToken, "github", b"ghu_", An, 36, 36, Base62Crc),
-    spec!(GithubToken, "github", b"ghs_", An, 36, 36, Base62Crc),
-    spec!(GithubToken, "github", b"ghr_", An, 36, 76, Base62Crc),
+    spec!(GithubToken, "github", b"ghp_", An, 30, 255, Base62Crc),
+    spec!(GithubToken, "github", b"gho_", An, 30, 255, Base62Crc),
+    spec!(GithubToken, "github", b"ghu_", An, 30, 255, Base62Crc),
+    spec!(GithubToken, "github", b"ghs_", An, 30, 255, Base62Crc),
+    spec!(GithubToken, "github", b"ghr_", An, 30, 255, Base62Crc),
+    spec!(GithubToken, "github", b"github_pat_", Word, 22, 255),
+    spec!(StripeKey, "stripe", b"sk_live_", An, 10, 255),
+    spec!(StripeKey, "stripe", b"rk_live_", An, 10, 255),
+    spec!(StripeKey, "stripe", b"sk_test_", An, 10, 255),
+    spec!(StripeKey, "stripe", b"rk_test_", An, 10, 255),
+    spec!(StripeKey, "stripe", b"whsec_", An, 10, 255),
+    spec!(GoogleApiKey, "google", b"AIza", Url, 35, 35),
     spec!(SourceControlToken, "gitlab", b"glpat-", UrlDot, 20, 300),
     spec!(SourceControlToken, "gitlab", b"gldt-", Url, 20, 80),
     spec!(SourceControlToken, "gitlab", b"glrt-", UrlDot, 20, 300),
