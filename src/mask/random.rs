@@ -51,13 +51,13 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     if distinct_alnum(body) <= 2 && body.iter().filter(|c| c.is_ascii_alphanumeric()).count() >= 6 {
         return true;
     }
-    let mut low = [0u8; 32];
-    let n = v.len().min(32);
+    let mut low = [0u8; 12];
+    let n = v.len().min(12);
     for (d, c) in low.iter_mut().zip(v) {
         *d = c.to_ascii_lowercase();
     }
     let low = &low[..n];
-    if v.len() <= 32
+    if v.len() <= 12
         && matches!(
             low,
             b"null"
@@ -89,12 +89,7 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     }
     // Runs of x/X/*/# (`ghp_xxxxxxxx...`, `xoxb-xxxxxxxxx-...`), and the
     // usual placeholder words inside a value.
-    if has_run(v, |c| c == b'x' || c == b'X', 6)
-        || has_run(v, |c| c == b'*', 3)
-        || has_run(v, |c| c == b'#', 4)
-        || has_run(v, |c| c == b'.', 3)
-        || has_run(v, |c| c == b'0', 10)
-    {
+    if placeholder_runs(v) {
         return true;
     }
     has_placeholder_word(v) || is_code_reference(v)
@@ -157,9 +152,11 @@ fn is_code_reference(v: &[u8]) -> bool {
         b"{{",
         b"%(",
     ];
-    PREFIXES
-        .iter()
-        .any(|p| v.len() >= p.len() && v[..p.len()].eq_ignore_ascii_case(p))
+    let first = v.first().map_or(0, u8::to_ascii_lowercase);
+    matches!(first, b'p' | b'o' | b's' | b'g' | b'e' | b'v' | b'a' | b'{' | b'%')
+        && PREFIXES
+            .iter()
+            .any(|p| v.len() >= p.len() && v[..p.len()].eq_ignore_ascii_case(p))
 }
 
 fn is_sep(c: u8) -> bool {
@@ -198,31 +195,41 @@ fn strip_prefix_word(v: &[u8]) -> &[u8] {
 }
 
 fn distinct_alnum(v: &[u8]) -> usize {
-    let mut seen = [false; 128];
-    let mut n = 0;
+    let mut seen = 0u128;
     for &c in v {
-        if c.is_ascii_alphanumeric() && !seen[usize::from(c)] {
-            seen[usize::from(c)] = true;
-            n += 1;
+        if c.is_ascii_alphanumeric() {
+            seen |= 1u128 << (c & 0x7f);
         }
     }
-    n
+    seen.count_ones() as usize
 }
 
-fn has_run(v: &[u8], pred: impl Fn(u8) -> bool, n: usize) -> bool {
-    let mut run = 0;
+/// Runs of `x`/`X` (6), `*` (3), `#` (4), `.` (3) or `0` (10), in one pass.
+fn placeholder_runs(v: &[u8]) -> bool {
+    let mut prev = 0u8;
+    let mut run = 0usize;
     for &c in v {
-        if pred(c) {
+        let k = if c == b'X' { b'x' } else { c };
+        if k == prev {
             run += 1;
-            if run >= n {
-                return true;
-            }
         } else {
-            run = 0;
+            prev = k;
+            run = 1;
+        }
+        let need = match k {
+            b'x' => 6,
+            b'*' | b'.' => 3,
+            b'#' => 4,
+            b'0' => 10,
+            _ => usize::MAX,
+        };
+        if run >= need {
+            return true;
         }
     }
     false
 }
+
 
 /// Shannon entropy in bits per byte (over the byte values present).
 pub(crate) fn entropy(v: &[u8]) -> f64 {

@@ -712,7 +712,11 @@ pub(crate) fn propagate(m: &Masker, b: &[u8], spans: &mut Vec<Span>) {
     let done = merged(spans);
     let mut added: Vec<Span> = Vec::new();
     for (v, rule) in vals {
-        for occ in memchr::memmem::find_iter(b, v) {
+        let Some(&first) = v.first() else { continue };
+        for occ in memchr::memchr_iter(first, b) {
+            if b.get(occ..occ + v.len()) != Some(v) {
+                continue;
+            }
             let end = occ + v.len();
             // First merged region ending after `occ`: overlap if it starts before `end`.
             let i = done.partition_point(|&(_, e)| e <= occ);
