@@ -153,10 +153,12 @@ fn is_code_reference(v: &[u8]) -> bool {
         b"%(",
     ];
     let first = v.first().map_or(0, u8::to_ascii_lowercase);
-    matches!(first, b'p' | b'o' | b's' | b'g' | b'e' | b'v' | b'a' | b'{' | b'%')
-        && PREFIXES
-            .iter()
-            .any(|p| v.len() >= p.len() && v[..p.len()].eq_ignore_ascii_case(p))
+    matches!(
+        first,
+        b'p' | b'o' | b's' | b'g' | b'e' | b'v' | b'a' | b'{' | b'%'
+    ) && PREFIXES
+        .iter()
+        .any(|p| v.len() >= p.len() && v[..p.len()].eq_ignore_ascii_case(p))
 }
 
 fn is_sep(c: u8) -> bool {
@@ -229,7 +231,6 @@ fn placeholder_runs(v: &[u8]) -> bool {
     }
     false
 }
-
 
 /// Shannon entropy in bits per byte (over the byte values present).
 pub(crate) fn entropy(v: &[u8]) -> f64 {
