@@ -6,11 +6,12 @@
 
 mod support {
     pub mod secret_corpus;
+    pub mod vendor_corpus;
 }
 
 use std::borrow::Cow;
 
-use logship::mask::{MaskConfig, MaskError, MaskStyle, Masker, Rule};
+use logship::mask::{MaskConfig, MaskCounts, MaskError, MaskStyle, Masker, Rule};
 use serde_json::Value;
 use support::secret_corpus::{KINDS, Sample, corpus, forms};
 
@@ -458,4 +459,154 @@ fn random_fragment_soup_never_panics() {
             let _ = m.mask_text(&noise, &mut n);
         }
     }
+}
+
+/// A 10-byte piece of `secret` (or all of a shorter one) that survives in `out`.
+fn vendor_leak(out: &str, secret: &str) -> Option<String> {
+    if secret.len() < 10 {
+        return out.contains(secret).then(|| secret.to_string());
+    }
+    secret
+        .as_bytes()
+        .windows(10)
+        .filter_map(|w| std::str::from_utf8(w).ok())
+        .find(|w| out.contains(w))
+        .map(str::to_string)
+}
+
+#[test]
+fn vendor_corpus_three_placements() {
+    use support::vendor_corpus::{FORMATS, lookalikes, positives};
+    let providers: std::collections::BTreeSet<&str> = FORMATS
+        .iter()
+        .map(|f| f.provider.split('_').next().unwrap_or(f.provider))
+        .collect();
+    assert!(
+        providers.len() >= 150,
+        "only {} providers: {providers:?}",
+        providers.len()
+    );
+    let m = Masker::new(&MaskConfig::default()).expect("config");
+    let mut failures = Vec::new();
+    let mut counts = MaskCounts::default();
+    let lines = positives(seed(), 3);
+    let mut leaked = std::collections::BTreeSet::new();
+    for l in &lines {
+        let mut c = MaskCounts::default();
+        let mut outs = vec![(
+            "mask_text",
+            m.mask_text_counted(&l.text, &mut c).into_owned(),
+        )];
+        if let Some(j) = &l.json {
+            let mut v = j.clone();
+            let mut c2 = MaskCounts::default();
+            let t = m.mask_message_counted(&l.text, Some(&mut v), &mut c2);
+            outs.push(("mask_message text", t.into_owned()));
+            outs.push(("mask_message json", v.to_string()));
+        }
+        counts.merge(&c);
+        for (what, out) in &outs {
+            if let Some(piece) = vendor_leak(out, &l.secret) {
+                leaked.insert(l.provider);
+                failures.push(format!(
+                    "[{} {:?}] {what}: {piece:?} of {:?} leaked\n  in:  {:?}\n  out: {:?}",
+                    l.provider, l.placement, l.secret, l.text, out
+                ));
+            }
+            for k in &l.keep {
+                if !out.contains(k.as_str()) {
+                    failures.push(format!(
+                        "[{} {:?}] {what}: lost {k:?}: {out:?}",
+                        l.provider, l.placement
+                    ));
+                }
+            }
+        }
+        // Idempotent.
+        let once = &outs[0].1;
+        let mut n = 0;
+        if m.mask_text(once, &mut n) != once.as_str() {
+            failures.push(format!(
+                "[{} {:?}] not idempotent: {once:?}",
+                l.provider, l.placement
+            ));
+        }
+    }
+    let looks = lookalikes(seed());
+    let mut lost = 0;
+    for l in &looks {
+        let mut n = 0;
+        let out = m.mask_text(&l.text, &mut n);
+        let mut changed = out != l.text.as_str() || n != 0;
+        if let Some(j) = &l.json {
+            let mut v = j.clone();
+            let t = m.mask_message(&l.text, Some(&mut v), &mut n);
+            changed |= t != l.text.as_str() || &v != j || n != 0;
+        }
+        if changed {
+            lost += 1;
+            failures.push(format!(
+                "[{} {:?}] look-alike changed:\n  in:  {:?}\n  out: {:?}",
+                l.provider, l.placement, l.text, out
+            ));
+        }
+    }
+    println!(
+        "vendor corpus: {} formats, {} providers, {} positive lines, {} look-alike lines, {} leaked providers, {lost} lost look-alikes",
+        FORMATS.len(),
+        providers.len(),
+        lines.len(),
+        looks.len(),
+        leaked.len()
+    );
+    for (rule, n) in counts.nonzero() {
+        println!("  {:<22} {n:>6} masked", rule.name());
+    }
+    for f in failures.iter().take(400) {
+        eprintln!("{f}");
+    }
+    report(&failures, lines.len() + looks.len());
+}
+
+#[test]
+fn vendor_families_can_be_disabled_one_by_one() {
+    use support::vendor_corpus::{FORMATS, PLACEMENTS, expand, place};
+    let mut r = support::secret_corpus::Rng::new(seed());
+    let families: std::collections::BTreeSet<&str> = FORMATS
+        .iter()
+        .filter(|f| f.context.is_empty())
+        .map(|f| f.family)
+        .collect();
+    let mut failures = Vec::new();
+    for fam in families {
+        let rule = Rule::from_name(fam).expect("known family");
+        let m = Masker::new(&MaskConfig {
+            disabled: vec![rule],
+            ..MaskConfig::default()
+        })
+        .expect("config");
+        // Formats whose own prefix holds a credential word (`oauth:`) are
+        // also found by the keyword rule.
+        let own_word = |t: &str| {
+            ["auth", "key", "token", "secret"].iter().any(|w| {
+                t.split('{')
+                    .next()
+                    .unwrap_or("")
+                    .to_ascii_lowercase()
+                    .contains(w)
+            })
+        };
+        for f in FORMATS
+            .iter()
+            .filter(|f| f.family == fam && f.context.is_empty() && !own_word(f.template))
+        {
+            let secret = expand(&mut r, f.template);
+            let (text, _) = place(&mut r, PLACEMENTS[0], &secret);
+            let mut n = 0;
+            if m.mask_text(&text, &mut n) != text.as_str() {
+                failures.push(format!("{fam} off, {} still masked: {text:?}", f.provider));
+            }
+        }
+    }
+    report(&failures, FORMATS.len());
 }

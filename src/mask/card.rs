@@ -66,10 +66,10 @@ fn gather(r: u64) -> u64 {
     ((r >> 7).wrapping_mul(0x0102_0408_1020_4080)) >> 56
 }
 
-/// Digit mask and separator mask of 64 bytes.
+/// Digit, separator and token-character masks of 64 bytes.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn masks(block: &[u8; 64]) -> (u64, u64) {
+fn masks(block: &[u8; 64]) -> (u64, u64, u64) {
     // SAFETY: SSE2 is part of the x86_64 baseline; every x86_64 CPU has it,
     // so calling a function that requires it is always sound here.
     unsafe { masks_sse2(block) }
@@ -78,17 +78,22 @@ fn masks(block: &[u8; 64]) -> (u64, u64) {
 /// SSE2 version of [`masks`]: 16 bytes per compare, `movemask` to bits.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
-fn masks_sse2(block: &[u8; 64]) -> (u64, u64) {
+fn masks_sse2(block: &[u8; 64]) -> (u64, u64, u64) {
     use std::arch::x86_64::{
         _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8,
         _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
     };
     let mut d = 0u64;
     let mut s = 0u64;
+    let mut t = 0u64;
     let lo = _mm_set1_epi8(b'0' as i8 - 1);
     let hi = _mm_set1_epi8(b'9' as i8 + 1);
+    let alo = _mm_set1_epi8(b'a' as i8 - 1);
+    let ahi = _mm_set1_epi8(b'z' as i8 + 1);
+    let case = _mm_set1_epi8(0x20);
     let space = _mm_set1_epi8(b' ' as i8);
     let dash = _mm_set1_epi8(b'-' as i8);
+    let under = _mm_set1_epi8(b'_' as i8);
     for (k, lane) in block.chunks_exact(16).enumerate() {
         let mut a = [0u8; 8];
         let mut b = [0u8; 8];
@@ -96,38 +101,62 @@ fn masks_sse2(block: &[u8; 64]) -> (u64, u64) {
         b.copy_from_slice(&lane[8..]);
         let x = _mm_set_epi64x(i64::from_le_bytes(b), i64::from_le_bytes(a));
         let dig = _mm_and_si128(_mm_cmpgt_epi8(x, lo), _mm_cmplt_epi8(x, hi));
-        let sep = _mm_or_si128(_mm_cmpeq_epi8(x, space), _mm_cmpeq_epi8(x, dash));
+        let is_dash = _mm_cmpeq_epi8(x, dash);
+        let sep = _mm_or_si128(_mm_cmpeq_epi8(x, space), is_dash);
+        let folded = _mm_or_si128(x, case);
+        let alpha = _mm_and_si128(_mm_cmpgt_epi8(folded, alo), _mm_cmplt_epi8(folded, ahi));
+        let tok = _mm_or_si128(
+            _mm_or_si128(dig, alpha),
+            _mm_or_si128(is_dash, _mm_cmpeq_epi8(x, under)),
+        );
         d |= u64::from(_mm_movemask_epi8(dig) as u16) << (16 * k);
         s |= u64::from(_mm_movemask_epi8(sep) as u16) << (16 * k);
+        t |= u64::from(_mm_movemask_epi8(tok) as u16) << (16 * k);
     }
-    (d, s)
+    (d, s, t)
 }
 
-/// Digit mask and separator mask of 64 bytes (portable SWAR).
+/// Digit, separator and token-character masks of 64 bytes (portable SWAR).
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn masks(block: &[u8; 64]) -> (u64, u64) {
+fn masks(block: &[u8; 64]) -> (u64, u64, u64) {
     masks_swar(block)
+}
+
+/// High bit of each byte set where `lo <= byte <= hi` (ASCII bytes only).
+#[inline(always)]
+fn in_range(x: u64, lo: u8, hi: u8) -> u64 {
+    let low7 = x & LO7;
+    let above_hi = low7 + ONES * u64::from(0x7f - hi);
+    let at_least_lo = low7 + ONES * u64::from(0x80 - lo);
+    at_least_lo & !above_hi & !x & HI
 }
 
 /// Portable SWAR version of [`masks`]: 8 bytes per step in a `u64`.
 #[cfg_attr(target_arch = "x86_64", allow(dead_code))]
 #[inline(always)]
-fn masks_swar(block: &[u8; 64]) -> (u64, u64) {
+fn masks_swar(block: &[u8; 64]) -> (u64, u64, u64) {
     let mut d = 0u64;
     let mut s = 0u64;
+    let mut t = 0u64;
     for (k, word) in block.chunks_exact(8).enumerate() {
         let mut w = [0u8; 8];
         w.copy_from_slice(word);
         let x = u64::from_le_bytes(w);
-        let a = x ^ 0x3030_3030_3030_3030;
-        let dig = (0x8989_8989_8989_8989u64.wrapping_sub(a & LO7)) & !a & HI;
-        let sep = eq_bytes(x, b' ') | eq_bytes(x, b'-');
+        let dig = in_range(x, b'0', b'9');
+        let dash = eq_bytes(x, b'-');
+        let sep = eq_bytes(x, b' ') | dash;
+        let alpha = in_range(x | (ONES * 0x20), b'a', b'z');
+        let tok = dig | alpha | dash | eq_bytes(x, b'_');
         d |= gather(dig) << (8 * k);
         s |= gather(sep) << (8 * k);
+        t |= gather(tok) << (8 * k);
     }
-    (d, s)
+    (d, s, t)
 }
+
+/// Length of the token runs reported by [`scan`].
+pub(crate) const RUN_MIN: usize = 16;
 
 #[inline]
 fn is_digit(c: u8) -> bool {
@@ -147,18 +176,26 @@ fn is_word(c: u8) -> bool {
 /// run of 13 set bits, inside the block or continuing from the previous one,
 /// flags the block, and the exact check walks the digit sequences from the
 /// start of that run.
-pub(crate) fn scan(text: &[u8], f: &mut dyn FnMut(usize, usize)) {
+pub(crate) fn scan(
+    text: &[u8],
+    cards: bool,
+    runs: Option<&mut dyn FnMut(usize) -> usize>,
+    f: &mut dyn FnMut(usize, usize),
+) {
     let len = text.len();
     if len < 13 {
         return;
     }
+    let mut runs = runs;
+    let mut resume_t = 0usize;
+    let mut carry_t = 0usize;
     let mut resume = 0usize;
     let mut carry = 0usize; // length of the v-run ending the previous block
     let mut prev_top = 0u64; // whether the previous block's last byte is a digit
     let mut pos = 0usize;
     while pos < len {
         let n = (len - pos).min(64);
-        let (d, s) = match <&[u8; 64]>::try_from(text.get(pos..pos + 64).unwrap_or(&[])) {
+        let (d, s, t) = match <&[u8; 64]>::try_from(text.get(pos..pos + 64).unwrap_or(&[])) {
             Ok(block) => masks(block),
             Err(_) => {
                 let mut block = [0u8; 64];
@@ -166,6 +203,41 @@ pub(crate) fn scan(text: &[u8], f: &mut dyn FnMut(usize, usize)) {
                 masks(&block)
             }
         };
+        // Token runs of RUN_MIN or more `[A-Za-z0-9_-]` bytes: one call per
+        // run (the callback returns where it stopped looking).
+        if let Some(g) = runs.as_deref_mut() {
+            let t = if n < 64 { t & ((1u64 << n) - 1) } else { t };
+            let lead = t.trailing_ones() as usize;
+            if carry_t > 0 && carry_t + lead >= RUN_MIN && pos - carry_t >= resume_t {
+                resume_t = g(pos - carry_t).max(pos + lead);
+            }
+            let mut r = t & (t >> 1);
+            r &= r >> 2;
+            r &= r >> 4;
+            r &= r >> 8;
+            while r != 0 {
+                let p = pos + r.trailing_zeros() as usize;
+                r &= r - 1;
+                if p >= resume_t {
+                    // Back to the start of this run (inside this block).
+                    let mut st = p;
+                    while st > pos && st > resume_t && (t >> (st - pos - 1)) & 1 == 1 {
+                        st -= 1;
+                    }
+                    let run_end = p + RUN_MIN;
+                    resume_t = g(st).max(run_end);
+                }
+            }
+            carry_t = if t == u64::MAX {
+                carry_t + 64
+            } else {
+                t.leading_ones() as usize
+            };
+        }
+        if !cards {
+            pos += n;
+            continue;
+        }
         let v = d | (s & ((d << 1) | prev_top) & ((d >> 1) | (1 << 63)));
         let mut r = v & (v >> 1);
         r &= r >> 2;
@@ -367,7 +439,7 @@ mod tests {
 
     fn found(text: &str) -> Vec<&str> {
         let mut v = Vec::new();
-        scan(text.as_bytes(), &mut |s, e| v.push(&text[s..e]));
+        scan(text.as_bytes(), true, None, &mut |s, e| v.push(&text[s..e]));
         v
     }
 

@@ -37,11 +37,32 @@ pub enum Rule {
     Email,
     /// Opt-in: IPv4 and IPv6 addresses.
     Ip,
+    /// Source hosting and CI tokens (GitLab, Bitbucket, Atlassian, Sourcegraph, ...).
+    SourceControlToken,
+    /// AI and ML service keys (OpenAI, Anthropic, Hugging Face, Bedrock, ...).
+    AiServiceKey,
+    /// Cloud and platform credentials (Azure, Alibaba, GCP, DigitalOcean, Vault, ...).
+    CloudCredential,
+    /// Package registry tokens (npm, PyPI, RubyGems, Docker Hub, Artifactory, ...).
+    RegistryToken,
+    /// Chat and collaboration tokens (Discord, Telegram, Teams/Discord webhooks, ...).
+    ChatToken,
+    /// Payment and commerce keys (Square, Shopify, PayPal, Flutterwave, ...).
+    PaymentKey,
+    /// E-mail, SMS and messaging keys (SendGrid, Mailchimp, Twilio, Mailgun, ...).
+    MessagingKey,
+    /// Other SaaS API tokens (Notion, Linear, Sentry, New Relic, Postman, ...).
+    SaasToken,
+    /// A random-looking value shortly after a credential word or vendor name.
+    KeywordSecret,
+    /// Secrets inside configuration formats: Docker `auth`, Kubernetes Secret
+    /// `data`, NuGet `ClearTextPassword`, connection strings, SAS signatures, `curl -u`.
+    ConfigSecret,
 }
 
 impl Rule {
     /// Rules that run unless disabled.
-    pub const DEFAULT: [Rule; 12] = [
+    pub const DEFAULT: [Rule; 22] = [
         Rule::SensitiveKey,
         Rule::AuthHeader,
         Rule::Jwt,
@@ -54,7 +75,19 @@ impl Rule {
         Rule::StripeKey,
         Rule::GoogleApiKey,
         Rule::CardNumber,
+        Rule::SourceControlToken,
+        Rule::AiServiceKey,
+        Rule::CloudCredential,
+        Rule::RegistryToken,
+        Rule::ChatToken,
+        Rule::PaymentKey,
+        Rule::MessagingKey,
+        Rule::SaasToken,
+        Rule::KeywordSecret,
+        Rule::ConfigSecret,
     ];
+    /// Number of rules (built-in families), the size of [`MaskCounts`].
+    pub const COUNT: usize = 24;
     /// Rules that only run when enabled.
     pub const OPT_IN: [Rule; 2] = [Rule::Email, Rule::Ip];
 
@@ -75,6 +108,16 @@ impl Rule {
             Rule::CardNumber => "card_number",
             Rule::Email => "email",
             Rule::Ip => "ip",
+            Rule::SourceControlToken => "source_control_token",
+            Rule::AiServiceKey => "ai_service_key",
+            Rule::CloudCredential => "cloud_credential",
+            Rule::RegistryToken => "registry_token",
+            Rule::ChatToken => "chat_token",
+            Rule::PaymentKey => "payment_key",
+            Rule::MessagingKey => "messaging_key",
+            Rule::SaasToken => "saas_token",
+            Rule::KeywordSecret => "keyword_secret",
+            Rule::ConfigSecret => "config_secret",
         }
     }
 
@@ -94,6 +137,81 @@ impl Rule {
 
     pub(crate) fn bit(self) -> u32 {
         1 << (self as u32)
+    }
+
+    /// Position in [`MaskCounts`] (0..[`Rule::COUNT`]).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Every rule, default ones first, in [`Rule::index`] order of the defaults.
+    pub fn all() -> impl Iterator<Item = Rule> {
+        Rule::DEFAULT.into_iter().chain(Rule::OPT_IN)
+    }
+}
+
+/// Masked values per rule family: an audit trail of what a batch of logs
+/// leaked, counts only (never values). Indexed by [`Rule::index`]; cheap to
+/// add up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MaskCounts {
+    /// Count per rule, indexed by [`Rule::index`].
+    pub by_rule: [u64; Rule::COUNT],
+    /// Values masked by the user's extra patterns (`LOGSHIP_MASK_EXTRA_PATTERNS`).
+    pub extra: u64,
+}
+
+impl MaskCounts {
+    /// Counts one masked value for `rule`.
+    #[inline]
+    pub fn add(&mut self, rule: Rule, n: u64) {
+        if let Some(c) = self.by_rule.get_mut(rule.index()) {
+            *c += n;
+        }
+    }
+
+    /// Counts `n` values for a span slot: a [`Rule::index`], or
+    /// [`Rule::COUNT`] for the extra patterns.
+    #[inline]
+    pub(crate) fn add_slot(&mut self, slot: u8, n: u64) {
+        match self.by_rule.get_mut(usize::from(slot)) {
+            Some(c) => *c += n,
+            None => self.extra += n,
+        }
+    }
+
+    /// Per-rule maximum of two counts (the same secret seen in two forms).
+    pub(crate) fn max_with(&mut self, other: &MaskCounts) {
+        for (a, b) in self.by_rule.iter_mut().zip(other.by_rule) {
+            *a = (*a).max(b);
+        }
+        self.extra = self.extra.max(other.extra);
+    }
+
+    /// The count for `rule`.
+    pub fn get(&self, rule: Rule) -> u64 {
+        self.by_rule.get(rule.index()).copied().unwrap_or(0)
+    }
+
+    /// All masked values.
+    pub fn total(&self) -> u64 {
+        self.by_rule.iter().sum::<u64>() + self.extra
+    }
+
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &MaskCounts) {
+        for (a, b) in self.by_rule.iter_mut().zip(other.by_rule) {
+            *a += b;
+        }
+        self.extra += other.extra;
+    }
+
+    /// Rules with a non-zero count, with their counts.
+    pub fn nonzero(&self) -> impl Iterator<Item = (Rule, u64)> + '_ {
+        Rule::all().filter_map(|r| {
+            let n = self.get(r);
+            (n > 0).then_some((r, n))
+        })
     }
 }
 

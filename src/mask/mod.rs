@@ -12,9 +12,13 @@ mod config;
 mod json;
 mod keys;
 mod prefilter;
+mod random;
 mod replace;
 mod rules;
+mod structured;
 mod text;
+mod tokens;
+mod vendors;
 
 use std::borrow::Cow;
 use std::fmt;
@@ -22,12 +26,15 @@ use std::fmt;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde_json::Value;
 
-pub use config::{DEFAULT_MARKER, MIN_SALT_LEN, MaskConfig, MaskError, MaskStyle, Rule};
+pub use config::{
+    DEFAULT_MARKER, MIN_SALT_LEN, MaskConfig, MaskCounts, MaskError, MaskStyle, Rule,
+};
 
 use config::{VAR_DISABLE, VAR_ENABLE, VAR_EXTRA_KEYS, VAR_EXTRA_PATTERNS};
 use keys::{KeyClass, KeyMatcher};
 use prefilter::{Prefilter, Trigger};
 use replace::{Replacer, Span};
+use vendors::Catalogue;
 
 /// User-supplied regex rules.
 struct Extra {
@@ -57,14 +64,14 @@ impl Extra {
                         if let Some(mt) = caps.get(g)
                             && !mt.is_empty()
                         {
-                            spans.push(Span::new(mt.start(), mt.end()));
+                            spans.push(Span::extra(mt.start(), mt.end()));
                         }
                     }
                 }
                 None => {
                     for mt in rule.re.find_iter(text) {
                         if !mt.is_empty() {
-                            spans.push(Span::new(mt.start(), mt.end()));
+                            spans.push(Span::extra(mt.start(), mt.end()));
                         }
                     }
                 }
@@ -83,6 +90,9 @@ pub struct Masker {
     rep: Replacer,
     style: MaskStyle,
     names: Vec<String>,
+    catalogue: Catalogue,
+    /// Vendor names for the keyword-proximity rule (ASCII case-insensitive).
+    vendor_words: Option<aho_corasick::AhoCorasick>,
 }
 
 impl fmt::Debug for Masker {
@@ -107,7 +117,8 @@ const KEY_TRIGGERS: &[&str] = &[
     "api_key",
     "api-key",
     "api.key",
-    "authoriz",
+    // "auth" covers authorization, auth tokens and Docker's `"auth"`.
+    "auth",
     "cookie",
     "private",
     "credential",
@@ -240,33 +251,33 @@ impl Masker {
         if has(Rule::Jwt) {
             add(&["eyj"], Trigger::Jwt);
         }
-        if has(Rule::AwsAccessKeyId) {
-            add(&["akia", "asia"], Trigger::AwsKeyId);
-        }
         if has(Rule::PemPrivateKey) {
             add(&["-----begin"], Trigger::Pem);
         }
         if has(Rule::UrlPassword) {
             add(&["://"], Trigger::Url);
         }
-        if has(Rule::GithubToken) {
-            add(
-                &["ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"],
-                Trigger::Github,
-            );
-        }
         if has(Rule::SlackToken) {
             add(&["xox"], Trigger::Slack);
             add(&["hooks.slack.com/services/"], Trigger::SlackHook);
         }
-        if has(Rule::StripeKey) {
+        if has(Rule::ConfigSecret) {
+            add(&["-u ", "--user"], Trigger::CurlUser);
+            add(&["sig="], Trigger::Sig);
             add(
-                &["sk_live_", "rk_live_", "sk_test_", "rk_test_", "whsec_"],
-                Trigger::Stripe,
+                &[
+                    "kind: secret",
+                    "\"kind\":\"secret\"",
+                    "\"kind\": \"secret\"",
+                ],
+                Trigger::K8sSecret,
             );
+            if !has(Rule::SensitiveKey) {
+                add(&["auth"], Trigger::Key);
+            }
         }
-        if has(Rule::GoogleApiKey) {
-            add(&["aiza"], Trigger::Google);
+        if has(Rule::PemPrivateKey) {
+            add(&["putty-user-key-file-"], Trigger::Putty);
         }
         for k in &cfg.extra_keys {
             lits.push((keys::trigger_word(k), Trigger::Key));
@@ -284,6 +295,16 @@ impl Masker {
         }
         names.extend(cfg.extra_patterns.iter().map(|(n, _)| n.clone()));
 
+        let catalogue = Catalogue::new(has);
+        let vendor_words = if has(Rule::KeywordSecret) {
+            aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(tokens::VENDOR_WORDS)
+                .ok()
+        } else {
+            None
+        };
+
         Ok(Masker {
             enabled: cfg.enabled,
             rules,
@@ -293,6 +314,8 @@ impl Masker {
             rep,
             style: cfg.style,
             names,
+            catalogue,
+            vendor_words,
         })
     }
 
@@ -322,6 +345,23 @@ impl Masker {
     /// Masks secrets in free text. Returns `Cow::Borrowed` (no allocation) when
     /// nothing is masked. Adds the number of masked values to `*count`.
     pub fn mask_text<'a>(&self, text: &'a str, count: &mut u64) -> Cow<'a, str> {
+        let mut c = MaskCounts::default();
+        let out = self.mask_text_inner(text, &mut c, None);
+        *count += c.total();
+        out
+    }
+
+    /// [`Masker::mask_text`] with the masked values counted per rule family.
+    pub fn mask_text_counted<'a>(&self, text: &'a str, counts: &mut MaskCounts) -> Cow<'a, str> {
+        self.mask_text_inner(text, counts, None)
+    }
+
+    pub(crate) fn mask_text_inner<'a>(
+        &self,
+        text: &'a str,
+        counts: &mut MaskCounts,
+        seen: Option<&mut Seen>,
+    ) -> Cow<'a, str> {
         if !self.enabled || text.len() < 5 {
             return Cow::Borrowed(text);
         }
@@ -330,15 +370,26 @@ impl Masker {
         if spans.is_empty() {
             return Cow::Borrowed(text);
         }
-        Cow::Owned(replace::apply(text, &mut spans, &self.rep, count))
+        if let Some(seen) = seen {
+            let b = text.as_bytes();
+            for sp in &spans {
+                if let Some(v) = b.get(sp.start..sp.end)
+                    && tokens::propagatable(self, v)
+                {
+                    seen.add(v, sp.rule);
+                }
+            }
+        }
+        Cow::Owned(replace::apply(text, &mut spans, &self.rep, counts))
     }
 
     /// Masks a parsed JSON tree in place: whole values under credential keys at
     /// any depth, text rules on every string leaf (including JSON nested in
     /// strings), card numbers in integer leaves, secrets inside object keys.
+    /// A value masked anywhere in the tree is masked wherever else it occurs.
     /// Adds the number of masked values to `*count`.
     ///
-    /// Which keys: see `MASKING.md`. Briefly, a key whose last word is a
+    /// Which keys: see the README. Briefly, a key whose last word is a
     /// credential term (`password`, `db_password`, `clientSecret`, `X-Api-Key`,
     /// `SecretString`) has its whole value masked whatever its type, except
     /// `null`/`true`/`false`; a plural key (`tokens`, `max_tokens`, `secrets`)
@@ -346,8 +397,19 @@ impl Masker {
     /// contain such a word (`tokens_used`, `password_changed_at`, `secret_name`)
     /// are not credential keys at all.
     pub fn mask_json(&self, value: &mut Value, count: &mut u64) {
+        let mut c = MaskCounts::default();
+        self.mask_json_counted(value, &mut c);
+        *count += c.total();
+    }
+
+    /// [`Masker::mask_json`] with the masked values counted per rule family.
+    pub fn mask_json_counted(&self, value: &mut Value, counts: &mut MaskCounts) {
         if self.enabled {
-            json::walk(self, value, count);
+            let mut seen = Seen::default();
+            json::walk(self, value, counts, &mut seen);
+            if !seen.is_empty() {
+                json::scrub(self, value, &seen, counts);
+            }
         }
     }
 
@@ -360,25 +422,54 @@ impl Masker {
     /// or `\/` escape (the only JSON escapes that can hide a trigger such as
     /// `://` or a key word from the raw scan; `\"` and `\n` are understood by
     /// the text rules), and no extra regex rules are configured (a user regex
-    /// may depend on unescaped characters).
+    /// may depend on unescaped characters). When something is masked, every
+    /// other occurrence of the same value in the text and in the fields is
+    /// masked too.
     pub fn mask_message<'a>(
         &self,
         raw: &'a str,
         parsed: Option<&mut Value>,
         count: &mut u64,
     ) -> Cow<'a, str> {
-        let mut text_count = 0u64;
-        let masked = self.mask_text(raw, &mut text_count);
-        let mut json_count = 0u64;
-        if let Some(v) = parsed {
+        let mut c = MaskCounts::default();
+        let out = self.mask_message_counted(raw, parsed, &mut c);
+        *count += c.total();
+        out
+    }
+
+    /// [`Masker::mask_message`] with the masked values counted per rule family.
+    pub fn mask_message_counted<'a>(
+        &self,
+        raw: &'a str,
+        parsed: Option<&mut Value>,
+        counts: &mut MaskCounts,
+    ) -> Cow<'a, str> {
+        let mut seen = Seen::default();
+        let mut text_counts = MaskCounts::default();
+        let mut masked = self.mask_text_inner(raw, &mut text_counts, Some(&mut seen));
+        let mut json_counts = MaskCounts::default();
+        let mut parsed = parsed;
+        if let Some(v) = parsed.as_mut() {
             let skip = matches!(masked, Cow::Borrowed(_))
                 && self.extra.is_none()
                 && !hides_triggers(raw.as_bytes());
             if !skip {
-                self.mask_json(v, &mut json_count);
+                json::walk(self, v, &mut json_counts, &mut seen);
             }
         }
-        *count += text_count.max(json_count);
+        if !seen.is_empty() {
+            // Copies in the fields count like the field rules' finds; copies
+            // in the raw text are the same secrets seen in their other form.
+            if let Some(v) = parsed.as_mut() {
+                json::scrub(self, v, &seen, &mut json_counts);
+            }
+            let mut uncounted = MaskCounts::default();
+            if let Some(out) = json::scrub_str(self, &masked, &seen, &mut uncounted) {
+                masked = Cow::Owned(out);
+            }
+        }
+        text_counts.max_with(&json_counts);
+        counts.merge(&text_counts);
         masked
     }
 
@@ -393,6 +484,57 @@ impl Masker {
             && !s
                 .bytes()
                 .any(|c| matches!(c, b'=' | b':' | b'>' | b' ' | b'\\'))
+    }
+}
+
+/// Values masked so far in one document, for "same value everywhere": each
+/// with its audit slot, in raw and JSON-escaped/unescaped forms.
+#[derive(Default)]
+pub(crate) struct Seen {
+    vals: Vec<(Vec<u8>, u8)>,
+}
+
+impl Seen {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.vals.is_empty()
+    }
+
+    pub(crate) fn add(&mut self, v: &[u8], slot: u8) {
+        if self.vals.len() >= 64 || self.vals.iter().any(|(x, _)| x == v) {
+            return;
+        }
+        self.vals.push((v.to_vec(), slot));
+        if v.contains(&b'\\') {
+            let mut u = Vec::with_capacity(v.len());
+            let mut i = 0;
+            while i < v.len() {
+                if v[i] == b'\\' && i + 1 < v.len() {
+                    u.push(v[i + 1]);
+                    i += 2;
+                } else {
+                    u.push(v[i]);
+                    i += 1;
+                }
+            }
+            if u.len() >= 6 && !self.vals.iter().any(|(x, _)| *x == u) {
+                self.vals.push((u, slot));
+            }
+        } else if v.contains(&b'"') {
+            let mut e = Vec::with_capacity(v.len() + 4);
+            for &c in v {
+                if c == b'"' {
+                    e.push(b'\\');
+                }
+                e.push(c);
+            }
+            if !self.vals.iter().any(|(x, _)| *x == e) {
+                self.vals.push((e, slot));
+            }
+        }
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], u8)> {
+        self.vals.iter().map(|(v, s)| (v.as_slice(), *s))
     }
 }
 

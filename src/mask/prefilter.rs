@@ -18,14 +18,18 @@ pub(crate) enum Trigger {
     Bearer,
     Basic,
     Jwt,
-    AwsKeyId,
     Pem,
     Url,
-    Github,
     Slack,
     SlackHook,
-    Stripe,
-    Google,
+    /// `-u` / `--user` (curl credentials).
+    CurlUser,
+    /// `sig=` (Azure SAS signature).
+    Sig,
+    /// `kind: Secret` (Kubernetes Secret manifest).
+    K8sSecret,
+    /// `PuTTY-User-Key-File-`.
+    Putty,
 }
 
 enum Engine {
@@ -182,13 +186,13 @@ mod tests {
         let p = Prefilter::new(&[
             (b"passw".to_vec(), Trigger::Key),
             (b"eyj".to_vec(), Trigger::Jwt),
-            (b"ghp_".to_vec(), Trigger::Github),
+            (b"ghp_".to_vec(), Trigger::Slack),
         ])
         .expect("literals");
         assert_eq!(hits(&p, b"x PassWord=1"), vec![(Trigger::Key, 2)]);
         assert_eq!(hits(&p, b"eYj"), vec![(Trigger::Jwt, 0)]);
         // '_' folds to DEL; a DEL in text may match (harmless), '_' must.
-        assert_eq!(hits(&p, b"GHP_x"), vec![(Trigger::Github, 0)]);
+        assert_eq!(hits(&p, b"GHP_x"), vec![(Trigger::Slack, 0)]);
         for off in [0usize, 1, 100, 4090, 4093, 4095, 4096, 8190] {
             let mut t = vec![b'a'; off];
             t.extend_from_slice(b"PASSWORD");

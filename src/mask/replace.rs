@@ -8,7 +8,7 @@
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use super::config::{MIN_SALT_LEN, MaskError, MaskStyle, VAR_MARKER, VAR_SALT};
+use super::config::{MIN_SALT_LEN, MaskCounts, MaskError, MaskStyle, Rule, VAR_MARKER, VAR_SALT};
 
 /// A byte range of the input to replace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,14 +18,28 @@ pub(crate) struct Span {
     /// When set, the replacement is wrapped in `\`×n + `"` quotes (n = value),
     /// because an unquoted JSON scalar is being replaced by a string.
     pub quote_bs: Option<u8>,
+    /// Audit slot: the [`Rule::index`] of the rule that found it, or
+    /// [`Rule::COUNT`] for an extra pattern.
+    pub rule: u8,
 }
 
 impl Span {
-    pub(crate) fn new(start: usize, end: usize) -> Span {
+    pub(crate) fn new(start: usize, end: usize, rule: Rule) -> Span {
         Span {
             start,
             end,
             quote_bs: None,
+            rule: rule.index() as u8,
+        }
+    }
+
+    /// A span found by an extra (user) pattern.
+    pub(crate) fn extra(start: usize, end: usize) -> Span {
+        Span {
+            start,
+            end,
+            quote_bs: None,
+            rule: Rule::COUNT as u8,
         }
     }
 }
@@ -176,9 +190,14 @@ fn ceil_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// Merges `spans` (any order, may overlap) and builds the masked text. Adds
-/// the number of merged spans to `count`.
-pub(crate) fn apply(text: &str, spans: &mut [Span], rep: &Replacer, count: &mut u64) -> String {
+/// Merges `spans` (any order, may overlap) and builds the masked text. Counts
+/// each merged span once, for the rule of its first span.
+pub(crate) fn apply(
+    text: &str,
+    spans: &mut [Span],
+    rep: &Replacer,
+    count: &mut MaskCounts,
+) -> String {
     spans.sort_unstable_by_key(|s| (s.start, std::cmp::Reverse(s.end)));
     let mut out = String::with_capacity(text.len() + spans.len() * 16);
     let mut pos = 0usize;
@@ -207,7 +226,7 @@ pub(crate) fn apply(text: &str, spans: &mut [Span], rep: &Replacer, count: &mut 
             }
             None => rep.write(&mut out, secret),
         }
-        *count += 1;
+        count.add_slot(first.rule, 1);
         pos = end;
     }
     out.push_str(&text[pos..]);
@@ -221,16 +240,18 @@ mod tests {
     #[test]
     fn merges_overlaps_and_counts() {
         let r = Replacer::new(MaskStyle::Marker, "[MASKED]", None).expect("valid");
+        let k = Rule::SensitiveKey;
         let mut spans = [
-            Span::new(6, 10),
-            Span::new(0, 3),
-            Span::new(8, 12),
-            Span::new(13, 14),
+            Span::new(6, 10, k),
+            Span::new(0, 3, Rule::Jwt),
+            Span::new(8, 12, k),
+            Span::new(13, 14, k),
         ];
-        let mut n = 0;
+        let mut n = MaskCounts::default();
         let out = apply("abc = secretXYZ!", &mut spans, &r, &mut n);
         assert_eq!(out, "[MASKED] = [MASKED]X[MASKED]Z!");
-        assert_eq!(n, 3);
+        assert_eq!(n.total(), 3);
+        assert_eq!(n.get(Rule::Jwt), 1);
     }
 
     #[test]
@@ -260,8 +281,8 @@ mod tests {
     fn non_boundary_spans_are_widened_not_panicking() {
         let r = Replacer::new(MaskStyle::Marker, "#", None).expect("valid");
         let text = "aé€b";
-        let mut spans = [Span::new(2, 3)];
-        let mut n = 0;
+        let mut spans = [Span::new(2, 3, Rule::Jwt)];
+        let mut n = MaskCounts::default();
         let out = apply(text, &mut spans, &r, &mut n);
         assert_eq!(out, "a#€b");
     }

@@ -256,9 +256,11 @@ fn vendor_tokens() {
         assert_eq!(t(&format!("v {tok} end")), "v [MASKED] end", "{tok}");
     }
     assert_eq!(
-        t("post https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX ok"),
+        t("post https://hooks.slack.com/services/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 ok"),
         "post https://hooks.slack.com/services/[MASKED] ok"
     );
+    // The documentation's placeholder URL is not a secret.
+    kept("post https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX ok");
     kept("pk_live_51H8xYzAbCdEfGhIjKlMnOp publishable; ghp_short; xoxq-123456789012");
 }
 
@@ -588,10 +590,14 @@ fn mask_message_walks_json_when_escapes_could_hide_a_trigger() {
     let mut v: serde_json::Value = serde_json::from_str(raw).expect("json");
     let mut n = 0;
     let out = m.mask_message(raw, Some(&mut v), &mut n);
-    assert!(matches!(out, Cow::Borrowed(_)));
     assert_eq!(
         v,
         json!({"dsn": "postgres://app:[MASKED]@db:5432/x", "n": 1})
+    );
+    // The password found in the fields is masked in the raw text too.
+    assert_eq!(
+        out,
+        r#"{"dsn":"postgres:\/\/app:[MASKED]@db:5432\/x","n":1}"#
     );
     assert_eq!(n, 1);
     // A \u escape inside a key word.
@@ -744,4 +750,108 @@ fn readme_example() {
     for (b, a) in before.iter().zip(after) {
         assert_eq!(t(b), a);
     }
+}
+
+#[test]
+fn loose_syntaxes_after_credential_words() {
+    let s = "q8Zr2LmN4vT7yBx1Kd9Wc3Hs";
+    for (text, want) in [
+        (format!("token - '{s}'"), "token - '[MASKED]'".to_string()),
+        (
+            format!("the apikey is {s}"),
+            "the apikey is [MASKED]".to_string(),
+        ),
+        (
+            "password is hunter2!x".to_string(),
+            "password is [MASKED]".to_string(),
+        ),
+        (
+            format!("sonar token {s}"),
+            "sonar token [MASKED]".to_string(),
+        ),
+        (format!("Using Key={s}"), "Using Key=[MASKED]".to_string()),
+        (
+            format!("-H \"X-Scrapingbee-Key: {s}\""),
+            "-H \"X-Scrapingbee-Key: [MASKED]\"".to_string(),
+        ),
+        (
+            format!("token = '{s}' | '{s}'"),
+            "token = '[MASKED]' | '[MASKED]'".to_string(),
+        ),
+        (
+            format!("curl -u admin:{s} https://x"),
+            "curl -u admin:[MASKED] https://x".to_string(),
+        ),
+    ] {
+        assert_eq!(t(&text), want, "{text}");
+    }
+    kept("the password is incorrect; token expired for alice; token - none");
+    kept("password = get_password() token = ENV[name] secret=process.env.SECRET");
+}
+
+#[test]
+fn structured_secrets() {
+    // Docker config: base64("deploy:s3cr3t-pw").
+    let docker = r#"{"auths":{"registry.example.com":{"auth":"ZGVwbG95OnMzY3IzdC1wdw=="}}}"#;
+    assert_eq!(
+        t(docker),
+        r#"{"auths":{"registry.example.com":{"auth":"[MASKED]"}}}"#
+    );
+    let mut v: serde_json::Value = serde_json::from_str(docker).expect("json");
+    let mut n = 0;
+    masker().mask_json(&mut v, &mut n);
+    assert_eq!(v["auths"]["registry.example.com"]["auth"], "[MASKED]");
+    // Kubernetes Secret, YAML and JSON.
+    let yaml = "apiVersion: v1\ndata:\n  username: YWRtaW4=\n  tls.key: LS0tLS1CRUdJTg==\nkind: Secret\nmetadata:\n  name: db\n";
+    assert_eq!(
+        t(yaml),
+        "apiVersion: v1\ndata:\n  username: [MASKED]\n  tls.key: [MASKED]\nkind: Secret\nmetadata:\n  name: db\n"
+    );
+    let k8s = r#"{"apiVersion":"v1","kind":"Secret","data":{"username":"YWRtaW4=","conn":"cG9zdGdyZXM="},"metadata":{"name":"db"}}"#;
+    let mut v: serde_json::Value = serde_json::from_str(k8s).expect("json");
+    masker().mask_json(&mut v, &mut n);
+    assert_eq!(v["data"]["conn"], "[MASKED]");
+    assert_eq!(v["metadata"]["name"], "db");
+    assert!(!t(k8s).contains("cG9zdGdyZXM="));
+    // NuGet, ADO.NET, JDBC.
+    assert_eq!(
+        t(r#"<add key="ClearTextPassword" value="n0tS0secret!" />"#),
+        r#"<add key="ClearTextPassword" value="[MASKED]" />"#
+    );
+    assert_eq!(
+        t("Server=tcp:db;Database=app;User Id=app;Password=Pa55w0rd!;Encrypt=true"),
+        "Server=tcp:db;Database=app;User Id=app;Password=[MASKED];Encrypt=true"
+    );
+    // PuTTY, age and PGP keys.
+    let putty = "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: k\nPublic-Lines: 2\nAAAAC3NzaC1lZDI1NTE5\nPrivate-Lines: 1\nAAAAIGz0cmFuZG9tcHJpdmF0ZWtleQ\nPrivate-MAC: 0a1b2c3d4e5f\n";
+    let out = t(putty);
+    assert!(
+        !out.contains("AAAAIGz0cmFuZG9tcHJpdmF0ZWtleQ") && out.contains("Public-Lines"),
+        "{out}"
+    );
+    let age = "AGE-SECRET-KEY-1QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7LQPZRY9X8GF2TVDW0S3JN54KHCE6MU";
+    assert_eq!(t(&format!("key {age}")), "key [MASKED]");
+    let pgp = "-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBF0\n-----END PGP PRIVATE KEY BLOCK-----";
+    assert_eq!(t(pgp), "[MASKED]");
+    // Azure SAS.
+    assert_eq!(
+        t(
+            "https://a.blob.core.windows.net/c/f?sv=2022-11-02&sp=r&sig=Xk3%2Bq9ZrLmN4vT7yBx1Kd9Wc3Hs%3D"
+        ),
+        "https://a.blob.core.windows.net/c/f?sv=2022-11-02&sp=r&sig=[MASKED]"
+    );
+}
+
+#[test]
+fn per_family_counts() {
+    let m = masker();
+    let mut c = MaskCounts::default();
+    let text =
+        "a glpat-Zx8Qr2Lm4Nv7Tb1Yc9Wd b password=hunter2x c SK0123456789abcdef0123456789abcdef";
+    let _ = m.mask_text_counted(text, &mut c);
+    assert_eq!(c.get(Rule::SourceControlToken), 1);
+    assert_eq!(c.get(Rule::SensitiveKey), 1);
+    assert_eq!(c.get(Rule::MessagingKey), 1);
+    assert_eq!(c.total(), 3);
+    assert_eq!(c.nonzero().count(), 3);
 }

@@ -11,9 +11,10 @@
 use super::card;
 use super::keys::{self, Flavor, KeyClass};
 use super::prefilter::Trigger;
+use super::random::{is_placeholder, looks_like_password, looks_random};
 use super::replace::Span;
 use super::rules::{self, at, before, run};
-use super::{Masker, Rule};
+use super::{Masker, Rule, structured, tokens};
 
 #[inline]
 fn is_key_char(c: u8) -> bool {
@@ -180,6 +181,7 @@ enum Sep {
     Eq,
     Colon,
     Space,
+    Loose,
 }
 
 /// Handles a sensitive-key trigger at `hs..he`: finds the whole key token,
@@ -228,12 +230,17 @@ fn key_hit(
     // this is a key followed by a value.
     let classify = || {
         let class = m.classify_key(key);
-        let aws_only = class == KeyClass::None;
-        let keep = !aws_only || (m.has(Rule::AwsSecretKey) && keys::is_aws_secret_name(key));
-        keep.then_some((class, aws_only))
+        if class != KeyClass::None {
+            return m.has(Rule::SensitiveKey).then_some((class, Mode::Key));
+        }
+        if m.has(Rule::ConfigSecret) && key.eq_ignore_ascii_case(b"auth") {
+            return Some((class, Mode::DockerAuth));
+        }
+        (m.has(Rule::AwsSecretKey) && keys::is_aws_secret_name(key))
+            .then_some((class, Mode::AwsOnly))
     };
     if xml {
-        let Some((_, aws_only)) = classify() else {
+        let Some((_, mode)) = classify() else {
             return;
         };
         // <password>value</password>
@@ -242,7 +249,15 @@ fn key_hit(
             .get(vs..)
             .and_then(|r| memchr::memchr(b'<', r))
             .map_or(b.len(), |o| vs + o);
-        push_value(m, b, vs, ve, aws_only, None, spans);
+        // Only a real element: the value is followed by its closing tag (or
+        // the text ends), so `<your-token>` placeholders stay.
+        let closed = (ve == b.len() && !b[vs..].iter().any(u8::is_ascii_whitespace))
+            || (at(b, ve + 1) == b'/'
+                && b.get(ve + 2..ve + 2 + key.len())
+                    .is_some_and(|k| k.eq_ignore_ascii_case(key)));
+        if closed {
+            push_value(m, b, vs, ve, mode, None, spans);
+        }
         return;
     }
 
@@ -273,6 +288,29 @@ fn key_hit(
                 }
                 sep = Sep::Colon;
             }
+            // NuGet: <add key="ClearTextPassword" value="..." />
+            _ if quoted_key
+                && b.get(p..p + 6)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"value=")) =>
+            {
+                p += 6;
+                sep = Sep::Eq;
+            }
+            // `password is x`, `token - x`, `sonar token x`: loose syntaxes.
+            c if p > ke
+                && !key.starts_with(b"-")
+                && !matches!(c, b'\n' | b'\r' | 0)
+                && (c != b'-' || at(b, p + 1) == b' ') =>
+            {
+                if b.get(p..p + 3)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"is "))
+                {
+                    p += 3;
+                } else if b.get(p..p + 2) == Some(b"- ") {
+                    p += 2;
+                }
+                sep = Sep::Loose;
+            }
             _ => return,
         }
         p = run(b, p, 16, is_space);
@@ -281,9 +319,15 @@ fn key_hit(
     if v >= b.len() || m.rep.marker_len_at(b, v).is_some() {
         return;
     }
-    let Some((class, aws_only)) = classify() else {
+    let Some((class, mut mode)) = classify() else {
         return;
     };
+    if sep == Sep::Loose {
+        if !matches!(class, KeyClass::Strong(Flavor::Plain)) || mode != Mode::Key {
+            return;
+        }
+        mode = Mode::Loose;
+    }
 
     // Quoted value (possibly escaped: \"value\", \\\"value\\\").
     let qv = run(b, v, 16, |c| c == b'\\');
@@ -298,21 +342,25 @@ fn key_hit(
         {
             cs += off;
         }
-        push_value(m, b, cs, ce, aws_only, None, spans);
+        push_value(m, b, cs, ce, mode, None, spans);
         return;
     }
 
     // JSON object / array value: mask the whole structure.
     if matches!(b[v], b'{' | b'[') {
-        if aws_only {
+        if mode != Mode::Key {
             return;
         }
         let end = balanced_end(b, v, level);
+        if is_placeholder(&b[v..end]) {
+            return;
+        }
         let wrap = (quoted_key && key_quote == b'"').then_some(level.min(8) as u8);
         spans.push(Span {
             start: v,
             end,
             quote_bs: wrap,
+            rule: Rule::SensitiveKey.index() as u8,
         });
         return;
     }
@@ -332,7 +380,7 @@ fn key_hit(
         {
             vs += off;
         }
-        push_value(m, b, vs, end, aws_only, None, spans);
+        push_value(m, b, vs, end, mode, None, spans);
         return;
     }
     let end = scalar_end(b, v);
@@ -340,10 +388,18 @@ fn key_hit(
     if matches!(val, b"true" | b"false" | b"null") {
         return;
     }
+    // A code reference, not a value: `password = get_password()`,
+    // `token = ENV["TOKEN"]`, `secret = os.environ[...]`.
+    if let Some(open) = val.iter().position(|&c| c == b'(' || c == b'[')
+        && open > 0
+        && val[..open].iter().all(|&c| is_key_char(c))
+    {
+        return;
+    }
     if is_json_number(val) {
         if class != KeyClass::Plural {
             let wrap = (quoted_key && key_quote == b'"').then_some(level.min(8) as u8);
-            push_value(m, b, v, end, aws_only, wrap, spans);
+            push_value(m, b, v, end, mode, wrap, spans);
         }
         return;
     }
@@ -351,10 +407,24 @@ fn key_hit(
         // authorization=Bearer abc: mask the credential after the scheme word.
         let cs = run(b, end, 8, |c| c == b' ');
         let ce = scalar_end(b, cs);
-        push_value(m, b, cs, ce, aws_only, None, spans);
+        push_value(m, b, cs, ce, mode, None, spans);
         return;
     }
-    push_value(m, b, v, end, aws_only, None, spans);
+    push_value(m, b, v, end, mode, None, spans);
+}
+
+/// How a value found after a key is judged.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Under a credential key: masked unless a placeholder.
+    Key,
+    /// Only a 40-character AWS secret access key counts.
+    AwsOnly,
+    /// Docker config `"auth"`: base64 of `user:password`.
+    DockerAuth,
+    /// After a credential word with a loose separator (`password is x`,
+    /// `token - x`, `token x`): only a password-like or random value counts.
+    Loose,
 }
 
 fn push_value(
@@ -362,28 +432,35 @@ fn push_value(
     b: &[u8],
     s: usize,
     e: usize,
-    aws_only: bool,
+    mode: Mode,
     wrap: Option<u8>,
     spans: &mut Vec<Span>,
 ) {
     let Some(val) = b.get(s..e) else { return };
-    if val.is_empty() || m.rep.is_marker(val) {
+    if val.is_empty() || m.rep.is_marker(val) || is_placeholder(val) {
         return;
     }
-    if aws_only && !rules::is_aws_secret_value(val) {
-        return;
-    }
+    let rule = match mode {
+        Mode::Key => Rule::SensitiveKey,
+        Mode::AwsOnly if rules::is_aws_secret_value(val) => Rule::AwsSecretKey,
+        Mode::DockerAuth if rules::is_basic_credential(val) => Rule::ConfigSecret,
+        Mode::Loose if looks_like_password(val) || looks_random(val, 12, true) => {
+            Rule::SensitiveKey
+        }
+        _ => return,
+    };
     spans.push(Span {
         start: s,
         end: e,
         quote_bs: wrap,
+        rule: rule.index() as u8,
     });
 }
 
 /// A card-number span; bare JSON numbers (`"pan": 4111...,`) are wrapped in
 /// quotes so JSON text stays valid.
 fn card_span(b: &[u8], s: usize, e: usize) -> Span {
-    let mut sp = Span::new(s, e);
+    let mut sp = Span::new(s, e, Rule::CardNumber);
     let mut i = s;
     while i > 0 && is_space(b[i - 1]) {
         i -= 1;
@@ -413,6 +490,7 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
         // masked cannot add anything, and skipping it keeps adversarial input
         // (thousands of `password={` or unterminated PEM headers) linear.
         let mut covered = 0usize;
+        let mut k8s_done = false;
         pf.scan(b, &mut |t, s, e| {
             if s < covered {
                 return;
@@ -423,42 +501,81 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
                     key_hit(m, b, s, e, &mut last_key_end, spans);
                     None
                 }
-                Trigger::Bearer => rules::bearer(b, s, e),
-                Trigger::Basic => rules::basic(b, s, e),
-                Trigger::Jwt => rules::jwt(b, s),
-                Trigger::AwsKeyId => rules::aws_key_id(b, s),
-                Trigger::Pem => rules::pem(b, s),
-                Trigger::Url => rules::url_password(b, s),
-                Trigger::Github => rules::github(b, s),
-                Trigger::Slack => rules::slack(b, s),
-                Trigger::SlackHook => rules::slack_hook(b, s),
-                Trigger::Stripe => rules::stripe(b, s),
-                Trigger::Google => rules::google(b, s),
+                Trigger::Bearer => rules::bearer(b, s, e).map(|r| (r, Rule::AuthHeader)),
+                Trigger::Basic => rules::basic(b, s, e).map(|r| (r, Rule::AuthHeader)),
+                Trigger::Jwt => rules::jwt(b, s).map(|r| (r, Rule::Jwt)),
+                Trigger::Pem => rules::pem(b, s).map(|r| (r, Rule::PemPrivateKey)),
+                Trigger::Url => rules::url_password(b, s).map(|r| (r, Rule::UrlPassword)),
+                Trigger::Slack => rules::slack(b, s).map(|r| (r, Rule::SlackToken)),
+                Trigger::SlackHook => rules::slack_hook(b, s).map(|r| (r, Rule::SlackToken)),
+                Trigger::CurlUser => {
+                    structured::curl_user(b, s, e).map(|r| (r, Rule::ConfigSecret))
+                }
+                Trigger::Sig => structured::sas_sig(b, s, e).map(|r| (r, Rule::ConfigSecret)),
+                Trigger::Putty => structured::putty(b, s).map(|r| (r, Rule::PemPrivateKey)),
+                Trigger::K8sSecret => {
+                    if !k8s_done {
+                        k8s_done = true;
+                        structured::k8s_secret(b, &mut |vs, ve| {
+                            spans.push(Span::new(vs, ve, Rule::ConfigSecret));
+                        });
+                    }
+                    None
+                }
             };
-            if let Some((a, z)) = r
+            if let Some(((a, z), rule)) = r
                 && !m.rep.is_marker(&b[a..z])
+                && (rule == Rule::PemPrivateKey || !is_placeholder(&b[a..z]))
             {
-                spans.push(Span::new(a, z));
+                spans.push(Span::new(a, z, rule));
             }
-            if let Some(end) = spans[before..].iter().map(|sp| sp.end).max() {
+            if t != Trigger::K8sSecret
+                && let Some(end) = spans[before..].iter().map(|sp| sp.end).max()
+            {
                 covered = covered.max(end);
             }
         });
     }
-    if m.has(Rule::CardNumber) {
-        card::scan(b, &mut |s, e| spans.push(card_span(b, s, e)));
+    let runs = !m.catalogue.is_empty() || m.has(Rule::KeywordSecret);
+    let cards = m.has(Rule::CardNumber);
+    if runs || cards {
+        let mut card_spans: Vec<Span> = Vec::new();
+        // Regions already masked by a trigger rule, merged and in order; runs
+        // arrive in text order, so one cursor walks them.
+        let done = tokens::merged(spans);
+        let mut cursor = 0usize;
+        let mut on_run = |rs: usize| {
+            while done.get(cursor).is_some_and(|&(_, e)| e <= rs) {
+                cursor += 1;
+            }
+            if let Some(&(s, e)) = done.get(cursor)
+                && s <= rs
+            {
+                return e;
+            }
+            tokens::on_run(m, b, rs, spans)
+        };
+        let runs_cb: Option<&mut dyn FnMut(usize) -> usize> =
+            if runs { Some(&mut on_run) } else { None };
+        card::scan(b, cards, runs_cb, &mut |s, e| {
+            card_spans.push(card_span(b, s, e))
+        });
+        spans.extend(card_spans);
     }
     if m.has(Rule::Email) {
         for at_pos in memchr::memchr_iter(b'@', b) {
             if let Some((s, e)) = rules::email(b, at_pos) {
-                spans.push(Span::new(s, e));
+                spans.push(Span::new(s, e, Rule::Email));
             }
         }
     }
     if m.has(Rule::Ip) {
-        rules::ips(b, &mut |s, e| spans.push(Span::new(s, e)));
+        rules::ips(b, &mut |s, e| spans.push(Span::new(s, e, Rule::Ip)));
     }
     if let Some(extra) = &m.extra {
         extra.collect(text, spans);
+    }
+    if !spans.is_empty() {
+        tokens::propagate(m, b, spans);
     }
 }
