@@ -32,6 +32,8 @@ pub enum AwsErrorKind {
     NotFound,
     /// The caller's credentials or permissions were refused.
     AccessDenied,
+    /// The SDK found no credentials at all.
+    NoCredentials,
     /// Anything else (network, throttling that outlasted the retries, ...).
     Other,
 }
@@ -53,11 +55,30 @@ impl AwsError {
     {
         let code = e.code().unwrap_or_default();
         let status = e.raw_response().map(|r| r.status().as_u16());
+        let detail = aws_sdk_sqs::error::DisplayErrorContext(e).to_string();
+        if no_credentials(&detail) {
+            return AwsError {
+                kind: AwsErrorKind::NoCredentials,
+                detail: NO_CREDENTIALS.to_owned(),
+            };
+        }
         AwsError {
             kind: classify(code, status),
-            detail: aws_sdk_sqs::error::DisplayErrorContext(e).to_string(),
+            detail,
         }
     }
+}
+
+/// What to say when the SDK found no credentials at all, instead of its
+/// chain of provider errors.
+pub const NO_CREDENTIALS: &str = "no AWS credentials were found: set AWS_PROFILE (after `aws configure` or `aws sso login`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role is available";
+
+/// Whether an SDK error's description says no credentials could be loaded.
+fn no_credentials(detail: &str) -> bool {
+    detail.contains("CredentialsNotLoaded")
+        || detail.contains("no providers in chain provided credentials")
+        || detail.contains("failed to load credentials")
+        || detail.contains("the credential provider was not enabled")
 }
 
 /// The kind of an AWS error, from its code and HTTP status.

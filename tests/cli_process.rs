@@ -201,7 +201,10 @@ fn bad_configuration_and_bad_event_exit_2() {
     for (input, says) in [
         ("{}", "without Records"),
         (r#"{"awslogs":{"data":"H4sI"}}"#, "awslogs"),
-        (r#"{"Records":[{"eventSource":"aws:sqs","body":"x"}]}"#, "SQS"),
+        (
+            r#"{"Records":[{"eventSource":"aws:sqs","body":"x"}]}"#,
+            "SQS",
+        ),
         (r#"{"Records":"password=hunter2-hunter2"}"#, "field Records"),
     ] {
         let file = dir.path().join("other.json");
@@ -236,7 +239,10 @@ fn a_reader_that_goes_away_stops_output_quietly_and_logs_have_no_colour() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
-    assert!(stderr.contains("200 events in"), "the summary is kept: {stderr}");
+    assert!(
+        stderr.contains("200 events in"),
+        "the summary is kept: {stderr}"
+    );
     // stderr is a pipe here, not a terminal: no colour escapes.
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
 }
@@ -254,4 +260,44 @@ fn the_bundled_sample_event_processes_cleanly() {
     assert!(!docs.is_empty());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("control skipped"), "{stderr}");
+}
+
+#[test]
+fn operator_tools_without_aws_credentials_say_so() {
+    for args in [
+        vec![
+            "token",
+            "check",
+            "--parameter",
+            "/logship/t",
+            "--destination",
+            "elasticsearch",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ],
+        vec![
+            "redrive",
+            "--queue-url",
+            "http://127.0.0.1:9/123456789012/q",
+            "--destination",
+            "elasticsearch",
+            "--endpoint",
+            "http://127.0.0.1:9",
+            "--dry-run",
+        ],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_logship"))
+            .args(&args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", "/nonexistent")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .expect("runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("no AWS credentials were found"), "{stderr}");
+        assert!(!stderr.contains("not allowed"), "{stderr}");
+    }
 }

@@ -37,6 +37,9 @@ use crate::ship::{Target, error_chain, http_client};
 /// A token tool failed. No variant ever holds the token.
 #[derive(Debug, thiserror::Error)]
 pub enum TokenToolError {
+    /// The SDK found no AWS credentials.
+    #[error("{}", crate::aws::NO_CREDENTIALS)]
+    NoCredentials,
     /// Nothing (or only whitespace) was read.
     #[error(
         "no token on standard input (pipe it in, e.g. `printf %s \"$TOKEN\" | logship token rotate ...`)"
@@ -169,6 +172,7 @@ fn aws_error(
     let name = name.to_owned();
     match e.kind {
         AwsErrorKind::NotFound => TokenToolError::ParameterMissing { name },
+        AwsErrorKind::NoCredentials => TokenToolError::NoCredentials,
         AwsErrorKind::AccessDenied => TokenToolError::AccessDenied {
             operation,
             name,

@@ -123,6 +123,9 @@ pub enum RedriveError {
         /// The AWS error.
         detail: String,
     },
+    /// The SDK found no AWS credentials.
+    #[error("{}", crate::aws::NO_CREDENTIALS)]
+    NoCredentials,
     /// Another SQS failure (network, throttling that outlasted the SDK's retries, ...).
     #[error("SQS {operation} on {url} failed: {detail}")]
     Sqs {
@@ -157,6 +160,7 @@ impl RedriveError {
             self,
             RedriveError::QueueMissing { .. }
                 | RedriveError::AccessDenied { .. }
+                | RedriveError::NoCredentials
                 | RedriveError::Mask(_)
         )
     }

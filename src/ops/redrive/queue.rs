@@ -21,6 +21,7 @@ where
     let url = url.to_owned();
     match kind {
         AwsErrorKind::NotFound => RedriveError::QueueMissing { url, detail },
+        AwsErrorKind::NoCredentials => RedriveError::NoCredentials,
         AwsErrorKind::AccessDenied => RedriveError::AccessDenied {
             operation,
             url,
