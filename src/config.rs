@@ -161,7 +161,7 @@ pub enum ConfigError {
 fn check_endpoint(endpoint: &str) -> Result<(), ConfigError> {
     let invalid = |reason| ConfigError::Invalid {
         var: "LOGSHIP_ENDPOINT",
-        value: without_secrets(endpoint),
+        value: crate::secret::url_without_secrets(endpoint),
         reason,
     };
     let url = reqwest::Url::parse(endpoint)
@@ -180,21 +180,6 @@ fn check_endpoint(endpoint: &str) -> Result<(), ConfigError> {
         ));
     }
     Ok(())
-}
-
-/// A URL as it may be shown: without user info, query or fragment.
-fn without_secrets(url: &str) -> String {
-    let cut = url.find(['?', '#']).unwrap_or(url.len());
-    let url = url.get(..cut).unwrap_or(url);
-    match url.split_once("://") {
-        Some((scheme, rest)) => {
-            let host_end = rest.find('/').unwrap_or(rest.len());
-            let (authority, path) = rest.split_at(host_end);
-            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            format!("{scheme}://{host}{path}")
-        }
-        None => url.rsplit_once('@').map_or(url, |(_, h)| h).to_owned(),
-    }
 }
 
 /// Elasticsearch's rules for an index (or data stream) name, with logship's

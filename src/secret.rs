@@ -32,9 +32,40 @@ impl std::fmt::Display for Secret {
     }
 }
 
+/// A URL as it may be shown: without user info, query or fragment (where a
+/// password or a token may ride along). Not a parser: it cuts text.
+pub fn url_without_secrets(url: &str) -> String {
+    let cut = url.find(['?', '#']).unwrap_or(url.len());
+    let url = url.get(..cut).unwrap_or(url);
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host_end = rest.find('/').unwrap_or(rest.len());
+            let (authority, path) = rest.split_at(host_end);
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.rsplit_once('@').map_or(url, |(_, h)| h).to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Secret;
+
+    #[test]
+    fn urls_lose_user_info_query_and_fragment() {
+        assert_eq!(
+            super::url_without_secrets(
+                "https://user:pw@listener.example:8071/x?token=abc&type=t#f"
+            ),
+            "https://listener.example:8071/x"
+        );
+        assert_eq!(
+            super::url_without_secrets("/elsewhere?token=abc"),
+            "/elsewhere"
+        );
+        assert_eq!(super::url_without_secrets("u:p@host"), "host");
+    }
 
     #[test]
     fn debug_and_display_are_redacted() {

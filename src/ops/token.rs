@@ -421,7 +421,7 @@ impl Probe {
             Some(to) if (300..400).contains(&status) => format!(
                 "a redirect to {}, not followed: point LOGSHIP_ENDPOINT at it",
                 self.scrubber
-                    .clean(&crate::ship::redirect_target(&to), &tokens)
+                    .clean(&crate::secret::url_without_secrets(&to), &tokens)
             ),
             _ => self.scrubber.clean_bytes(&body, &tokens),
         };

@@ -572,7 +572,7 @@ impl Shipper {
                 "destination answered {status}, a redirect to {}; shipping requests are never redirected: point LOGSHIP_ENDPOINT at the final URL",
                 location.map_or_else(
                     || "nowhere (no Location header)".to_owned(),
-                    |l| self.clean(redirect_target(&l).as_bytes())
+                    |l| self.clean(crate::secret::url_without_secrets(&l).as_bytes())
                 )
             )),
             StatusClass::Retry => Answer::Retry {
@@ -586,22 +586,6 @@ impl Shipper {
                 _ => format!("destination answered {status}: {}", self.describe(&answer)),
             }),
         }
-    }
-}
-
-/// Where a redirect points, without its query, fragment or user info (a
-/// Logz.io redirect carries the `?token=` along).
-pub(crate) fn redirect_target(location: &str) -> String {
-    let cut = location.find(['?', '#']).unwrap_or(location.len());
-    let location = location.get(..cut).unwrap_or(location);
-    match location.split_once("://") {
-        Some((scheme, rest)) => {
-            let host_end = rest.find('/').unwrap_or(rest.len());
-            let (authority, path) = rest.split_at(host_end);
-            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-            format!("{scheme}://{host}{path}")
-        }
-        None => location.to_owned(),
     }
 }
 
@@ -679,15 +663,6 @@ pub fn gzip(bytes: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use std::io::Read;
-
-    #[test]
-    fn redirect_targets_lose_query_and_user_info() {
-        assert_eq!(
-            super::redirect_target("https://user:pw@listener.example:8071/x?token=abc&type=t#f"),
-            "https://listener.example:8071/x"
-        );
-        assert_eq!(super::redirect_target("/elsewhere?token=abc"), "/elsewhere");
-    }
 
     #[test]
     fn gzip_round_trips_whatever_the_ratio() {
