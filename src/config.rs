@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use crate::encode::{Format, Limits};
 use crate::mask::{MaskConfig, MaskError};
+use crate::rules::{RuleError, RuleSet};
 use crate::secret::Secret;
+use crate::settings::{Unknown, UnknownSettings};
 
 /// Where documents go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,6 +128,9 @@ pub struct Config {
     pub gzip: bool,
     /// Masking rules.
     pub mask: MaskConfig,
+    /// Routing and filtering rules (`LOGSHIP_RULES` or `LOGSHIP_RULES_FILE`)
+    /// and the data stream option (`LOGSHIP_DATA_STREAM_NAMESPACE`).
+    pub rules: RuleSet,
 }
 
 /// A setting that cannot be used.
@@ -152,6 +157,51 @@ pub enum ConfigError {
     /// The masking settings are invalid.
     #[error("masking: {0}")]
     Mask(#[from] MaskError),
+    /// The routing and filtering rules are invalid: the error names the rule
+    /// (number and name) and the problem.
+    #[error("rules: {0}")]
+    Rules(RuleError),
+    /// Unknown `LOGSHIP_*` variables under `LOGSHIP_STRICT_SETTINGS=on`.
+    #[error("{0}")]
+    UnknownSettings(UnknownSettings),
+}
+
+// Not `#[from]`: the message already holds the cause, and a source would
+// print it twice in an error chain (`{:#}`).
+impl From<RuleError> for ConfigError {
+    fn from(e: RuleError) -> Self {
+        ConfigError::Rules(e)
+    }
+}
+
+impl From<UnknownSettings> for ConfigError {
+    fn from(e: UnknownSettings) -> Self {
+        ConfigError::UnknownSettings(e)
+    }
+}
+
+/// The start-up check of the setting names (`names`: the environment's
+/// variable names and any CLI overrides): the unknown `LOGSHIP_*` ones, each
+/// with the closest known name, to warn about; an error when
+/// `LOGSHIP_STRICT_SETTINGS` (read through `lookup`) is on. Only names are
+/// looked at, never values.
+pub fn check_settings<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    lookup: Lookup<'_>,
+) -> Result<Vec<Unknown>, ConfigError> {
+    let value = lookup(crate::settings::VAR_STRICT).map(|v| v.trim().to_ascii_lowercase());
+    let strict = match value.as_deref() {
+        None | Some("" | "off" | "false" | "0" | "no") => false,
+        Some("on" | "true" | "1" | "yes") => true,
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                var: crate::settings::VAR_STRICT,
+                value: other.to_owned(),
+                reason: "expected on or off",
+            });
+        }
+    };
+    Ok(crate::settings::check(names, strict)?)
 }
 
 /// An endpoint must be a plain http(s) URL: scheme, host, optional port and
@@ -377,6 +427,7 @@ impl Config {
             deadline_reserve: ms("LOGSHIP_DEADLINE_RESERVE_MS", 5_000, 0, 600_000)?,
             gzip: flag("LOGSHIP_GZIP", true)?,
             mask: MaskConfig::from_lookup(lookup)?,
+            rules: RuleSet::from_lookup(lookup)?,
         })
     }
 }
@@ -432,6 +483,44 @@ mod tests {
         ] {
             assert!(check_index(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn rules_are_read_and_an_invalid_rule_names_itself() {
+        let c = cfg(&[(
+            "LOGSHIP_RULES",
+            r#"[{"match":{"log_group":"/aws/lambda/noisy-*"},"action":"drop"}]"#,
+        )])
+        .expect("valid");
+        assert_eq!(c.rules.len(), 1);
+        assert!(cfg(&[]).expect("valid").rules.is_empty());
+        let e = cfg(&[(
+            "LOGSHIP_RULES",
+            r#"[{"name":"ok","match":{"log_group":"*"},"action":"drop"},{"name":"vpc","match":{"log_group":"/vpc/*"},"action":"route"}]"#,
+        )])
+        .expect_err("a route without a destination");
+        assert!(matches!(e, ConfigError::Rules(_)));
+        let e = e.to_string();
+        assert!(e.contains("rule 2 (\"vpc\")"), "{e}");
+        assert!(e.contains("index"), "{e}");
+    }
+
+    #[test]
+    fn unknown_settings_warn_or_fail_when_strict() {
+        let names = ["LOGSHIP_DESTINATON", "LOGSHIP_INDEX", "PATH"];
+        let u = check_settings(names, &|_| None).expect("a warning only");
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].closest, Some("LOGSHIP_DESTINATION"));
+        let strict = |k: &str| (k == "LOGSHIP_STRICT_SETTINGS").then(|| "on".to_owned());
+        let e = check_settings(names, &strict).expect_err("strict");
+        assert!(e.to_string().contains("did you mean LOGSHIP_DESTINATION?"));
+        assert!(
+            check_settings(["LOGSHIP_INDEX"], &strict)
+                .expect("known")
+                .is_empty()
+        );
+        let bad = |k: &str| (k == "LOGSHIP_STRICT_SETTINGS").then(|| "maybe".to_owned());
+        assert!(check_settings(["LOGSHIP_INDEX"], &bad).is_err());
     }
 
     #[test]

@@ -346,11 +346,31 @@ impl<'a> Document<'a> {
         with_id: bool,
         max_message: Option<usize>,
     ) {
+        self.write_json_typed(env, out, with_id, max_message, None);
+    }
+
+    /// [`Document::write_json_with`] with a Logz.io `type` field first (a rule
+    /// routed the event to that type: the listener takes a `type` in the log
+    /// over the one of the URL). A parsed `type` key of the message then gives
+    /// way (the message still holds it).
+    pub fn write_json_typed(
+        &self,
+        env: &EnvelopeJson,
+        out: &mut Vec<u8>,
+        with_id: bool,
+        max_message: Option<usize>,
+        log_type: Option<&str>,
+    ) {
         out.push(b'{');
         if with_id {
             out.extend_from_slice(b"\"_id\":\"");
             out.extend_from_slice(&self.id.0);
             out.extend_from_slice(b"\",");
+        }
+        if let Some(t) = log_type {
+            out.extend_from_slice(b"\"type\":");
+            write_str(t, out);
+            out.push(b',');
         }
         out.extend_from_slice(b"\"@timestamp\":\"");
         write_rfc3339_ms(self.timestamp_ms, out);
@@ -408,6 +428,9 @@ impl<'a> Document<'a> {
         }
         if let (Some(fields), false) = (&self.fields, truncated) {
             for (k, v) in fields {
+                if log_type.is_some() && k == "type" {
+                    continue;
+                }
                 out.push(b',');
                 write_str(k, out);
                 out.push(b':');

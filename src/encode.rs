@@ -8,6 +8,10 @@
 //! message truncated and a visible marker (`logship.truncated: true`), never
 //! dropped.
 //!
+//! A document may carry its own [`Target`] (a rule's index or data stream, a
+//! Logz.io `type`): the `_bulk` action names that index (rendered once per
+//! pattern and UTC day), and a Logz.io line gets a `type` field.
+//!
 //! A [`Body`] remembers, for every item, the record it came from and where its
 //! lines are, so the ship stage can resend a subset (items a bulk response asked
 //! to retry, or halves after a 413) and dead-letter single documents.
@@ -16,6 +20,7 @@ use std::ops::Range;
 
 use crate::document::{DocId, Document, EnvelopeJson};
 use crate::json::write_str;
+use crate::rules::{IndexPattern, Target};
 use crate::time::write_rfc3339_ms;
 
 /// The shape of the lines.
@@ -134,6 +139,8 @@ pub struct Encoder {
     truncated: u64,
     /// The last rendered `_index` JSON string and the UTC day it is for.
     index_cache: Option<(i64, Vec<u8>)>,
+    /// The same per rule index pattern ([`IndexPattern::id`]).
+    pattern_cache: Vec<Option<(i64, Vec<u8>)>>,
 }
 
 impl Encoder {
@@ -146,7 +153,15 @@ impl Encoder {
             line: Vec::new(),
             truncated: 0,
             index_cache: None,
+            pattern_cache: Vec::new(),
         }
+    }
+
+    /// Sizes the per-pattern cache for a rule set's
+    /// [`index_count`](crate::rules::RuleSet::index_count).
+    pub fn with_index_count(mut self, patterns: usize) -> Self {
+        self.pattern_cache = vec![None; patterns];
+        self
     }
 
     /// Documents truncated so far.
@@ -156,16 +171,32 @@ impl Encoder {
 
     /// Adds a document; returns the previous body when this one did not fit in it.
     pub fn push(&mut self, record: u32, doc: &Document, env: &EnvelopeJson) -> Option<Body> {
+        self.push_to(record, doc, env, Target::default())
+    }
+
+    /// [`Encoder::push`] to a target: its index (`_bulk`) or its Logz.io type
+    /// (NDJSON) when set, else as configured.
+    pub fn push_to(
+        &mut self,
+        record: u32,
+        doc: &Document,
+        env: &EnvelopeJson,
+        target: Target<'_>,
+    ) -> Option<Body> {
         let with_id = matches!(self.format, Format::Ndjson { with_id: true });
+        let log_type = match self.format {
+            Format::Ndjson { .. } => target.logzio_type,
+            Format::Bulk { .. } => None,
+        };
         self.reserve();
         let start = self.body.bytes.len();
-        self.write_action(doc.id, doc.timestamp_ms);
+        self.write_action(doc.id, doc.timestamp_ms, target.index);
         let doc_start = self.body.bytes.len();
         // Written straight into the body; only an oversized line takes the slow path.
-        doc.write_json_with(env, &mut self.body.bytes, with_id, None);
+        doc.write_json_typed(env, &mut self.body.bytes, with_id, None, log_type);
         if self.body.bytes.len() - doc_start > self.limits.max_line_bytes {
             self.body.bytes.truncate(doc_start);
-            self.truncate(doc, env, with_id);
+            self.truncate(doc, env, with_id, log_type);
             self.body.bytes.extend_from_slice(&self.line);
         }
         self.close_item(record, doc.id, start, doc_start)
@@ -182,7 +213,7 @@ impl Encoder {
     ) -> Option<Body> {
         self.reserve();
         let start = self.body.bytes.len();
-        self.write_action(id, timestamp_ms);
+        self.write_action(id, timestamp_ms, None);
         let doc_start = self.body.bytes.len();
         self.body.bytes.extend_from_slice(doc_json);
         self.close_item(record, id, start, doc_start)
@@ -194,18 +225,32 @@ impl Encoder {
         }
     }
 
-    fn write_action(&mut self, id: DocId, timestamp_ms: i64) {
+    fn write_action(&mut self, id: DocId, timestamp_ms: i64, pattern: Option<&IndexPattern>) {
         if let Format::Bulk { index } = &self.format {
-            // The index name is rendered once per UTC day, not per document.
+            // An index name is rendered once per pattern and UTC day, not per document.
             let day = timestamp_ms.div_euclid(86_400_000);
-            if self.index_cache.as_ref().is_none_or(|(d, _)| *d != day) {
+            let (cache, pattern) = match pattern {
+                None => (&mut self.index_cache, index.as_str()),
+                Some(p) => {
+                    if self.pattern_cache.len() <= p.id() {
+                        self.pattern_cache.resize(p.id() + 1, None);
+                    }
+                    match self.pattern_cache.get_mut(p.id()) {
+                        Some(slot) => (slot, p.as_str()),
+                        None => (&mut self.index_cache, index.as_str()),
+                    }
+                }
+            };
+            if cache.as_ref().is_none_or(|(d, _)| *d != day) {
                 let mut name = Vec::new();
-                write_index(index, timestamp_ms, &mut name);
-                self.index_cache = Some((day, name));
+                write_index(pattern, timestamp_ms, &mut name);
+                let mut quoted = Vec::with_capacity(name.len() + 2);
+                write_str(&String::from_utf8_lossy(&name), &mut quoted);
+                *cache = Some((day, quoted));
             }
             let out = &mut self.body.bytes;
             out.extend_from_slice(b"{\"create\":{\"_index\":");
-            if let Some((_, name)) = &self.index_cache {
+            if let Some((_, name)) = cache {
                 out.extend_from_slice(name);
             }
             out.extend_from_slice(b",\"_id\":\"");
@@ -258,11 +303,11 @@ impl Encoder {
     }
 
     /// Re-writes the line with a shorter message until it fits.
-    fn truncate(&mut self, doc: &Document, env: &EnvelopeJson, with_id: bool) {
+    fn truncate(&mut self, doc: &Document, env: &EnvelopeJson, with_id: bool, ty: Option<&str>) {
         self.truncated += 1;
         let limit = self.limits.max_line_bytes;
         self.line.clear();
-        doc.write_json_with(env, &mut self.line, with_id, None);
+        doc.write_json_typed(env, &mut self.line, with_id, None, ty);
         let mut keep = doc.message.len();
         for _ in 0..8 {
             let over = self.line.len().saturating_sub(limit);
@@ -271,30 +316,50 @@ impl Encoder {
                 .saturating_sub(over.max(1) + 256)
                 .min(keep * limit / self.line.len().max(1));
             self.line.clear();
-            doc.write_json_with(env, &mut self.line, with_id, Some(keep));
+            doc.write_json_typed(env, &mut self.line, with_id, Some(keep), ty);
             if self.line.len() <= limit {
                 return;
             }
         }
         self.line.clear();
-        doc.write_json_with(env, &mut self.line, with_id, Some(0));
+        doc.write_json_typed(env, &mut self.line, with_id, Some(0), ty);
     }
 }
 
-/// Writes the index name as a JSON string, replacing `%Y`, `%m`, `%d`.
-fn write_index(pattern: &str, timestamp_ms: i64, out: &mut Vec<u8>) {
+/// Writes the index name for an event at `timestamp_ms` (UTC), `%Y`, `%m` and
+/// `%d` replaced by its date; anything else is copied. The one renderer of
+/// index patterns: the encoder JSON-quotes what it writes, and
+/// [`IndexPattern::render`] reuses it.
+pub fn write_index(pattern: &str, timestamp_ms: i64, out: &mut Vec<u8>) {
     if !pattern.contains('%') {
-        write_str(pattern, out);
+        out.extend_from_slice(pattern.as_bytes());
         return;
     }
     let mut date = Vec::with_capacity(24);
     write_rfc3339_ms(timestamp_ms, &mut date);
-    let date = String::from_utf8_lossy(&date);
-    let name = pattern
-        .replace("%Y", date.get(0..4).unwrap_or_default())
-        .replace("%m", date.get(5..7).unwrap_or_default())
-        .replace("%d", date.get(8..10).unwrap_or_default());
-    write_str(&name, out);
+    let part = |r: std::ops::Range<usize>| date.get(r).unwrap_or_default();
+    let mut rest = pattern.as_bytes();
+    while let Some(at) = rest.iter().position(|b| *b == b'%') {
+        let (head, tail) = rest.split_at(at);
+        out.extend_from_slice(head);
+        let field = match tail.get(1) {
+            Some(b'Y') => Some(part(0..4)),
+            Some(b'm') => Some(part(5..7)),
+            Some(b'd') => Some(part(8..10)),
+            _ => None,
+        };
+        match field {
+            Some(f) => {
+                out.extend_from_slice(f);
+                rest = tail.get(2..).unwrap_or_default();
+            }
+            None => {
+                out.push(b'%');
+                rest = tail.get(1..).unwrap_or_default();
+            }
+        }
+    }
+    out.extend_from_slice(rest);
 }
 
 #[cfg(test)]
@@ -385,6 +450,90 @@ mod tests {
                 "logs-2023.10.05",
                 "logs-2023.11.14"
             ]
+        );
+    }
+
+    #[test]
+    fn rule_targets_name_the_index_or_the_logzio_type_per_document() {
+        let rules = crate::rules::RuleSet::parse(
+            r#"[{"match":{"log_group":"/vpc/*"},"action":"route","index":"logs-aws.vpcflow-default"},
+                {"match":{"log_group":"/ecs/*"},"action":"route","index":"ecs-%Y.%m","logzio_type":"ecs"}]"#,
+        )
+        .expect("rules");
+        let vpc = rules.for_record("/vpc/flow", "s").default_target();
+        assert_eq!(vpc.index, None);
+        let d = doc(0, "m");
+        let vpc = rules.for_record("/vpc/flow", "s").decide(&d);
+        let ecs = rules.for_record("/ecs/web", "s").decide(&d);
+        let (
+            crate::rules::Decision::Keep { target: vpc, .. },
+            crate::rules::Decision::Keep { target: ecs, .. },
+        ) = (vpc, ecs)
+        else {
+            panic!("kept");
+        };
+        let mut enc = Encoder::new(
+            Format::Bulk {
+                index: "logship-%Y".into(),
+            },
+            Limits::default(),
+        )
+        .with_index_count(rules.index_count());
+        for t in [vpc, ecs, Target::default(), vpc, ecs] {
+            enc.push_to(0, &d, &ENV.json(), t);
+        }
+        let body = enc.flush().expect("body");
+        let names: Vec<Value> = lines(&body)
+            .iter()
+            .step_by(2)
+            .map(|l| l["create"]["_index"].clone())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "logs-aws.vpcflow-default",
+                "ecs-2023.11",
+                "logship-2023",
+                "logs-aws.vpcflow-default",
+                "ecs-2023.11"
+            ]
+        );
+        assert!(lines(&body)[1].get("type").is_none());
+        let mut enc = Encoder::new(Format::Ndjson { with_id: false }, Limits::default());
+        let json = Document::new(
+            &ENV,
+            LogEvent {
+                id: Cow::Borrowed("9"),
+                timestamp: 1_700_000_000_000,
+                message: Cow::Borrowed(r#"{"type":"mine","a":1}"#),
+            },
+            false,
+        );
+        enc.push_to(0, &json, &ENV.json(), ecs);
+        enc.push_to(0, &json, &ENV.json(), vpc);
+        let l = lines(&enc.flush().expect("body"));
+        assert_eq!(l[0]["type"], "ecs");
+        assert_eq!(l[0]["a"], 1);
+        assert_eq!(l[1]["type"], "mine");
+    }
+
+    #[test]
+    fn index_patterns_render_through_the_one_renderer() {
+        let mut out = Vec::new();
+        write_index("a-%Y.%m.%d-%%-%x", 1_700_000_000_000, &mut out);
+        assert_eq!(out, b"a-2023.11.14-%%-%x");
+        let rules = crate::rules::RuleSet::parse(
+            r#"[{"match":{"log_group":"*"},"action":"route","index":"x-%Y.%m.%d"}]"#,
+        )
+        .expect("rules");
+        let d = doc(0, "m");
+        let crate::rules::Decision::Keep { target, .. } = rules.for_record("g", "s").decide(&d)
+        else {
+            panic!("kept");
+        };
+        assert_eq!(
+            target.index.map(|p| p.render(1_700_000_000_000)).as_deref(),
+            Some("x-2023.11.14")
         );
     }
 

@@ -20,7 +20,7 @@ use tracing::Instrument;
 use crate::config::Config;
 use crate::event::KinesisEvent;
 use crate::handler::{Services, handle, response};
-use crate::metrics::emf_line;
+use crate::metrics::emf_line_with_rules;
 
 /// The `errorType` of an invocation that cannot run because the configuration is bad.
 pub const CONFIGURATION_ERROR: &str = "logship.ConfigurationError";
@@ -51,13 +51,21 @@ pub async fn invoke(
     let remaining = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
     let outcome = handle(services, event, Some(started + remaining)).await;
     let s = &outcome.summary;
-    let emf = emf_line(s, function, started.elapsed(), now_ms);
+    let rules = &services.config.rules;
+    let per_rule: Vec<(String, u64)> = (0..rules.len())
+        .map(|i| {
+            let c = outcome.rules.get(i);
+            (rules.metric_name(i), c.dropped + c.sampled_out)
+        })
+        .collect();
+    let emf = emf_line_with_rules(s, &per_rule, function, started.elapsed(), now_ms);
     tracing::info!(
         records = s.records,
         events_in = s.events_in,
         delivered = s.delivered,
         dead_lettered = s.dead_lettered,
         failed = s.failed,
+        filtered = s.filtered,
         control = s.control_messages,
         undecodable = s.undecodable_records,
         retries = s.retries,
@@ -77,6 +85,28 @@ pub async fn services_from(config: Result<Config, String>) -> Result<Services, S
         Ok(cfg) => Services::new(cfg, None).await.map_err(|e| e.to_string()),
         Err(e) => Err(format!("configuration: {e}")),
     }
+}
+
+/// The start-up configuration: the unknown-settings check over the
+/// environment's variable names (a warning each, or the configuration error
+/// under `LOGSHIP_STRICT_SETTINGS=on`), then the validated [`Config`].
+pub fn config_from_env() -> Result<Config, String> {
+    let names: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .collect();
+    config_from(names.iter().map(String::as_str), &|k| std::env::var(k).ok())
+}
+
+/// [`config_from_env`] over any variable names and lookup (for tests).
+pub fn config_from<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    lookup: crate::config::Lookup<'_>,
+) -> Result<Config, String> {
+    let unknown = crate::config::check_settings(names, lookup).map_err(|e| e.to_string())?;
+    for u in &unknown {
+        tracing::warn!(setting = %u.name, closest = u.closest.unwrap_or("-"), "{u}");
+    }
+    Config::from_lookup(lookup).map_err(|e| e.to_string())
 }
 
 /// What an invocation answers when the services could not be built.
@@ -119,7 +149,7 @@ pub fn serve() -> ExitCode {
     };
     let result: Result<(), lambda_runtime::Error> = rt.block_on(async {
         // A bad configuration fails every invocation with a clear error, rather than the init.
-        let services = services_from(Config::from_env().map_err(|e| e.to_string())).await;
+        let services = services_from(config_from_env()).await;
         if let Err(e) = &services {
             tracing::error!(error = %e, "logship cannot run");
         }
@@ -226,6 +256,27 @@ mod tests {
         let emf: serde_json::Value = serde_json::from_str(&done.emf).expect("EMF is JSON");
         assert_eq!(emf["Records"], 1);
         assert_eq!(emf["Balanced"], 1);
+    }
+
+    #[test]
+    fn start_up_warns_of_unknown_settings_and_fails_under_strict() {
+        let names = ["LOGSHIP_DESTINATON", "PATH"];
+        assert!(config_from(names, &|_| None).is_ok());
+        let strict = |k: &str| (k == "LOGSHIP_STRICT_SETTINGS").then(|| "on".to_owned());
+        let e = config_from(names, &strict).expect_err("strict");
+        assert!(
+            e.contains("LOGSHIP_DESTINATON (did you mean LOGSHIP_DESTINATION?)"),
+            "{e}"
+        );
+        let rules = |k: &str| {
+            (k == "LOGSHIP_RULES")
+                .then(|| r#"[{"match":{"log_group":"*"},"action":"dorp"}]"#.to_owned())
+        };
+        let e = config_from(names, &rules).expect_err("invalid rule");
+        assert!(
+            e.contains("rule 1") && e.contains("did you mean \"drop\""),
+            "{e}"
+        );
     }
 
     #[tokio::test]

@@ -4,7 +4,9 @@
 //! function name as dimension, so dashboards and alarms need no extra calls
 //! (alarm on `Failed` and `DeadLettered`; an invocation that ran out of time
 //! counts every event it read as `Failed` and sets `TimedOut`). `Balanced` is 1 when events in =
-//! delivered + dead-lettered + failed.
+//! delivered + dead-lettered + failed + filtered. `Filtered` counts the events
+//! the rules dropped or sampled out, and `Filtered_<rule>` what each rule did
+//! (its name, else `rule<N>`).
 
 use std::time::Duration;
 
@@ -12,9 +14,25 @@ use serde_json::{Map, Value, json};
 
 use crate::pipeline::Summary;
 
+/// At most this many per-rule metrics (an EMF directive holds at most 100 metrics).
+pub const MAX_RULE_METRICS: usize = 50;
+
 /// The EMF line for one invocation.
 pub fn emf_line(summary: &Summary, function: &str, elapsed: Duration, timestamp_ms: u64) -> String {
-    let counts: [(&str, u64, &str); 17] = [
+    emf_line_with_rules(summary, &[], function, elapsed, timestamp_ms)
+}
+
+/// [`emf_line`] with what each rule filtered out: `(metric name, dropped +
+/// sampled out)` per rule, written as `Filtered_<name>` (the first
+/// [`MAX_RULE_METRICS`] rules).
+pub fn emf_line_with_rules(
+    summary: &Summary,
+    per_rule: &[(String, u64)],
+    function: &str,
+    elapsed: Duration,
+    timestamp_ms: u64,
+) -> String {
+    let counts: [(&str, u64, &str); 18] = [
         ("Records", summary.records, "Count"),
         ("EventsIn", summary.events_in, "Count"),
         ("ControlMessages", summary.control_messages, "Count"),
@@ -32,12 +50,18 @@ pub fn emf_line(summary: &Summary, function: &str, elapsed: Duration, timestamp_
         ("Truncated", summary.truncated, "Count"),
         ("Balanced", u64::from(summary.balanced()), "None"),
         ("TimedOut", summary.timed_out, "Count"),
+        ("Filtered", summary.filtered, "Count"),
     ];
     let mut root = Map::new();
     let mut defs = Vec::with_capacity(counts.len() + 1);
     for (name, value, unit) in counts {
         defs.push(json!({"Name": name, "Unit": unit}));
         root.insert(name.to_owned(), json!(value));
+    }
+    for (rule, filtered) in per_rule.iter().take(MAX_RULE_METRICS) {
+        let name = format!("Filtered_{rule}");
+        defs.push(json!({"Name": name, "Unit": "Count"}));
+        root.insert(name, json!(filtered));
     }
     defs.push(json!({"Name": "DurationMs", "Unit": "Milliseconds"}));
     root.insert("DurationMs".to_owned(), json!(elapsed.as_millis() as u64));
@@ -70,6 +94,28 @@ mod tests {
             failed: 1,
             ..Summary::default()
         };
+        let line = emf_line_with_rules(
+            &Summary {
+                events_in: 12,
+                filtered: 2,
+                ..s.clone()
+            },
+            &[("drop-noisy".into(), 2), ("rule2".into(), 0)],
+            "f",
+            Duration::from_millis(1),
+            0,
+        );
+        let v: Value = serde_json::from_str(&line).expect("json");
+        assert_eq!(v["Filtered"], 2);
+        assert_eq!(v["Balanced"], 1);
+        assert_eq!(v["Filtered_drop-noisy"], 2);
+        assert_eq!(v["Filtered_rule2"], 0);
+        assert_eq!(
+            v["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+                .as_array()
+                .map(Vec::len),
+            Some(21)
+        );
         let line = emf_line(
             &s,
             "logship-prod",
@@ -85,6 +131,7 @@ mod tests {
         let names = v["_aws"]["CloudWatchMetrics"][0]["Metrics"]
             .as_array()
             .map(Vec::len);
-        assert_eq!(names, Some(18));
+        assert_eq!(names, Some(19));
+        assert_eq!(v["Filtered"], 0);
     }
 }

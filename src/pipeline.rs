@@ -8,8 +8,12 @@
 //! per record; the [`Outcome`] lists the records that are neither delivered nor
 //! dead-lettered, which is exactly what Kinesis must retry.
 //!
+//! The rules ([`crate::rules`]) decide per event, after the document is built
+//! and before it is masked: a filtered event (dropped or sampled out) is
+//! counted and goes no further; a kept one is encoded for its target.
+//!
 //! The invariant, checked by [`Summary::balanced`]: events in = delivered +
-//! dead-lettered + failed back to Kinesis.
+//! dead-lettered + failed back to Kinesis + filtered by the rules.
 
 use std::borrow::Cow;
 use std::collections::VecDeque;
@@ -29,6 +33,7 @@ use crate::document::{Document, Envelope, IdHasher};
 use crate::encode::{Body, Encoder, Format, Limits};
 use crate::event::KinesisEvent;
 use crate::mask::Masker;
+use crate::rules::{Decision, DestinationKind, Explain, RuleCounters, RuleSet, Target};
 use crate::ship::{ShipReport, Shipper, Undelivered, Until};
 
 /// Counts of one run (one invocation, or one `logship process`).
@@ -66,12 +71,14 @@ pub struct Summary {
     pub truncated: u64,
     /// 1 when the invocation ran out of time and failed the whole batch back.
     pub timed_out: u64,
+    /// Events the rules dropped or sampled out (never shipped, dead-lettered or failed).
+    pub filtered: u64,
 }
 
 impl Summary {
-    /// events in = delivered + dead-lettered + failed.
+    /// events in = delivered + dead-lettered + failed + filtered.
     pub fn balanced(&self) -> bool {
-        self.events_in == self.delivered + self.dead_lettered + self.failed
+        self.events_in == self.delivered + self.dead_lettered + self.failed + self.filtered
     }
 }
 
@@ -93,6 +100,8 @@ pub struct Outcome {
     pub failed_sequence_numbers: Vec<String>,
     /// Every record-level problem, for the operator.
     pub errors: Vec<RecordError>,
+    /// What each rule did (kept, dropped, sampled out), by rule position.
+    pub rules: RuleCounters,
 }
 
 /// What a run has read so far, readable after the run was cut short (the
@@ -116,6 +125,7 @@ pub struct Pipeline {
     format: Format,
     limits: Limits,
     masker: Arc<Masker>,
+    rules: Arc<RuleSet>,
 }
 
 /// Per-record tallies.
@@ -124,6 +134,7 @@ struct Tally {
     events: u64,
     delivered: u64,
     dead_lettered: u64,
+    filtered: u64,
     undecodable: bool,
     raw_dead_lettered: bool,
 }
@@ -136,6 +147,7 @@ impl Pipeline {
             format,
             limits: cfg.limits,
             masker,
+            rules: Arc::new(cfg.rules.clone()),
         }
     }
 
@@ -291,6 +303,7 @@ struct Run<'a> {
     undecodable: Vec<Undecodable>,
     summary: Summary,
     progress: Option<&'a Progress>,
+    counters: RuleCounters,
 }
 
 impl<'a> Run<'a> {
@@ -300,7 +313,8 @@ impl<'a> Run<'a> {
             event,
             next_record: 0,
             decoder: Decoder::new(pipeline.max_decompressed),
-            encoder: Encoder::new(pipeline.format.clone(), pipeline.limits),
+            encoder: Encoder::new(pipeline.format.clone(), pipeline.limits)
+                .with_index_count(pipeline.rules.index_count()),
             ready: VecDeque::new(),
             flushed: false,
             tallies: vec![Tally::default(); event.records.len()],
@@ -311,6 +325,7 @@ impl<'a> Run<'a> {
                 ..Summary::default()
             },
             progress: None,
+            counters: pipeline.rules.counters(),
         }
     }
 
@@ -384,10 +399,30 @@ impl<'a> Run<'a> {
                 .events_in
                 .fetch_add(n, std::sync::atomic::Ordering::Relaxed);
         }
+        let pipeline = self.pipeline;
+        // Once per record: the rules that can apply to its group and stream.
+        let rules = (!pipeline.rules.is_empty())
+            .then(|| pipeline.rules.for_record(env.log_group, env.log_stream));
         for log_event in payload.log_events {
             let mut doc = Document::build(&ids, log_event, lossy);
-            self.summary.masked += mask_document(&self.pipeline.masker, &mut doc);
-            if let Some(body) = self.encoder.push(index as u32, &doc, &env_json) {
+            let target = match &rules {
+                None => Target::default(),
+                Some(rules) => {
+                    let decision = rules.decide(&doc);
+                    self.counters.count(&decision);
+                    match decision {
+                        Decision::Keep { target, .. } => target,
+                        Decision::Drop { .. } | Decision::SampledOut { .. } => {
+                            if let Some(t) = self.tallies.get_mut(index) {
+                                t.filtered += 1;
+                            }
+                            continue;
+                        }
+                    }
+                }
+            };
+            self.summary.masked += mask_document(&pipeline.masker, &mut doc);
+            if let Some(body) = self.encoder.push_to(index as u32, &doc, &env_json, target) {
                 self.ready.push_back(body);
             }
         }
@@ -422,8 +457,47 @@ impl<'a> Run<'a> {
     }
 
     fn settle(self) -> Outcome {
-        settle(self.event, self.tallies, self.errors, self.summary)
+        let mut outcome = settle(self.event, self.tallies, self.errors, self.summary);
+        outcome.rules = self.counters;
+        outcome
     }
+}
+
+/// The `--explain` preview of a batch: the configured rules decide for every
+/// event of its DATA records, nothing is masked, encoded or shipped. Returns
+/// the tallies (per log group and per rule) and the number of records that
+/// could not be decoded (left out of the tallies).
+pub fn explain(cfg: &Config, event: &KinesisEvent) -> (Explain, u64) {
+    let kind = match cfg.destination {
+        crate::config::Destination::Logzio { .. } => DestinationKind::Logzio {
+            default_type: cfg.logzio_type.clone(),
+        },
+        _ => DestinationKind::Elasticsearch {
+            default_index: cfg.index.clone(),
+        },
+    };
+    let mut explain = Explain::new(kind);
+    let mut undecodable = 0;
+    let mut decoder = Decoder::new(cfg.max_decompressed_bytes);
+    for record in &event.records {
+        let Ok(payload) = decoder.decode(&record.kinesis.data) else {
+            undecodable += 1;
+            continue;
+        };
+        if payload.message_type == MessageType::Control {
+            continue;
+        }
+        let ids = IdHasher::new(&payload.log_group, &payload.log_stream);
+        let rules = cfg
+            .rules
+            .for_record(&payload.log_group, &payload.log_stream);
+        let lossy = payload.lossy_utf8;
+        for log_event in payload.log_events {
+            let doc = Document::build(&ids, log_event, lossy);
+            explain.add(&payload.log_group, &rules.decide(&doc), doc.timestamp_ms);
+        }
+    }
+    (explain, undecodable)
 }
 
 /// Masks the message, the fields parsed from it and what was derived from it.
@@ -464,8 +538,9 @@ pub fn mask_document(masker: &Masker, doc: &mut Document) -> u64 {
 }
 
 /// Turns tallies into the outcome: a record fails when any of its events is
-/// neither delivered nor dead-lettered, or when it could not be decoded and
-/// was not dead-lettered.
+/// neither delivered, dead-lettered nor filtered by the rules, or when it
+/// could not be decoded and was not dead-lettered. A record whose events
+/// were all filtered is done.
 fn settle(
     event: &KinesisEvent,
     tallies: Vec<Tally>,
@@ -476,7 +551,10 @@ fn settle(
     for (record, t) in event.records.iter().zip(&tallies) {
         summary.delivered += t.delivered;
         summary.dead_lettered += t.dead_lettered;
-        let open = t.events.saturating_sub(t.delivered + t.dead_lettered);
+        summary.filtered += t.filtered;
+        let open = t
+            .events
+            .saturating_sub(t.delivered + t.dead_lettered + t.filtered);
         summary.failed += open;
         let undecodable_open = t.undecodable && !t.raw_dead_lettered;
         if open > 0 || undecodable_open {
@@ -488,5 +566,6 @@ fn settle(
         summary,
         failed_sequence_numbers: failed,
         errors,
+        rules: RuleCounters::default(),
     }
 }

@@ -301,3 +301,161 @@ fn operator_tools_without_aws_credentials_say_so() {
         assert!(!stderr.contains("not allowed"), "{stderr}");
     }
 }
+
+// ---- rules (issue #14) ---------------------------------------------------------
+
+fn rules_event(dir: &tempfile::TempDir) -> String {
+    let event = common::event(vec![
+        data_record(
+            "1",
+            &payload(
+                "/aws/lambda/noisy-poller",
+                "s",
+                "n",
+                &["GET /health", "GET /health", "GET /health"],
+            ),
+        ),
+        data_record(
+            "2",
+            &payload(
+                "/vpc/flow-logs",
+                "eni-1",
+                "v",
+                &[
+                    "2 123 eni-1 10.0.0.1 10.0.0.2 443 5000 6 1 40 1 2 ACCEPT OK",
+                    "2 123 eni-1 10.0.0.3 10.0.0.2 443 5001 6 1 40 1 2 REJECT OK",
+                ],
+            ),
+        ),
+        data_record("3", &payload("/ecs/web", "web/1", "w", &["served"])),
+    ]);
+    write_event(dir, "rules.json", &event)
+}
+
+const ISSUE_RULES: &str = r#"[{"match":{"log_group":"/aws/lambda/noisy-*"},"action":"drop"},{"match":{"log_group":"/vpc/*"},"action":"route","index":"logs-aws.vpcflow-default"}]"#;
+
+#[test]
+fn process_counts_filtered_events_in_its_summary() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = rules_event(&dir);
+    let out = logship(
+        &["process", &path, "--format", "bulk"],
+        &[("LOGSHIP_RULES", ISSUE_RULES)],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "stderr: {stderr}");
+    assert!(
+        stderr.contains("6 events in: 3 delivered, 0 dead-lettered, 0 failed, 3 filtered;"),
+        "{stderr}"
+    );
+    let l = lines(&out.stdout);
+    assert_eq!(l.len(), 6);
+    let indexes: Vec<&str> = l
+        .iter()
+        .step_by(2)
+        .filter_map(|a| a["create"]["_index"].as_str())
+        .collect();
+    assert_eq!(
+        indexes,
+        [
+            "logs-aws.vpcflow-default",
+            "logs-aws.vpcflow-default",
+            "logship-2023.11.14"
+        ]
+    );
+}
+
+#[test]
+fn explain_prints_what_the_rules_do_and_ships_nothing() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = rules_event(&dir);
+    let out = logship(
+        &[
+            "process",
+            &path,
+            "--explain",
+            "--destination",
+            "elasticsearch",
+            "--endpoint",
+            "http://127.0.0.1:9",
+        ],
+        &[("LOGSHIP_RULES", ISSUE_RULES)],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = "\
+log group                 events  kept  dropped  sampled out  kept events go to
+/aws/lambda/noisy-poller       3     0        3            0  -
+/ecs/web                       1     1        0            0  logship-2023.11.14 (1)
+/vpc/flow-logs                 2     2        0            0  logs-aws.vpcflow-default (2)
+total                          6     3        3            0
+
+by rule:
+  rule 1  kept 0, dropped 3, sampled out 0
+  rule 2  kept 2, dropped 0, sampled out 0
+";
+    assert_eq!(stdout, expected);
+}
+
+#[test]
+fn an_invalid_rule_fails_start_up_naming_the_rule() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = rules_event(&dir);
+    let rules = r#"[{"name":"drop-noisy","match":{"log_group":"/aws/lambda/noisy-*"},"action":"drop"},
+                    {"name":"vpc","match":{"log_group":"/vpc/*"},"action":"route","index":"Logs-VPC"}]"#;
+    let out = logship(&["process", &path], &[("LOGSHIP_RULES", rules)]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("LOGSHIP_RULES rule 2 (\"vpc\")"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("must be lower-case"), "{stderr}");
+    assert_eq!(stderr.matches("rule 2").count(), 1, "said once: {stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn an_unknown_setting_is_a_warning_or_under_strict_an_error() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = rules_event(&dir);
+    let out = logship(
+        &["process", &path, "--quiet", "--set", "MASK_SLAT=x"],
+        &[("LOGSHIP_DESTINATON", "logzio")],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(
+            "warning: unknown setting LOGSHIP_DESTINATON (did you mean LOGSHIP_DESTINATION?)"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "warning: unknown setting LOGSHIP_MASK_SLAT (did you mean LOGSHIP_MASK_SALT?)"
+        ),
+        "{stderr}"
+    );
+    let out = logship(
+        &["process", &path, "--quiet"],
+        &[
+            ("LOGSHIP_DESTINATON", "logzio"),
+            ("LOGSHIP_STRICT_SETTINGS", "on"),
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("LOGSHIP_STRICT_SETTINGS is on and unknown setting LOGSHIP_DESTINATON"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("logzio"),
+        "values are never quoted: {stderr}"
+    );
+}

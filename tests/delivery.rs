@@ -846,3 +846,224 @@ async fn mapping_conflicts_are_dead_lettered_with_a_scrubbed_reason() {
     assert!(!m.reason.contains(TOKEN), "{}", m.reason);
     assert!(!logs.contains(TOKEN), "{logs}");
 }
+
+// ---- rules (issue #14) ---------------------------------------------------------
+
+/// A batch over three sources: a noisy Lambda, VPC flow logs and an ECS service.
+fn rules_batch() -> (KinesisEvent, u64) {
+    let noisy: Vec<String> = (0..5).map(|i| format!("GET /health {i}")).collect();
+    let vpc: Vec<String> = (0..4)
+        .map(|i| format!("2 123456789012 eni-0a1b 10.0.0.{i} 10.0.1.9 443 49152 6 10 840 1700000000 1700000060 ACCEPT OK"))
+        .collect();
+    let web: Vec<String> = (0..3).map(|i| format!("served request {i}")).collect();
+    fn refs(v: &[String]) -> Vec<&str> {
+        v.iter().map(String::as_str).collect()
+    }
+    let event = common::event(vec![
+        data_record(
+            "1",
+            &payload(
+                "/aws/lambda/noisy-poller",
+                "2024/01/01/[$LATEST]a",
+                "n",
+                &refs(&noisy),
+            ),
+        ),
+        data_record(
+            "2",
+            &payload("/vpc/flow-logs", "eni-0a1b-all", "v", &refs(&vpc)),
+        ),
+        data_record("3", &payload("/ecs/web", "web/1", "w", &refs(&web))),
+    ]);
+    (serde_json::from_value(event).expect("event"), 12)
+}
+
+fn es_rules(server: &BulkServer, rules: &str, extra: &[(&str, &str)]) -> Config {
+    let url = server.url();
+    let mut pairs = vec![
+        ("LOGSHIP_DESTINATION", "elasticsearch"),
+        ("LOGSHIP_ENDPOINT", url.as_str()),
+        ("LOGSHIP_TOKEN", TOKEN),
+        ("LOGSHIP_RULES", rules),
+    ];
+    pairs.extend_from_slice(extra);
+    settings(&pairs)
+}
+
+#[tokio::test]
+async fn the_issue_drop_rule_keeps_noisy_lambdas_out_of_the_destination() {
+    let server = BulkServer::start().await;
+    server.set_token(TOKEN);
+    let cfg = es_rules(
+        &server,
+        r#"[{"match":{"log_group":"/aws/lambda/noisy-*"},"action":"drop"}]"#,
+        &[],
+    );
+    let services = Services::new(cfg, None).await.expect("services");
+    let (event, n) = rules_batch();
+    let outcome = handle(&services, &event, None).await;
+    let s = &outcome.summary;
+    assert!(outcome.failed_sequence_numbers.is_empty(), "{outcome:?}");
+    assert!(s.balanced(), "{s:?}");
+    assert_eq!(
+        (
+            s.events_in,
+            s.delivered,
+            s.filtered,
+            s.failed,
+            s.dead_lettered
+        ),
+        (n, 7, 5, 0, 0)
+    );
+    assert_eq!(outcome.rules.get(0).dropped, 5);
+    let docs = server.docs();
+    assert_eq!(docs.len(), 7);
+    assert!(docs.values().all(|d| {
+        !d["message"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("GET /health")
+    }));
+    assert!(
+        docs.values()
+            .all(|d| d["aws"]["cloudwatch"]["log_group"] != "/aws/lambda/noisy-poller")
+    );
+}
+
+#[tokio::test]
+async fn the_issue_route_rule_sends_vpc_flow_logs_to_their_data_stream() {
+    let server = BulkServer::start().await;
+    server.set_token(TOKEN);
+    let cfg = es_rules(
+        &server,
+        r#"[{"match":{"log_group":"/vpc/*"},"action":"route","index":"logs-aws.vpcflow-default"}]"#,
+        &[("LOGSHIP_INDEX", "logship-%Y.%m.%d")],
+    );
+    let services = Services::new(cfg, None).await.expect("services");
+    let (event, n) = rules_batch();
+    let outcome = handle(&services, &event, None).await;
+    let s = &outcome.summary;
+    assert!(outcome.failed_sequence_numbers.is_empty(), "{outcome:?}");
+    assert!(s.balanced(), "{s:?}");
+    assert_eq!((s.events_in, s.delivered, s.filtered), (n, n, 0));
+    assert_eq!(outcome.rules.get(0).kept, 4);
+    let mut per_index: HashMap<String, usize> = HashMap::new();
+    for ((index, _), doc) in server.docs_by_index() {
+        let from_vpc = doc["message"].as_str().unwrap_or("").contains("ACCEPT");
+        assert_eq!(
+            index == "logs-aws.vpcflow-default",
+            from_vpc,
+            "{index}: {doc}"
+        );
+        *per_index.entry(index).or_default() += 1;
+    }
+    assert_eq!(per_index.get("logs-aws.vpcflow-default"), Some(&4));
+    assert_eq!(per_index.get("logship-2023.11.14"), Some(&8));
+}
+
+#[tokio::test]
+async fn sampling_keeps_the_same_events_across_a_retry() {
+    let server = BulkServer::start().await;
+    server.set_token(TOKEN);
+    let cfg = es_rules(
+        &server,
+        r#"[{"name":"sample-all","match":{"log_group":"*"},"action":"sample","keep_one_in":3}]"#,
+        &[],
+    );
+    let services = Services::new(cfg, None).await.expect("services");
+    let (event, g) = sample(6, 50);
+    let first = handle(&services, &event, None).await;
+    assert!(first.failed_sequence_numbers.is_empty());
+    assert!(first.summary.balanced(), "{:?}", first.summary);
+    let kept: HashSet<String> = server.docs().into_keys().collect();
+    assert_eq!(kept.len() as u64, first.summary.delivered);
+    assert_eq!(
+        first.summary.filtered + first.summary.delivered,
+        g.data_events as u64
+    );
+    // Roughly one in three, not all and not none.
+    assert!(
+        kept.len() > g.data_events / 5 && kept.len() < g.data_events / 2,
+        "{}",
+        kept.len()
+    );
+    // The same batch again (a Kinesis retry), to an empty destination: the same events.
+    server.reset();
+    server.set_token(TOKEN);
+    let again = handle(&services, &event, None).await;
+    assert_eq!(again.summary, first.summary);
+    let kept_again: HashSet<String> = server.docs().into_keys().collect();
+    assert_eq!(kept_again, kept);
+    assert_eq!(again.rules, first.rules);
+}
+
+#[tokio::test]
+async fn filtered_events_are_never_failed_back_nor_dead_lettered() {
+    let server = BulkServer::start().await;
+    server.set_token(TOKEN);
+    // Every document is refused for good, and there is no DLQ: kept events go back to Kinesis.
+    server.set_persistent_reject(|_| true);
+    let cfg = es_rules(
+        &server,
+        r#"[{"match":{"log_group":"/aws/lambda/noisy-*"},"action":"drop"},
+            {"match":{"log_group":"/vpc/*","contains":"10.0.0.1 "},"action":"drop"}]"#,
+        &[],
+    );
+    let services = Services::new(cfg, None).await.expect("services");
+    let (event, n) = rules_batch();
+    let outcome = handle(&services, &event, None).await;
+    let s = &outcome.summary;
+    assert!(s.balanced(), "{s:?}");
+    assert_eq!(
+        (
+            s.events_in,
+            s.filtered,
+            s.delivered,
+            s.dead_lettered,
+            s.failed
+        ),
+        (n, 6, 0, 0, 6)
+    );
+    // The all-dropped record is done; the two with kept events are retried.
+    assert_eq!(outcome.failed_sequence_numbers, ["2", "3"]);
+    assert_eq!(
+        (outcome.rules.get(0).dropped, outcome.rules.get(1).dropped),
+        (5, 1)
+    );
+}
+
+#[tokio::test]
+async fn a_rule_routes_a_logzio_type_inside_the_document() {
+    let server = BulkServer::start().await;
+    server.set_token(TOKEN);
+    let url = server.url();
+    let cfg = settings(&[
+        ("LOGSHIP_DESTINATION", "logzio"),
+        ("LOGSHIP_ENDPOINT", url.as_str()),
+        ("LOGSHIP_TOKEN", TOKEN),
+        ("LOGSHIP_LOGZIO_TYPE", "cloudwatch"),
+        (
+            "LOGSHIP_RULES",
+            r#"[{"match":{"log_group":"/vpc/*"},"action":"route","logzio_type":"vpcflow"}]"#,
+        ),
+    ]);
+    let services = Services::new(cfg, None).await.expect("services");
+    let (event, n) = rules_batch();
+    let outcome = handle(&services, &event, None).await;
+    assert!(outcome.failed_sequence_numbers.is_empty());
+    assert!(outcome.summary.balanced());
+    let lines = server.logzio_lines();
+    assert_eq!(lines.len() as u64, n);
+    for l in &lines {
+        let from_vpc = l["message"].as_str().unwrap_or("").contains("ACCEPT");
+        assert_eq!(
+            l.get("type").and_then(Value::as_str),
+            from_vpc.then_some("vpcflow"),
+            "{l}"
+        );
+    }
+    assert_eq!(
+        server.requests()[0].query_param("type").as_deref(),
+        Some("cloudwatch")
+    );
+}

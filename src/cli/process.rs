@@ -43,6 +43,12 @@ pub struct ProcessArgs {
     /// Don't write documents, only the summary (for benchmarks).
     #[arg(long)]
     quiet: bool,
+    /// Ship nothing: print what the rules (LOGSHIP_RULES, LOGSHIP_RULES_FILE,
+    /// LOGSHIP_DATA_STREAM_NAMESPACE) do to the event: per log group, the
+    /// events kept, dropped and sampled out and where the kept ones go, then
+    /// what each rule did.
+    #[arg(long)]
+    explain: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -119,6 +125,14 @@ pub fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
         Err(e) => return super::fail(super::SETUP, e),
     };
     drop(raw);
+    if args.explain {
+        let (explain, undecodable) = logship::pipeline::explain(&cfg, &event);
+        print!("{}", explain.render(&cfg.rules));
+        if undecodable > 0 {
+            eprintln!("logship: {undecodable} records could not be decoded and are not counted");
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let masker = Arc::new(Masker::new(&cfg.mask).context("masking rules")?);
     let outcome = match &cfg.destination {
         Destination::Stdout => {
@@ -200,7 +214,7 @@ fn report(outcome: &Outcome) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "logship: {} records ({} control skipped, {} undecodable), {} events in: {} delivered, {} dead-lettered, {} failed; {} masked values, {} truncated; {} records to retry",
+        "logship: {} records ({} control skipped, {} undecodable), {} events in: {} delivered, {} dead-lettered, {} failed, {} filtered; {} masked values, {} truncated; {} records to retry",
         s.records,
         s.control_messages,
         s.undecodable_records,
@@ -208,6 +222,7 @@ fn report(outcome: &Outcome) {
         s.delivered,
         s.dead_lettered,
         s.failed,
+        s.filtered,
         s.masked,
         s.truncated,
         s.records_failed,

@@ -15,7 +15,7 @@
 //! records keep none), then [`RecordRules::decide`] runs only the event-level
 //! conditions (level, field, substring, regex: cheapest first) of those rules.
 //! Rules are validated once, at start-up; every error names the rule (number
-//! and name) and the problem. The syntax is documented in `docs/routing.md`.
+//! and name) and the problem. The syntax is documented in the README's "Routing and filtering".
 
 pub mod datastream;
 pub mod explain;
@@ -30,7 +30,6 @@ use memchr::memmem::Finder;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use crate::time::write_rfc3339_ms;
 pub use datastream::{DATASETS, check_index, check_namespace, data_stream_name, dataset_for};
 pub use explain::{DestinationKind, Explain, GroupTally, render_explain};
 pub use glob::Glob;
@@ -109,21 +108,15 @@ impl IndexPattern {
         self.id
     }
 
-    /// The name for an event at `timestamp_ms` (ms since the epoch, UTC).
-    ///
-    /// The same rendering as the encoder's private `encode::write_index` (which
-    /// also JSON-quotes); swap this for it once it is public, to keep one copy.
+    /// The name for an event at `timestamp_ms` (ms since the epoch, UTC),
+    /// rendered by the encoder's [`crate::encode::write_index`] (one renderer).
     pub fn render(&self, timestamp_ms: i64) -> String {
         if !self.dated {
             return self.pattern.clone();
         }
-        let mut date = Vec::with_capacity(24);
-        write_rfc3339_ms(timestamp_ms, &mut date);
-        let date = String::from_utf8_lossy(&date);
-        self.pattern
-            .replace("%Y", date.get(0..4).unwrap_or_default())
-            .replace("%m", date.get(5..7).unwrap_or_default())
-            .replace("%d", date.get(8..10).unwrap_or_default())
+        let mut name = Vec::with_capacity(self.pattern.len() + 8);
+        crate::encode::write_index(&self.pattern, timestamp_ms, &mut name);
+        String::from_utf8_lossy(&name).into_owned()
     }
 }
 

@@ -954,7 +954,7 @@ fn explain_tallies_and_renders_a_table() {
 
 // ---- the documented rule set -------------------------------------------------------
 
-/// The rule set of `docs/routing.md` (the first ```json block after
+/// The rule set of the README's "Routing and filtering" (the first ```json block after
 /// "<!-- rules -->"), run over the benchmark's generated event. Run with
 /// `--nocapture` to see the `--explain` table the documentation shows.
 #[test]
@@ -962,8 +962,8 @@ fn the_documented_rule_set_parses_and_explains_the_sample_event() {
     use crate::decode::{Decoder, MessageType};
     use crate::sample::{GenOptions, generate};
 
-    let doc_text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/routing.md"))
-        .expect("docs/routing.md");
+    let doc_text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
     let after = doc_text.split("<!-- rules -->").nth(1).expect("marker");
     let json_block = after
         .split("```json")
