@@ -58,6 +58,19 @@ pub fn emf_line_with_rules(
         defs.push(json!({"Name": name, "Unit": unit}));
         root.insert(name.to_owned(), json!(value));
     }
+    // The masking audit trail: values masked per rule family (counts only).
+    for (rule, n) in summary.masked_by_rule.nonzero() {
+        let name = format!("Masked_{}", rule.name());
+        defs.push(json!({"Name": name, "Unit": "Count"}));
+        root.insert(name, json!(n));
+    }
+    if summary.masked_by_rule.extra > 0 {
+        defs.push(json!({"Name": "Masked_extra_patterns", "Unit": "Count"}));
+        root.insert(
+            "Masked_extra_patterns".to_owned(),
+            json!(summary.masked_by_rule.extra),
+        );
+    }
     for (rule, filtered) in per_rule.iter().take(MAX_RULE_METRICS) {
         let name = format!("Filtered_{rule}");
         defs.push(json!({"Name": name, "Unit": "Count"}));
@@ -107,6 +120,15 @@ mod tests {
         );
         let v: Value = serde_json::from_str(&line).expect("json");
         assert_eq!(v["Filtered"], 2);
+        let mut masked = Summary::default();
+        masked.masked_by_rule.add(crate::mask::Rule::Jwt, 3);
+        let line = emf_line_with_rules(&masked, &[], "f", Duration::from_millis(1), 0);
+        let m: Value = serde_json::from_str(&line).expect("json");
+        assert_eq!(m["Masked_jwt"], 3);
+        assert!(
+            m.get("Masked_aws_key").is_none(),
+            "only families that masked something"
+        );
         assert_eq!(v["Balanced"], 1);
         assert_eq!(v["Filtered_drop-noisy"], 2);
         assert_eq!(v["Filtered_rule2"], 0);

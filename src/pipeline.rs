@@ -32,7 +32,7 @@ use crate::dlq::{DeadLetterQueue, Undecodable};
 use crate::document::{Document, Envelope, IdHasher};
 use crate::encode::{Body, Encoder, Format, Limits};
 use crate::event::KinesisEvent;
-use crate::mask::Masker;
+use crate::mask::{MaskCounts, Masker};
 use crate::rules::{Decision, DestinationKind, Explain, RuleCounters, RuleSet, Target};
 use crate::ship::{ShipReport, Shipper, Undelivered, Until};
 
@@ -67,6 +67,8 @@ pub struct Summary {
     pub retries: u64,
     /// Values masked.
     pub masked: u64,
+    /// Values masked, per rule family (the audit trail: counts, never values).
+    pub masked_by_rule: crate::mask::MaskCounts,
     /// Documents truncated to the line limit.
     pub truncated: u64,
     /// 1 when the invocation ran out of time and failed the whole batch back.
@@ -421,7 +423,8 @@ impl<'a> Run<'a> {
                     }
                 }
             };
-            self.summary.masked += mask_document(&pipeline.masker, &mut doc);
+            self.summary.masked +=
+                mask_document(&pipeline.masker, &mut doc, &mut self.summary.masked_by_rule);
             if let Some(body) = self.encoder.push_to(index as u32, &doc, &env_json, target) {
                 self.ready.push_back(body);
             }
@@ -500,18 +503,19 @@ pub fn explain(cfg: &Config, event: &KinesisEvent) -> (Explain, u64) {
     (explain, undecodable)
 }
 
-/// Masks the message, the fields parsed from it and what was derived from it.
+/// Masks the message, the fields parsed from it and what was derived from it,
+/// adding to `counts` per rule family; returns the number of values masked.
 /// Each secret counts once even when it shows in the text and in a field.
-pub fn mask_document(masker: &Masker, doc: &mut Document) -> u64 {
+pub fn mask_document(masker: &Masker, doc: &mut Document, counts: &mut MaskCounts) -> u64 {
     if !masker.enabled() {
         return 0;
     }
-    let mut count = 0;
+    let before = counts.total();
     let mut tree = doc
         .fields
         .as_mut()
         .map(|f| Value::Object(std::mem::take(f)));
-    if let Cow::Owned(masked) = masker.mask_message(&doc.message, tree.as_mut(), &mut count) {
+    if let Cow::Owned(masked) = masker.mask_message_counted(&doc.message, tree.as_mut(), counts) {
         doc.message = Cow::Owned(masked);
     }
     if let (Some(fields), Some(Value::Object(map))) = (doc.fields.as_mut(), tree) {
@@ -522,7 +526,7 @@ pub fn mask_document(masker: &Masker, doc: &mut Document) -> u64 {
         _ => None,
     };
     if let Some(v) = version
-        && let Cow::Owned(masked) = masker.mask_text(v, &mut count)
+        && let Cow::Owned(masked) = masker.mask_text_counted(v, counts)
     {
         *v = masked;
     }
@@ -530,11 +534,11 @@ pub fn mask_document(masker: &Masker, doc: &mut Document) -> u64 {
         .into_iter()
         .flatten()
     {
-        if let Cow::Owned(masked) = masker.mask_text(derived, &mut count) {
+        if let Cow::Owned(masked) = masker.mask_text_counted(derived, counts) {
             *derived = Cow::Owned(masked);
         }
     }
-    count
+    counts.total() - before
 }
 
 /// Turns tallies into the outcome: a record fails when any of its events is

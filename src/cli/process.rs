@@ -227,6 +227,19 @@ fn report(outcome: &Outcome) {
         s.truncated,
         s.records_failed,
     );
+    // The masking audit trail: what the logs leaked, by rule family (counts only).
+    let families: Vec<String> = s
+        .masked_by_rule
+        .nonzero()
+        .map(|(rule, n)| format!("{} {n}", rule.name()))
+        .chain(
+            (s.masked_by_rule.extra > 0)
+                .then(|| format!("extra patterns {}", s.masked_by_rule.extra)),
+        )
+        .collect();
+    if !families.is_empty() {
+        let _ = writeln!(err, "logship: masked by family: {}", families.join(", "));
+    }
     for e in &outcome.errors {
         let _ = writeln!(err, "logship: record {}: {}", e.sequence_number, e.error);
     }
