@@ -55,7 +55,7 @@ cold_rss() {
   /usr/bin/time -v -o "$dir/time.txt" $pin "$bin" process "$@" --quiet \
       2>"$dir/stderr.txt" >/dev/null || { echo "run failed:" >&2; cat "$dir/stderr.txt" >&2; exit 1; }
   t1=$(date +%s%N)
-  grep -q " 0 dead-lettered, 0 failed;.* 0 records to retry" "$dir/stderr.txt" \
+  grep -q " 0 dead-lettered, 0 failed, 0 filtered;.* 0 records to retry" "$dir/stderr.txt" \
       || { echo "run failed:" >&2; cat "$dir/stderr.txt" >&2; exit 1; }
   echo "$(( (t1 - t0) / 1000000 )) $(awk -F': ' '/Maximum resident set size/{print $2}' "$dir/time.txt")"
 }

@@ -214,7 +214,7 @@ fn report(outcome: &Outcome) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,
-        "logship: {} records ({} control skipped, {} undecodable), {} events in: {} delivered, {} dead-lettered, {} failed, {} filtered; {} masked values, {} truncated; {} records to retry",
+        "logship: {} records ({} control skipped, {} undecodable), {} events in: {} delivered, {} dead-lettered, {} failed, {} filtered; {} masked values, {} truncated; {} records to retry (in Lambda: batchItemFailures, retried by Kinesis)",
         s.records,
         s.control_messages,
         s.undecodable_records,
