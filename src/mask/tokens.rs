@@ -94,6 +94,13 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
             && end > rs
         {
             spans.push(Span::new(start, end, rule));
+            if rule == Rule::AwsAccessKeyId
+                && m.has(Rule::AwsSecretKey)
+                && let Some((s, e)) = aws_secret_after(b, end)
+            {
+                spans.push(Span::new(s, e, Rule::AwsSecretKey));
+                return e;
+            }
             return end.max(run_end);
         }
     }
@@ -127,6 +134,42 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
         }
     }
     run_end
+}
+
+/// A bare 40-character AWS secret access key standing shortly after an
+/// access key id (`AKIA... wJalr...`, CSV `AKIA...,wJalr...`, JSON
+/// `"ASIA...","k":"wJalr..."`): the first run of exactly 40 base64
+/// characters that starts within 48 bytes after `end` and mixes upper case,
+/// lower case and digits.
+fn aws_secret_after(b: &[u8], end: usize) -> Option<(usize, usize)> {
+    let b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    let limit = end.saturating_add(48).min(b.len());
+    let mut i = end;
+    while i < limit {
+        if !b64(b[i]) {
+            i += 1;
+            continue;
+        }
+        let e = run(b, i, 64, b64);
+        let v = &b[i..e];
+        if v.len() == 40
+            && at_boundary(b, e)
+            && v.iter().any(u8::is_ascii_uppercase)
+            && v.iter().any(u8::is_ascii_lowercase)
+            && v.iter().any(u8::is_ascii_digit)
+            && !is_placeholder(v)
+        {
+            return Some((i, e));
+        }
+        i = e;
+    }
+    None
+}
+
+/// Whether a base64 run ending at `e` ends a token (not followed by `=`
+/// padding or another word character).
+fn at_boundary(b: &[u8], e: usize) -> bool {
+    !matches!(b.get(e), Some(c) if c.is_ascii_alphanumeric() || matches!(c, b'=' | b'_' | b'-'))
 }
 
 /// Credential words: a key containing one of these names a credential.
