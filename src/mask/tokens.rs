@@ -12,7 +12,7 @@
 
 use super::Masker;
 use super::config::Rule;
-use super::random::{is_placeholder, is_uuid, looks_random};
+use super::random::{is_dashed_hex_id, is_placeholder, is_uuid, looks_random};
 use super::replace::Span;
 use super::rules::{before, run};
 
@@ -364,15 +364,14 @@ pub(crate) fn keyword_before(
     // `commit`) hold no credential word.
     let cred = has_cred_word(low);
     if !cred {
-        if sep == 0 || !looks_random(value, 20, false) {
-            return None;
-        }
-        // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`).
-        return m
-            .vendor_words
-            .as_ref()
-            .is_some_and(|ac| ac.is_match(key))
-            .then_some((false, 20));
+        // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`), checked on
+        // the short key before the costlier randomness test of the value.
+        // UUIDs and dashed hex ids (`requestId`, X-Ray) never count here.
+        let vendor = sep != 0
+            && value.len() >= 20
+            && !is_dashed_hex_id(value)
+            && m.vendor_words.as_ref().is_some_and(|ac| ac.is_match(key));
+        return (vendor && looks_random(value, 20, false)).then_some((false, 20));
     }
     let mut squashed = [0u8; 64];
     let mut sl = 0;
