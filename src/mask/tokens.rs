@@ -80,6 +80,24 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
     while bs > 0 && ts - bs < 256 && broad(b[bs - 1]) {
         bs -= 1;
     }
+    // A bare UUID (`requestId`, Lambda request ids): no catalogued format
+    // has this shape, so only the keyword rule (right after a credential
+    // word) can apply.
+    if bs == rs
+        && run_end - rs == 36
+        && before(b, rs) != b'/'
+        && !b.get(run_end).is_some_and(|&c| is(c, VALUE | BROAD))
+        && let Some(v) = b.get(rs..run_end)
+        && is_uuid(v)
+    {
+        if m.has(Rule::KeywordSecret)
+            && let Some((true, _)) = keyword_before(m, b, rs, v)
+            && !is_placeholder(v)
+        {
+            spans.push(Span::new(rs, run_end, Rule::KeywordSecret));
+        }
+        return run_end;
+    }
     let cat = &m.catalogue;
     let mut starts = [bs, ts, rs];
     let mut k = 1;
