@@ -967,3 +967,24 @@ fn short_credential_key_words_and_bare_aws_secrets() {
     kept("commit 3b18e512dba79e4c8300dd08aeb37f8e728b8dad pushed");
     kept("AKIA is a prefix; objects/2024/03/01/abcdefghijklmnopqrst.json");
 }
+
+#[test]
+fn uuid_tokens_count_only_after_a_credential_word() {
+    let u = "3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c";
+    assert_eq!(
+        t(&format!("heroku api key = {u}")),
+        "heroku api key = [MASKED]"
+    );
+    assert_eq!(
+        t(&format!("HEROKU_API_KEY={u} ok")),
+        "HEROKU_API_KEY=[MASKED] ok"
+    );
+    assert_eq!(
+        t(&format!("{{\"apiKey\":\"{u}\",\"n\":1}}")),
+        "{\"apiKey\":\"[MASKED]\",\"n\":1}"
+    );
+    kept(&format!("{{\"requestId\":\"{u}\",\"traceId\":\"{u}\"}}"));
+    kept(&format!("START RequestId: {u} Version: $LATEST"));
+    kept(&format!("2024-03-01T00:00:00.000Z\t{u}\tINFO\tok"));
+    kept(&format!("GET /v1/items/{u} 200"));
+}
