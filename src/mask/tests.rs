@@ -988,3 +988,15 @@ fn uuid_tokens_count_only_after_a_credential_word() {
     kept(&format!("2024-03-01T00:00:00.000Z\t{u}\tINFO\tok"));
     kept(&format!("GET /v1/items/{u} 200"));
 }
+
+#[test]
+fn lambda_start_line_fields() {
+    let gh = "ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa0987654321";
+    let out = t(&format!("START RequestId: 1 Version: {gh}"));
+    assert!(!out.contains(gh), "{out}");
+    assert!(!t(gh).contains(gh));
+    assert_eq!(
+        t("START RequestId: 1 Version: $LATEST password=hunter2-Pa55w0rd-zz"),
+        "START RequestId: 1 Version: $LATEST password=[MASKED]"
+    );
+}
