@@ -91,7 +91,7 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
         && is_uuid(v)
     {
         if m.has(Rule::KeywordSecret)
-            && let Some((true, _)) = keyword_before(m, b, rs, v)
+            && let Some((true, _)) = keyword_before(m, b, rs, v, true)
             && !is_placeholder(v)
         {
             spans.push(Span::new(rs, run_end, Rule::KeywordSecret));
@@ -144,7 +144,7 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
             && let Some(v) = b.get(vs..ve)
             && !m.rep.is_marker(v)
             && v.len() >= 16
-            && let Some((tight, min_len)) = keyword_before(m, b, vs, v)
+            && let Some((tight, min_len)) = keyword_before(m, b, vs, v, false)
             && looks_random(v, min_len, tight)
         {
             spans.push(Span::new(vs, ve, Rule::KeywordSecret));
@@ -315,12 +315,14 @@ const TIGHT_WORDS: &[&[u8]] = &[
 /// The key a value starting at `vs` is assigned to, if any: `Some((tight,
 /// min_len))` when the key names a credential (a credential word or a vendor
 /// name), with `tight` true when it ends with a credential word (so a UUID
-/// counts) and `min_len` the shortest value that counts.
+/// counts) and `min_len` the shortest value that counts. `uuid` says the
+/// caller already knows the value is a UUID (only a credential word counts).
 pub(crate) fn keyword_before(
     m: &Masker,
     b: &[u8],
     vs: usize,
     value: &[u8],
+    uuid: bool,
 ) -> Option<(bool, usize)> {
     let mut i = vs;
     // Opening quotes of the value (possibly escaped).
@@ -386,6 +388,7 @@ pub(crate) fn keyword_before(
         // the short key before the costlier randomness test of the value.
         // UUIDs and dashed hex ids (`requestId`, X-Ray) never count here.
         let vendor = sep != 0
+            && !uuid
             && value.len() >= 20
             && !is_dashed_hex_id(value)
             && m.vendor_words.as_ref().is_some_and(|ac| ac.is_match(key));
