@@ -201,10 +201,7 @@ fn bad_configuration_and_bad_event_exit_2() {
     for (input, says) in [
         ("{}", "without Records"),
         (r#"{"awslogs":{"data":"H4sI"}}"#, "awslogs"),
-        (
-            r#"{"Records":[{"eventSource":"aws:sqs","body":"x"}]}"#,
-            "SQS",
-        ),
+        (r#"{"Records":[{"eventSource":"aws:sqs","body":"x"}]}"#, "SQS"),
         (r#"{"Records":"password=hunter2-hunter2"}"#, "field Records"),
     ] {
         let file = dir.path().join("other.json");
@@ -239,10 +236,7 @@ fn a_reader_that_goes_away_stops_output_quietly_and_logs_have_no_colour() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     assert!(!stderr.contains("Broken pipe"), "{stderr}");
-    assert!(
-        stderr.contains("200 events in"),
-        "the summary is kept: {stderr}"
-    );
+    assert!(stderr.contains("200 events in"), "the summary is kept: {stderr}");
     // stderr is a pipe here, not a terminal: no colour escapes.
     assert!(!stderr.contains('\u{1b}'), "{stderr}");
 }
