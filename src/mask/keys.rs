@@ -316,6 +316,14 @@ impl KeyMatcher {
                     boundary: false,
                 });
             }
+            // `db_pass`, `DB_PASS`, `pass`: a whole word only (not `bypass`
+            // or `compass`), and numbers under it are kept (`pass: 8` in a
+            // test summary), as for plural keys.
+            terms.push(Term {
+                word: b"pass".to_vec(),
+                class: KeyClass::Plural,
+                boundary: true,
+            });
         }
         for k in extra {
             let word = squash(k);

@@ -446,7 +446,21 @@ impl Masker {
     ) -> Cow<'a, str> {
         let mut seen = Seen::default();
         let mut text_counts = MaskCounts::default();
-        let mut masked = self.mask_text_inner(raw, &mut text_counts, Some(&mut seen));
+        // A `\uXXXX` escape can hide a key word or a value from the text
+        // scan (`"pass\u0077ord"`); the text is scanned with those escapes
+        // decoded, and shipped decoded (the same JSON) if anything is masked.
+        let decoded = if parsed.is_some() && hides_triggers(raw.as_bytes()) {
+            decode_escapes(raw)
+        } else {
+            None
+        };
+        let mut masked: Cow<'a, str> = match &decoded {
+            Some(d) => match self.mask_text_inner(d, &mut text_counts, Some(&mut seen)) {
+                Cow::Owned(o) => Cow::Owned(o),
+                Cow::Borrowed(_) => Cow::Borrowed(raw),
+            },
+            None => self.mask_text_inner(raw, &mut text_counts, Some(&mut seen)),
+        };
         let mut json_counts = MaskCounts::default();
         let mut parsed = parsed;
         if let Some(v) = parsed.as_mut() {
@@ -536,6 +550,48 @@ impl Seen {
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], u8)> {
         self.vals.iter().map(|(v, s)| (v.as_slice(), *s))
     }
+}
+
+/// `raw` with each `\uXXXX` escape of a printable ASCII
+/// character other than `"` and `\` decoded, or `None` when there is none.
+/// Escaped backslashes (`\\u0077`) are left alone, so the result is the
+/// same JSON.
+fn decode_escapes(raw: &str) -> Option<String> {
+    let b = raw.as_bytes();
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut out: Vec<u8> = Vec::new();
+    let mut copied = 0usize;
+    let mut any = false;
+    let mut i = 0usize;
+    while let Some(off) = b.get(i..).and_then(|r| memchr::memchr(b'\\', r)) {
+        let p = i + off;
+        let (ch, len) = match b.get(p + 1) {
+            Some(b'u') => {
+                let code = b
+                    .get(p + 2..p + 6)
+                    .and_then(|h| h.iter().try_fold(0u32, |acc, &c| Some(acc * 16 + hex(c)?)));
+                match code {
+                    Some(c) if (0x20..0x7f).contains(&c) && c != 0x22 && c != 0x5c => {
+                        (u8::try_from(c).ok(), 6)
+                    }
+                    _ => (None, 2),
+                }
+            }
+            _ => (None, 2),
+        };
+        if let Some(c) = ch {
+            out.extend_from_slice(b.get(copied..p)?);
+            out.push(c);
+            copied = p + len;
+            any = true;
+        }
+        i = p + len;
+    }
+    if !any {
+        return None;
+    }
+    out.extend_from_slice(b.get(copied..)?);
+    String::from_utf8(out).ok()
 }
 
 /// Whether JSON text contains a `\u` or `\/` escape.

@@ -72,15 +72,24 @@ impl Prefilter {
         }
         let overlap = lits.iter().map(|(l, _)| l.len()).max().unwrap_or(1) - 1;
         let kinds = lits.iter().map(|(_, k)| *k).collect();
-        let mut builder = packed::Config::new()
-            .match_kind(packed::MatchKind::LeftmostFirst)
-            .builder();
-        for (lit, _) in &lits {
-            builder.add(lit.iter().map(|&b| fold(b)).collect::<Vec<u8>>());
-        }
-        let packed = builder
-            .build()
-            .filter(|s| s.minimum_len() <= SMALL && overlap < LARGE / 2);
+        // Fat Teddy (16 buckets, AVX2 only) first: with about 30 literals
+        // the 8 buckets of slim Teddy let many false candidates through, and
+        // verifying them costs more than fat Teddy's narrower vectors. Where
+        // fat Teddy is unavailable (no AVX2, or aarch64) the default choice
+        // is used.
+        let build = |fat: Option<bool>| {
+            let mut builder = packed::Config::new()
+                .match_kind(packed::MatchKind::LeftmostFirst)
+                .only_teddy_fat(fat)
+                .builder();
+            for (lit, _) in &lits {
+                builder.add(lit.iter().map(|&b| fold(b)).collect::<Vec<u8>>());
+            }
+            builder
+                .build()
+                .filter(|s| s.minimum_len() <= SMALL && overlap < LARGE / 2)
+        };
+        let packed = build(Some(true)).or_else(|| build(None));
         let (engine, min_hay) = match packed {
             Some(s) => {
                 let min = s.minimum_len();

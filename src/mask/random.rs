@@ -252,20 +252,59 @@ pub(crate) fn entropy(v: &[u8]) -> f64 {
         .sum()
 }
 
-/// 8-4-4-4-12 hex.
-pub(crate) fn is_uuid(v: &[u8]) -> bool {
-    v.len() == 36
-        && v.iter().enumerate().all(|(i, &c)| match i {
-            8 | 13 | 18 | 23 => c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+/// Hex digits, one table lookup per byte.
+static HEX: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0usize;
+    while c < 256 {
+        t[c] = (c as u8).is_ascii_hexdigit();
+        c += 1;
+    }
+    t
+};
+
+#[inline]
+fn all_hex(v: &[u8]) -> bool {
+    v.iter().all(|&c| HEX[usize::from(c)])
 }
 
-/// Ids made of hex groups joined by `-` (X-Ray `1-5f84c7a1-...`, UUIDs).
-fn is_dashed_hex_id(v: &[u8]) -> bool {
-    v.contains(&b'-')
-        && v.split(|&c| c == b'-')
-            .all(|g| !g.is_empty() && g.iter().all(u8::is_ascii_hexdigit) && g.len() <= 24)
+/// 8-4-4-4-12 hex. The dash positions are checked first: most tokens fail
+/// there.
+pub(crate) fn is_uuid(v: &[u8]) -> bool {
+    v.len() == 36
+        && v[8] == b'-'
+        && v[13] == b'-'
+        && v[18] == b'-'
+        && v[23] == b'-'
+        && all_hex(&v[..8])
+        && all_hex(&v[9..13])
+        && all_hex(&v[14..18])
+        && all_hex(&v[19..23])
+        && all_hex(&v[24..])
+}
+
+/// Ids made of hex groups joined by `-` (X-Ray `1-5f84c7a1-...`, UUIDs):
+/// at least one dash, every group 1 to 24 hex digits. One pass.
+pub(crate) fn is_dashed_hex_id(v: &[u8]) -> bool {
+    let mut group = 0usize;
+    let mut dash = false;
+    for &c in v {
+        if c == b'-' {
+            if group == 0 {
+                return false;
+            }
+            dash = true;
+            group = 0;
+        } else if HEX[usize::from(c)] {
+            group += 1;
+            if group > 24 {
+                return false;
+            }
+        } else {
+            return false;
+        }
+    }
+    dash && group > 0
 }
 
 /// Ordinary values that stay readable even next to a credential word.

@@ -855,3 +855,148 @@ fn per_family_counts() {
     assert_eq!(c.total(), 3);
     assert_eq!(c.nonzero().count(), 3);
 }
+
+/// Masks `raw` with `mask_message` (text and the JSON parsed from it);
+/// returns the shipped text and the masked tree.
+fn msg(raw: &str) -> (String, serde_json::Value) {
+    let m = masker();
+    let mut v: serde_json::Value = serde_json::from_str(raw).expect("json");
+    let mut n = 0;
+    let out = m.mask_message(raw, Some(&mut v), &mut n).into_owned();
+    (out, v)
+}
+
+#[test]
+fn json_line_breaks_around_the_colon() {
+    let pw = "hunter2-Pa55w0rd-zz";
+    for raw in [
+        format!("{{\"password\":\n\"{pw}\"}}"),
+        format!("{{\"password\"\n:\"{pw}\"}}"),
+        format!("{{\"password\":\r\n\"{pw}\"}}"),
+        format!("{{\"password\"\r\n  :\r\n  \"{pw}\", \"user\": \"bob\"}}"),
+        format!("{{\n  \"password\":\n    \"{pw}\"\n}}"),
+        format!("{{\"password\":\n{{\"v\":\"{pw}\"}}}}"),
+    ] {
+        let (out, v) = msg(&raw);
+        assert!(!out.contains(pw), "text leaks: {out:?}");
+        assert!(!v.to_string().contains(pw), "field leaks: {v}");
+    }
+    // Escaped JSON inside a string, with an escaped line break.
+    let raw = format!("{{\"body\":\"{{\\\"password\\\":\\n\\\"{pw}\\\"}}\"}}");
+    let (out, v) = msg(&raw);
+    assert!(!out.contains(pw), "text leaks: {out:?}");
+    assert!(!v.to_string().contains(pw), "field leaks: {v}");
+    // A YAML-style key with nothing on its line is not a key: value pair.
+    assert_eq!(
+        t("password:\nnext line is text"),
+        "password:\nnext line is text"
+    );
+}
+
+#[test]
+fn escaped_key_masks_the_value_in_the_text_too() {
+    let pw = "hunter2-Pa55w0rd-zz";
+    for raw in [
+        format!("{{\"pass\\u0077ord\":\"{pw}\"}}"),
+        format!("{{\"\\u0070assword\" : \"{pw}\", \"n\": 1}}"),
+        format!("{{\"api\\u005fkey\":\"{pw}\"}}"),
+    ] {
+        let (out, v) = msg(&raw);
+        assert!(!out.contains(pw), "text leaks: {out:?}");
+        assert!(!v.to_string().contains(pw), "field leaks: {v}");
+    }
+    // Also when the value is too short to be propagated by "same value
+    // everywhere"; the text is shipped with the key escape decoded.
+    let raw = r#"{"pass\u0077ord":"ab12","user":"bob"}"#;
+    let (out, v) = msg(raw);
+    assert_eq!(v, json!({"password": "[MASKED]", "user": "bob"}));
+    assert_eq!(out, r#"{"password":"[MASKED]","user":"bob"}"#);
+    // An escaped backslash is not an escape: the text stays as it was.
+    let raw = r#"{"note":"C:\\u0077","n":1}"#;
+    assert_eq!(msg(raw).0, raw);
+}
+
+#[test]
+fn url_encoded_separators() {
+    assert_eq!(t("password%3Dhunter2-Pa55w0rd-zz"), "password%3D[MASKED]");
+    assert_eq!(
+        t("GET /login?next=%2Fhome%3Fpassword%3Dhunter2-Pa55w0rd-zz%26x%3D1 HTTP/1.1"),
+        "GET /login?next=%2Fhome%3Fpassword%3D[MASKED]%26x%3D1 HTTP/1.1"
+    );
+    assert_eq!(t("secret%3dabc123XYZ&ok=1"), "secret%3d[MASKED]&ok=1");
+    assert_eq!(
+        t("q=%7B%22password%22%3A%22hunter2-Pa55w0rd-zz%22%7D"),
+        "q=%7B%22password%22%3A%22[MASKED]%22%7D"
+    );
+    // Not a credential key: kept.
+    kept("redirect%3Dhttps%3A%2F%2Fexample.com%2Fpasswords-help");
+    kept("password_reset%3Dtrue");
+}
+
+#[test]
+fn short_credential_key_words_and_bare_aws_secrets() {
+    assert_eq!(t("db_pass=hunter2-Pa55w0rd-zz"), "db_pass=[MASKED]");
+    assert_eq!(t("DB_PASS: hunter2"), "DB_PASS: [MASKED]");
+    let secret = "Zq3/vT8kR1mN5bX7wY2cL9dF4gH6jK0pQsTuVxA+";
+    assert_eq!(secret.len(), 40);
+    for (line, want) in [
+        (
+            format!("creds AKIAQWERTYUIOPASDFGH {secret} ok"),
+            "creds [MASKED] [MASKED] ok",
+        ),
+        (
+            format!("bob,,AKIAQWERTYUIOPASDFGH,{secret}"),
+            "bob,,[MASKED],[MASKED]",
+        ),
+        (
+            format!("AKIAQWERTYUIOPASDFGH:{secret}"),
+            "[MASKED]:[MASKED]",
+        ),
+        (
+            format!("{{\"id\":\"ASIAY34FZKBOKMUTVV7A\",\"k\":\"{secret}\"}}"),
+            "{\"id\":\"[MASKED]\",\"k\":\"[MASKED]\"}",
+        ),
+        (
+            "arn secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".to_string(),
+            "arn secret [MASKED]",
+        ),
+    ] {
+        assert_eq!(t(&line), want, "{line}");
+    }
+    // A 40-character path or hash far from any key id is kept.
+    kept("commit 3b18e512dba79e4c8300dd08aeb37f8e728b8dad pushed");
+    kept("AKIA is a prefix; objects/2024/03/01/abcdefghijklmnopqrst.json");
+}
+
+#[test]
+fn uuid_tokens_count_only_after_a_credential_word() {
+    let u = "3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c";
+    assert_eq!(
+        t(&format!("heroku api key = {u}")),
+        "heroku api key = [MASKED]"
+    );
+    assert_eq!(
+        t(&format!("HEROKU_API_KEY={u} ok")),
+        "HEROKU_API_KEY=[MASKED] ok"
+    );
+    assert_eq!(
+        t(&format!("{{\"apiKey\":\"{u}\",\"n\":1}}")),
+        "{\"apiKey\":\"[MASKED]\",\"n\":1}"
+    );
+    kept(&format!("{{\"requestId\":\"{u}\",\"traceId\":\"{u}\"}}"));
+    kept(&format!("START RequestId: {u} Version: $LATEST"));
+    kept(&format!("2024-03-01T00:00:00.000Z\t{u}\tINFO\tok"));
+    kept(&format!("GET /v1/items/{u} 200"));
+}
+
+#[test]
+fn lambda_start_line_fields() {
+    let gh = "ghp_ZyXwVuTsRqPoNmLkJiHgFeDcBa0987654321";
+    let out = t(&format!("START RequestId: 1 Version: {gh}"));
+    assert!(!out.contains(gh), "{out}");
+    assert!(!t(gh).contains(gh));
+    assert_eq!(
+        t("START RequestId: 1 Version: $LATEST password=hunter2-Pa55w0rd-zz"),
+        "START RequestId: 1 Version: $LATEST password=[MASKED]"
+    );
+}

@@ -225,6 +225,20 @@ fn key_hit(
         p += level + 1;
         quoted_key = true;
     }
+    // URL-encoded JSON or query text: `%22password%22%3A%22value%22`,
+    // `password%3Dvalue`. The key's encoded closing quote is skipped here and
+    // the encoded separator is read below.
+    let mut encoded = false;
+    if !quoted_key && at(b, p) == b'%' {
+        if pct_is(b, p, b'"') {
+            p += 3;
+        }
+        if pct_is(b, p, b'=') || pct_is(b, p, b':') {
+            encoded = true;
+        } else {
+            return;
+        }
+    }
     let xml = open == b'<' && at(b, p) == b'>';
     // Classification is the costly step, so it runs only once the syntax says
     // this is a key followed by a value.
@@ -263,11 +277,33 @@ fn key_hit(
 
     // Separator.
     let sep;
+    // In JSON, line breaks may stand around the colon (`"password"\n:` or
+    // `"password":\r\n  "value"`); the value must then look like a JSON value.
+    let mut json_value_only = false;
+    if encoded {
+        p += 3;
+        let quoted = pct_is(b, p, b'"');
+        if quoted {
+            p += 3;
+        }
+        let ve = pct_value_end(b, p, quoted);
+        if let Some((_, mode)) = classify() {
+            push_value(m, b, p, ve, mode, None, spans);
+        }
+        return;
+    }
     if key.starts_with(b"--") && at(b, p) == b' ' && !looks_like_flag(b, p + 1) {
         sep = Sep::Space;
         p += 1;
     } else {
         p = run(b, p, 16, is_space);
+        if quoted_key && key_quote == b'"' {
+            let q = skip_json_space(b, p, level);
+            if q != p {
+                json_value_only = true;
+                p = q;
+            }
+        }
         match at(b, p) {
             b'=' => {
                 p += 1;
@@ -314,8 +350,21 @@ fn key_hit(
             _ => return,
         }
         p = run(b, p, 16, is_space);
+        if quoted_key && key_quote == b'"' && sep == Sep::Colon {
+            let q = skip_json_space(b, p, level);
+            if q != p {
+                json_value_only = true;
+                p = q;
+            }
+        }
     }
     let v = p;
+    if json_value_only {
+        let c = at(b, run(b, v, 16, |c| c == b'\\'));
+        if !(c == b'"' || c == b'{' || c == b'[' || c == b'-' || c.is_ascii_digit()) {
+            return;
+        }
+    }
     if v >= b.len() || m.rep.marker_len_at(b, v).is_some() {
         return;
     }
@@ -411,6 +460,65 @@ fn key_hit(
         return;
     }
     push_value(m, b, v, end, mode, None, spans);
+}
+
+/// Whether `b[i..]` is the percent-encoding of `c` (`%3D`, `%3d`, ...).
+#[inline]
+fn pct_is(b: &[u8], i: usize, c: u8) -> bool {
+    at(b, i) == b'%' && pct_byte(b, i) == Some(c)
+}
+
+/// The byte encoded as `%XX` at `i`.
+fn pct_byte(b: &[u8], i: usize) -> Option<u8> {
+    let h = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    Some(h(at(b, i + 1))? << 4 | h(at(b, i + 2))?)
+}
+
+/// End of a URL-encoded value starting at `v`: an encoded delimiter (`%26`,
+/// `%20`, `%22`, ...) or the end of the plain scalar, whichever is first.
+fn pct_value_end(b: &[u8], v: usize, quoted: bool) -> usize {
+    let end = scalar_end(b, v);
+    let mut i = v;
+    while let Some(off) = b.get(i..end).and_then(|r| memchr::memchr(b'%', r)) {
+        let pos = i + off;
+        match pct_byte(b, pos) {
+            Some(b'"') => return pos,
+            Some(
+                b' ' | b'\t' | b'\r' | b'\n' | b'&' | b';' | b',' | b'\'' | b')' | b']' | b'}'
+                | b'<' | b'>' | b'|' | b'#',
+            ) if !quoted => return pos,
+            _ => i = pos + 1,
+        }
+    }
+    end
+}
+
+/// Skips JSON whitespace that includes line breaks at `p`: raw `\r`/`\n`
+/// (and spaces/tabs around them) at level 0, escaped `\n`/`\r`/`\t` in JSON
+/// nested in strings. Returns `p` unchanged when there is no line break.
+fn skip_json_space(b: &[u8], p: usize, level: usize) -> usize {
+    let mut i = p;
+    let mut broke = false;
+    for _ in 0..64 {
+        match at(b, i) {
+            b' ' | b'\t' => i += 1,
+            b'\r' | b'\n' => {
+                broke = true;
+                i += 1;
+            }
+            b'\\' if level > 0 => {
+                let e = run(b, i, 8, |c| c == b'\\');
+                if matches!(at(b, e), b'n' | b'r' | b't') {
+                    broke |= at(b, e) != b't';
+                    i = e + 1;
+                } else {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    if broke { i } else { p }
 }
 
 /// How a value found after a key is judged.

@@ -12,7 +12,7 @@
 
 use super::Masker;
 use super::config::Rule;
-use super::random::{is_placeholder, is_uuid, looks_random};
+use super::random::{is_dashed_hex_id, is_placeholder, is_uuid, looks_random};
 use super::replace::Span;
 use super::rules::{before, run};
 
@@ -80,6 +80,24 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
     while bs > 0 && ts - bs < 256 && broad(b[bs - 1]) {
         bs -= 1;
     }
+    // A bare UUID (`requestId`, Lambda request ids): no catalogued format
+    // has this shape, so only the keyword rule (right after a credential
+    // word) can apply.
+    if bs == rs
+        && run_end - rs == 36
+        && before(b, rs) != b'/'
+        && !b.get(run_end).is_some_and(|&c| is(c, VALUE | BROAD))
+        && let Some(v) = b.get(rs..run_end)
+        && is_uuid(v)
+    {
+        if m.has(Rule::KeywordSecret)
+            && let Some((true, _)) = keyword_before(m, b, rs, v, true)
+            && !is_placeholder(v)
+        {
+            spans.push(Span::new(rs, run_end, Rule::KeywordSecret));
+        }
+        return run_end;
+    }
     let cat = &m.catalogue;
     let mut starts = [bs, ts, rs];
     let mut k = 1;
@@ -94,6 +112,13 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
             && end > rs
         {
             spans.push(Span::new(start, end, rule));
+            if rule == Rule::AwsAccessKeyId
+                && m.has(Rule::AwsSecretKey)
+                && let Some((s, e)) = aws_secret_after(b, end)
+            {
+                spans.push(Span::new(s, e, Rule::AwsSecretKey));
+                return e;
+            }
             return end.max(run_end);
         }
     }
@@ -119,7 +144,7 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
             && let Some(v) = b.get(vs..ve)
             && !m.rep.is_marker(v)
             && v.len() >= 16
-            && let Some((tight, min_len)) = keyword_before(m, b, vs, v)
+            && let Some((tight, min_len)) = keyword_before(m, b, vs, v, false)
             && looks_random(v, min_len, tight)
         {
             spans.push(Span::new(vs, ve, Rule::KeywordSecret));
@@ -127,6 +152,42 @@ pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> 
         }
     }
     run_end
+}
+
+/// A bare 40-character AWS secret access key standing shortly after an
+/// access key id (`AKIA... wJalr...`, CSV `AKIA...,wJalr...`, JSON
+/// `"ASIA...","k":"wJalr..."`): the first run of exactly 40 base64
+/// characters that starts within 48 bytes after `end` and mixes upper case,
+/// lower case and digits.
+fn aws_secret_after(b: &[u8], end: usize) -> Option<(usize, usize)> {
+    let b64 = |c: u8| c.is_ascii_alphanumeric() || c == b'+' || c == b'/';
+    let limit = end.saturating_add(48).min(b.len());
+    let mut i = end;
+    while i < limit {
+        if !b64(b[i]) {
+            i += 1;
+            continue;
+        }
+        let e = run(b, i, 64, b64);
+        let v = &b[i..e];
+        if v.len() == 40
+            && at_boundary(b, e)
+            && v.iter().any(u8::is_ascii_uppercase)
+            && v.iter().any(u8::is_ascii_lowercase)
+            && v.iter().any(u8::is_ascii_digit)
+            && !is_placeholder(v)
+        {
+            return Some((i, e));
+        }
+        i = e;
+    }
+    None
+}
+
+/// Whether a base64 run ending at `e` ends a token (not followed by `=`
+/// padding or another word character).
+fn at_boundary(b: &[u8], e: usize) -> bool {
+    !matches!(b.get(e), Some(c) if c.is_ascii_alphanumeric() || matches!(c, b'=' | b'_' | b'-'))
 }
 
 /// Credential words: a key containing one of these names a credential.
@@ -254,12 +315,14 @@ const TIGHT_WORDS: &[&[u8]] = &[
 /// The key a value starting at `vs` is assigned to, if any: `Some((tight,
 /// min_len))` when the key names a credential (a credential word or a vendor
 /// name), with `tight` true when it ends with a credential word (so a UUID
-/// counts) and `min_len` the shortest value that counts.
+/// counts) and `min_len` the shortest value that counts. `uuid` says the
+/// caller already knows the value is a UUID (only a credential word counts).
 pub(crate) fn keyword_before(
     m: &Masker,
     b: &[u8],
     vs: usize,
     value: &[u8],
+    uuid: bool,
 ) -> Option<(bool, usize)> {
     let mut i = vs;
     // Opening quotes of the value (possibly escaped).
@@ -321,15 +384,15 @@ pub(crate) fn keyword_before(
     // `commit`) hold no credential word.
     let cred = has_cred_word(low);
     if !cred {
-        if sep == 0 || !looks_random(value, 20, false) {
-            return None;
-        }
-        // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`).
-        return m
-            .vendor_words
-            .as_ref()
-            .is_some_and(|ac| ac.is_match(key))
-            .then_some((false, 20));
+        // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`), checked on
+        // the short key before the costlier randomness test of the value.
+        // UUIDs and dashed hex ids (`requestId`, X-Ray) never count here.
+        let vendor = sep != 0
+            && !uuid
+            && value.len() >= 20
+            && !is_dashed_hex_id(value)
+            && m.vendor_words.as_ref().is_some_and(|ac| ac.is_match(key));
+        return (vendor && looks_random(value, 20, false)).then_some((false, 20));
     }
     let mut squashed = [0u8; 64];
     let mut sl = 0;
