@@ -13,6 +13,7 @@
 //! | [`event`] | input | the Lambda Kinesis event, read tolerantly (`data` stays text) |
 //! | [`decode`] | base64 → gunzip (capped) → subscription payload | [`decode::Decoder`], [`decode::DecodeError`] |
 //! | [`document`] | one document per log event, enriched (ECS names, Lambda lines, JSON fields) | [`document::Document`] |
+//! | [`rules`] | the user's routing and filtering rules: drop, sample, route (index, data stream, Logz.io type) | [`rules::RuleSet`], [`rules::RuleError`] |
 //! | [`mask`] | secrets out of every document | [`mask::Masker`], [`mask::MaskError`] |
 //! | [`encode`] | `_bulk` / NDJSON bodies cut by size and count | [`encode::Encoder`], [`encode::Body`] |
 //! | [`ship`] | bodies to Logz.io or Elasticsearch, retried; the token and its one SSM read | [`ship::Shipper`], [`ship::ShipError`], [`ship::token`] |
@@ -26,8 +27,14 @@
 //! (the SDK configuration, its retry policy and one AWS error
 //! classification), [`time`] (RFC 3339 dates, written and parsed), [`json`]
 //! (the JSON string and value writer), [`metrics`] (one EMF line per
-//! invocation), [`secret`] (a string whose `Debug` is redacted) and [`sample`]
-//! (realistic sample events for tests, the benchmark and users).
+//! invocation), [`secret`] (a string whose `Debug` is redacted, and URLs shown
+//! without credentials), [`settings`] (every known `LOGSHIP_*` name, and the
+//! unknown-setting check) and [`sample`] (realistic sample events for tests,
+//! the benchmark and users).
+//!
+//! [`shape`] understands the log shapes AWS accounts produce (Lambda JSON and
+//! platform events, framework text levels and logfmt, VPC flow logs, CloudTrail,
+//! API Gateway, syslog) in ECS; the document stage does not call it yet.
 //!
 //! The operator tools live apart, in [`ops`] (nothing above imports it):
 //! [`ops::redrive`] (the dead-letter queue back to the destination) and

@@ -308,7 +308,7 @@ const LEVELS: &[(&str, u8)] = &[
     ("panic", 5),
 ];
 
-/// The rank of a level name (any ASCII case); None for a name outside [`LEVELS`].
+/// The rank of a level name (any ASCII case); None for a name outside the known levels (trace, debug, info, warn, error, fatal).
 pub fn level_rank(level: &str) -> Option<u8> {
     LEVELS
         .iter()
