@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use logship::config::Config;
 use logship::decode::{Decoder, LogEvent, MessageType};
-use logship::document::{Document, Envelope, IdHasher};
+use logship::document::{Document, Envelope, RecordDocs, Shaping};
 use logship::encode::{Encoder, Format};
 use logship::event::KinesisEvent;
 use logship::mask::Masker;
@@ -91,12 +91,13 @@ fn pipeline_pass(
             region: &r.aws_region,
         };
         let env_json = env.json();
-        let ids = IdHasher::new(env.log_group, env.log_stream);
+        let shaping = Shaping::default();
+        let maker = RecordDocs::new(env.log_group, env.log_stream, &shaping);
         let lossy = p.lossy_utf8;
         let mut docs: Vec<Document> = p
             .log_events
             .into_iter()
-            .map(|e| Document::build(&ids, e, lossy))
+            .map(|e| maker.build(e, lossy))
             .collect();
         events += docs.len() as u64;
         if let (Some(set), Some(c)) = (set, counters.as_deref_mut()) {
@@ -147,7 +148,8 @@ fn main() -> anyhow::Result<()> {
         if p.message_type != MessageType::Data {
             continue;
         }
-        let ids = IdHasher::new(&p.log_group, &p.log_stream);
+        let shaping = Shaping::default();
+        let maker = RecordDocs::new(&p.log_group, &p.log_stream, &shaping);
         let docs = p
             .log_events
             .iter()
@@ -156,8 +158,9 @@ fn main() -> anyhow::Result<()> {
                     id: Cow::Owned(e.id.to_string()),
                     timestamp: e.timestamp,
                     message: Cow::Owned(e.message.to_string()),
+                    extracted_fields: None,
                 };
-                Document::build(&ids, owned, false)
+                maker.build(owned, false)
             })
             .collect();
         records.push(Record {

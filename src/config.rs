@@ -8,11 +8,13 @@
 
 use std::time::Duration;
 
+use crate::document::Shaping;
 use crate::encode::{Format, Limits};
 use crate::mask::{MaskConfig, MaskError};
 use crate::rules::{RuleError, RuleSet};
 use crate::secret::Secret;
 use crate::settings::{Unknown, UnknownSettings};
+use crate::shape::{FlowFormat, Shaper};
 
 /// Where documents go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +133,13 @@ pub struct Config {
     /// Routing and filtering rules (`LOGSHIP_RULES` or `LOGSHIP_RULES_FILE`)
     /// and the data stream option (`LOGSHIP_DATA_STREAM_NAMESPACE`).
     pub rules: RuleSet,
+    /// How log lines become documents: custom VPC flow log formats
+    /// (`LOGSHIP_VPC_FLOW_FORMATS`) and where a line's own fields go
+    /// (`LOGSHIP_FIELDS_PREFIX`).
+    pub shaping: Shaping,
+    /// `LOGSHIP_KEEP_ORIGINAL`: write the line as it came as `event.original`
+    /// when `message` holds only its human message.
+    pub keep_original: bool,
 }
 
 /// A setting that cannot be used.
@@ -164,6 +173,10 @@ pub enum ConfigError {
     /// Unknown `LOGSHIP_*` variables under `LOGSHIP_STRICT_SETTINGS=on`.
     #[error("{0}")]
     UnknownSettings(UnknownSettings),
+    /// `LOGSHIP_VPC_FLOW_FORMATS` is not a JSON object of log group (or
+    /// `prefix*`) to flow log format, or a format in it is not one.
+    #[error("LOGSHIP_VPC_FLOW_FORMATS: {0}")]
+    FlowFormats(String),
 }
 
 // Not `#[from]`: the message already holds the cause, and a source would
@@ -428,8 +441,63 @@ impl Config {
             gzip: flag("LOGSHIP_GZIP", true)?,
             mask: MaskConfig::from_lookup(lookup)?,
             rules: RuleSet::from_lookup(lookup)?,
+            shaping: Shaping {
+                shaper: flow_formats(get("LOGSHIP_VPC_FLOW_FORMATS").as_deref())?,
+                fields_prefix: match get("LOGSHIP_FIELDS_PREFIX") {
+                    None => None,
+                    Some(p) => Some(check_fields_prefix(p)?),
+                },
+            },
+            keep_original: flag("LOGSHIP_KEEP_ORIGINAL", false)?,
         })
     }
+}
+
+/// `LOGSHIP_VPC_FLOW_FORMATS`: `{"<log group or prefix*>": "${version} ${vpc-id} …"}`,
+/// the first matching entry wins (in the order written).
+fn flow_formats(spec: Option<&str>) -> Result<Shaper, ConfigError> {
+    let Some(spec) = spec else {
+        return Ok(Shaper::new());
+    };
+    let bad = |why: String| ConfigError::FlowFormats(why);
+    let entries: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(spec).map_err(|_| {
+            bad(
+                "expected a JSON object like {\"/vpc/custom-*\": \"${version} ${srcaddr} ...\"}"
+                    .into(),
+            )
+        })?;
+    let mut shaper = Shaper::new();
+    for (group, format) in entries {
+        let Some(format) = format.as_str() else {
+            return Err(bad(format!("the format of {group:?} is not a string")));
+        };
+        if group.trim().is_empty() {
+            return Err(bad("a log group name is empty".into()));
+        }
+        let format = FlowFormat::parse(format).map_err(|e| bad(format!("{group:?}: {e}")))?;
+        shaper = shaper.with_flow_format(group, format);
+    }
+    Ok(shaper)
+}
+
+/// `LOGSHIP_FIELDS_PREFIX`: a plain field name that no document field uses.
+fn check_fields_prefix(prefix: String) -> Result<String, ConfigError> {
+    let plain = prefix
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    let reason = if !plain {
+        "expected a plain field name (letters, digits, _ and -; no dots)"
+    } else if crate::document::is_document_field(&prefix) {
+        "this name is a field of every document or of a log shape; choose another, e.g. app"
+    } else {
+        return Ok(prefix);
+    };
+    Err(ConfigError::Invalid {
+        var: "LOGSHIP_FIELDS_PREFIX",
+        value: prefix,
+        reason,
+    })
 }
 
 #[cfg(test)]

@@ -55,6 +55,9 @@ pub struct LogEvent<'a> {
     pub timestamp: i64,
     /// The raw message.
     pub message: Cow<'a, str>,
+    /// `extractedFields`: what the subscription filter's pattern extracted,
+    /// and the system fields it emits (`@aws.account`, `@aws.region`, …).
+    pub extracted_fields: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 /// Why a record could not be decoded. The record's raw data is dead-lettered
@@ -366,14 +369,32 @@ impl<'de: 'a, 'a> Deserialize<'de> for LogEvent<'a> {
             timestamp: i64,
             #[serde(borrow)]
             message: Cow<'a, str>,
+            #[serde(
+                default,
+                rename = "extractedFields",
+                deserialize_with = "fields_or_none"
+            )]
+            extracted_fields: Option<Box<serde_json::Map<String, serde_json::Value>>>,
         }
         let raw = Raw::deserialize(deserializer)?;
         Ok(LogEvent {
             id: raw.id,
             timestamp: raw.timestamp,
             message: raw.message,
+            extracted_fields: raw.extracted_fields.filter(|f| !f.is_empty()),
         })
     }
+}
+
+/// `extractedFields` as an object; anything else there (`null`, a string) is
+/// no fields rather than an undecodable record: the event itself is intact.
+fn fields_or_none<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Box<serde_json::Map<String, serde_json::Value>>>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Object(m) => Some(Box::new(m)),
+        _ => None,
+    })
 }
 
 /// Accepts `"id": "3654..."` and `"id": 42` alike, as text.

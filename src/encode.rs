@@ -18,7 +18,7 @@
 
 use std::ops::Range;
 
-use crate::document::{DocId, Document, EnvelopeJson};
+use crate::document::{DocId, Document, EnvelopeJson, LineOptions};
 use crate::json::write_str;
 use crate::rules::{IndexPattern, Target};
 use crate::time::write_rfc3339_ms;
@@ -141,6 +141,8 @@ pub struct Encoder {
     index_cache: Option<(i64, Vec<u8>)>,
     /// The same per rule index pattern ([`IndexPattern::id`]).
     pattern_cache: Vec<Option<(i64, Vec<u8>)>>,
+    /// Write `event.original` (`LOGSHIP_KEEP_ORIGINAL`).
+    keep_original: bool,
 }
 
 impl Encoder {
@@ -154,7 +156,15 @@ impl Encoder {
             truncated: 0,
             index_cache: None,
             pattern_cache: Vec::new(),
+            keep_original: false,
         }
+    }
+
+    /// Writes each document's line as it came as `event.original` when its
+    /// `message` is only a part of it (`LOGSHIP_KEEP_ORIGINAL`).
+    pub fn with_keep_original(mut self, keep: bool) -> Self {
+        self.keep_original = keep;
+        self
     }
 
     /// Sizes the per-pattern cache for a rule set's
@@ -192,11 +202,17 @@ impl Encoder {
         let start = self.body.bytes.len();
         self.write_action(doc.id, doc.timestamp_ms, target.index);
         let doc_start = self.body.bytes.len();
+        let opts = LineOptions {
+            with_id,
+            max_message: None,
+            log_type,
+            keep_original: self.keep_original,
+        };
         // Written straight into the body; only an oversized line takes the slow path.
-        doc.write_json_typed(env, &mut self.body.bytes, with_id, None, log_type);
+        doc.write_line(env, &mut self.body.bytes, &opts);
         if self.body.bytes.len() - doc_start > self.limits.max_line_bytes {
             self.body.bytes.truncate(doc_start);
-            self.truncate(doc, env, with_id, log_type);
+            self.truncate(doc, env, opts);
             self.body.bytes.extend_from_slice(&self.line);
         }
         self.close_item(record, doc.id, start, doc_start)
@@ -303,11 +319,11 @@ impl Encoder {
     }
 
     /// Re-writes the line with a shorter message until it fits.
-    fn truncate(&mut self, doc: &Document, env: &EnvelopeJson, with_id: bool, ty: Option<&str>) {
+    fn truncate(&mut self, doc: &Document, env: &EnvelopeJson, opts: LineOptions<'_>) {
         self.truncated += 1;
         let limit = self.limits.max_line_bytes;
         self.line.clear();
-        doc.write_json_typed(env, &mut self.line, with_id, None, ty);
+        doc.write_line(env, &mut self.line, &opts);
         let mut keep = doc.message.len();
         for _ in 0..8 {
             let over = self.line.len().saturating_sub(limit);
@@ -316,13 +332,21 @@ impl Encoder {
                 .saturating_sub(over.max(1) + 256)
                 .min(keep * limit / self.line.len().max(1));
             self.line.clear();
-            doc.write_json_typed(env, &mut self.line, with_id, Some(keep), ty);
+            let cut = LineOptions {
+                max_message: Some(keep),
+                ..opts
+            };
+            doc.write_line(env, &mut self.line, &cut);
             if self.line.len() <= limit {
                 return;
             }
         }
         self.line.clear();
-        doc.write_json_typed(env, &mut self.line, with_id, Some(0), ty);
+        let cut = LineOptions {
+            max_message: Some(0),
+            ..opts
+        };
+        doc.write_line(env, &mut self.line, &cut);
     }
 }
 
@@ -384,6 +408,7 @@ mod tests {
                 id: Cow::Owned(i.to_string()),
                 timestamp: 1_700_000_000_000,
                 message: Cow::Owned(message.to_owned()),
+                extracted_fields: None,
             },
             false,
         )
@@ -506,6 +531,7 @@ mod tests {
                 id: Cow::Borrowed("9"),
                 timestamp: 1_700_000_000_000,
                 message: Cow::Borrowed(r#"{"type":"mine","a":1}"#),
+                extracted_fields: None,
             },
             false,
         );

@@ -32,7 +32,7 @@ pub fn emf_line_with_rules(
     elapsed: Duration,
     timestamp_ms: u64,
 ) -> String {
-    let counts: [(&str, u64, &str); 18] = [
+    let counts: [(&str, u64, &str); 19] = [
         ("Records", summary.records, "Count"),
         ("EventsIn", summary.events_in, "Count"),
         ("ControlMessages", summary.control_messages, "Count"),
@@ -51,6 +51,7 @@ pub fn emf_line_with_rules(
         ("Balanced", u64::from(summary.balanced()), "None"),
         ("TimedOut", summary.timed_out, "Count"),
         ("Filtered", summary.filtered, "Count"),
+        ("LambdaLogsDropped", summary.lambda_logs_dropped, "Count"),
     ];
     let mut root = Map::new();
     let mut defs = Vec::with_capacity(counts.len() + 1);
@@ -136,7 +137,7 @@ mod tests {
             v["_aws"]["CloudWatchMetrics"][0]["Metrics"]
                 .as_array()
                 .map(Vec::len),
-            Some(21)
+            Some(22)
         );
         let line = emf_line(
             &s,
@@ -153,7 +154,8 @@ mod tests {
         let names = v["_aws"]["CloudWatchMetrics"][0]["Metrics"]
             .as_array()
             .map(Vec::len);
-        assert_eq!(names, Some(19));
+        assert_eq!(names, Some(20));
         assert_eq!(v["Filtered"], 0);
+        assert_eq!(v["LambdaLogsDropped"], 0);
     }
 }

@@ -29,7 +29,7 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::decode::{Decoder, MessageType};
 use crate::dlq::{DeadLetterQueue, Undecodable};
-use crate::document::{Document, Envelope, IdHasher};
+use crate::document::{Document, Envelope, RecordDocs, Shaping};
 use crate::encode::{Body, Encoder, Format, Limits};
 use crate::event::KinesisEvent;
 use crate::mask::{MaskCounts, Masker};
@@ -75,6 +75,9 @@ pub struct Summary {
     pub timed_out: u64,
     /// Events the rules dropped or sampled out (never shipped, dead-lettered or failed).
     pub filtered: u64,
+    /// Log records Lambda dropped before they reached CloudWatch (the
+    /// `droppedRecords` of `platform.logsDropped` events): lost at the source.
+    pub lambda_logs_dropped: u64,
 }
 
 impl Summary {
@@ -128,6 +131,8 @@ pub struct Pipeline {
     limits: Limits,
     masker: Arc<Masker>,
     rules: Arc<RuleSet>,
+    shaping: Arc<Shaping>,
+    keep_original: bool,
 }
 
 /// Per-record tallies.
@@ -150,6 +155,8 @@ impl Pipeline {
             limits: cfg.limits,
             masker,
             rules: Arc::new(cfg.rules.clone()),
+            shaping: Arc::new(cfg.shaping.clone()),
+            keep_original: cfg.keep_original,
         }
     }
 
@@ -316,7 +323,8 @@ impl<'a> Run<'a> {
             next_record: 0,
             decoder: Decoder::new(pipeline.max_decompressed),
             encoder: Encoder::new(pipeline.format.clone(), pipeline.limits)
-                .with_index_count(pipeline.rules.index_count()),
+                .with_index_count(pipeline.rules.index_count())
+                .with_keep_original(pipeline.keep_original),
             ready: VecDeque::new(),
             flushed: false,
             tallies: vec![Tally::default(); event.records.len()],
@@ -389,7 +397,7 @@ impl<'a> Run<'a> {
             region: &record.aws_region,
         };
         let env_json = env.json();
-        let ids = IdHasher::new(env.log_group, env.log_stream);
+        let docs = RecordDocs::new(env.log_group, env.log_stream, &self.pipeline.shaping);
         let lossy = payload.lossy_utf8;
         let n = payload.log_events.len() as u64;
         if let Some(t) = self.tallies.get_mut(index) {
@@ -406,7 +414,10 @@ impl<'a> Run<'a> {
         let rules = (!pipeline.rules.is_empty())
             .then(|| pipeline.rules.for_record(env.log_group, env.log_stream));
         for log_event in payload.log_events {
-            let mut doc = Document::build(&ids, log_event, lossy);
+            let mut doc = docs.build(log_event, lossy);
+            if let Some(dropped) = doc.dropped {
+                self.summary.lambda_logs_dropped += dropped.records;
+            }
             let target = match &rules {
                 None => Target::default(),
                 Some(rules) => {
@@ -490,37 +501,66 @@ pub fn explain(cfg: &Config, event: &KinesisEvent) -> (Explain, u64) {
         if payload.message_type == MessageType::Control {
             continue;
         }
-        let ids = IdHasher::new(&payload.log_group, &payload.log_stream);
+        let docs = RecordDocs::new(&payload.log_group, &payload.log_stream, &cfg.shaping);
         let rules = cfg
             .rules
             .for_record(&payload.log_group, &payload.log_stream);
         let lossy = payload.lossy_utf8;
         for log_event in payload.log_events {
-            let doc = Document::build(&ids, log_event, lossy);
+            let doc = docs.build(log_event, lossy);
             explain.add(&payload.log_group, &rules.decide(&doc), doc.timestamp_ms);
         }
     }
     (explain, undecodable)
 }
 
-/// Masks the message, the fields parsed from it and what was derived from it,
-/// adding to `counts` per rule family; returns the number of values masked.
-/// Each secret counts once even when it shows in the text and in a field.
+/// Masks a document: the line (its `message`, or `original` when the message
+/// is only a part of it), the fields parsed from it and everything derived
+/// from it, adding to `counts` per rule family; returns the number of values
+/// masked. All of it is masked as one: a value masked anywhere is masked
+/// everywhere, and each secret counts once even when it shows in the text and
+/// in a field.
 pub fn mask_document(masker: &Masker, doc: &mut Document, counts: &mut MaskCounts) -> u64 {
     if !masker.enabled() {
         return 0;
     }
     let before = counts.total();
-    let mut tree = doc
-        .fields
-        .as_mut()
-        .map(|f| Value::Object(std::mem::take(f)));
-    if let Cow::Owned(masked) = masker.mask_message_counted(&doc.message, tree.as_mut(), counts) {
-        doc.message = Cow::Owned(masked);
+    // Where the message sits in the line, when it is a slice of it: its
+    // masked form is then cut from the masked line, at no extra cost.
+    let slice = doc
+        .original
+        .as_deref()
+        .and_then(|line| slice_of(line, &doc.message));
+    let own_message = doc.original.is_some() && slice.is_none();
+    let mut tree = derived_tree(doc, own_message);
+    let raw = doc.original.as_deref().unwrap_or(&doc.message);
+    let masked_line = match masker.mask_message_counted(raw, tree.as_mut(), counts) {
+        Cow::Owned(masked) => Some(masked),
+        Cow::Borrowed(_) => None,
+    };
+    let mut redo = false;
+    if let (Some(masked), Some(line)) = (&masked_line, doc.original.as_deref()) {
+        match slice.and_then(|(a, b)| cut_like(line, masked, a, b)) {
+            Some(message) => doc.message = Cow::Owned(message.to_owned()),
+            // Masking reached past the message in the line: mask the message
+            // with the line again (counted once already).
+            None => redo = slice.is_some(),
+        }
     }
-    if let (Some(fields), Some(Value::Object(map))) = (doc.fields.as_mut(), tree) {
-        *fields = map;
+    if redo {
+        put_back(doc, tree.take());
+        tree = derived_tree(doc, true);
+        if let Some(line) = doc.original.as_deref() {
+            let _ = masker.mask_message_counted(line, tree.as_mut(), &mut MaskCounts::default());
+        }
     }
+    if let Some(masked) = masked_line {
+        match doc.original {
+            Some(_) => doc.original = Some(Cow::Owned(masked)),
+            None => doc.message = Cow::Owned(masked),
+        }
+    }
+    put_back(doc, tree);
     let version = match &mut doc.lambda {
         crate::document::LambdaLine::Start { version } => version.as_mut(),
         _ => None,
@@ -530,15 +570,78 @@ pub fn mask_document(masker: &Masker, doc: &mut Document, counts: &mut MaskCount
     {
         *v = masked;
     }
-    for derived in [doc.request_id.as_mut(), doc.level.as_mut()]
-        .into_iter()
-        .flatten()
+    for derived in [
+        doc.request_id.as_mut(),
+        doc.level.as_mut(),
+        doc.logger.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
     {
         if let Cow::Owned(masked) = masker.mask_text_counted(derived, counts) {
             *derived = Cow::Owned(masked);
         }
     }
     counts.total() - before
+}
+
+/// The document's parsed and derived fields as one tree for the masker
+/// (`f`: the line's own fields, `e`: the ECS fields, `m`: the message when
+/// `with_message`), taken out of the document; None when it has none.
+fn derived_tree(doc: &mut Document, with_message: bool) -> Option<Value> {
+    if doc.fields.is_none() && doc.ecs.is_none() && !with_message {
+        return None;
+    }
+    let mut tree = serde_json::Map::new();
+    if let Some(fields) = doc.fields.as_mut() {
+        tree.insert("f".to_owned(), Value::Object(std::mem::take(fields)));
+    }
+    if let Some(ecs) = doc.ecs.as_mut() {
+        tree.insert("e".to_owned(), Value::Object(std::mem::take(ecs)));
+    }
+    if with_message {
+        tree.insert("m".to_owned(), Value::String(doc.message.to_string()));
+    }
+    Some(Value::Object(tree))
+}
+
+/// Puts what [`derived_tree`] took back into the document.
+fn put_back(doc: &mut Document, tree: Option<Value>) {
+    let Some(Value::Object(mut tree)) = tree else {
+        return;
+    };
+    if let (Some(fields), Some(Value::Object(f))) = (doc.fields.as_mut(), tree.remove("f")) {
+        *fields = f;
+    }
+    if let (Some(ecs), Some(Value::Object(e))) = (doc.ecs.as_mut(), tree.remove("e")) {
+        *ecs = e;
+    }
+    if let Some(Value::String(m)) = tree.remove("m")
+        && m != *doc.message
+    {
+        doc.message = Cow::Owned(m);
+    }
+}
+
+/// Byte range of `part` inside `whole`, when `part` is a slice of it.
+fn slice_of(whole: &str, part: &str) -> Option<(usize, usize)> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    let end = start.checked_add(part.len())?;
+    (end <= whole.len()).then_some((start, end))
+}
+
+/// The part of `masked` (the masked `line`) that stands where `line[a..b]`
+/// stood, when masking left everything before `a` and after `b` unchanged.
+fn cut_like<'m>(line: &str, masked: &'m str, a: usize, b: usize) -> Option<&'m str> {
+    let head = line.get(..a)?;
+    let tail = line.get(b..)?;
+    if masked.len() < head.len() + tail.len()
+        || !masked.starts_with(head)
+        || !masked.ends_with(tail)
+    {
+        return None;
+    }
+    masked.get(head.len()..masked.len() - tail.len())
 }
 
 /// Turns tallies into the outcome: a record fails when any of its events is

@@ -24,8 +24,10 @@ pub const KNOWN: &[&str] = &[
     "LOGSHIP_DLQ_URL",
     "LOGSHIP_ENDPOINT",
     "LOGSHIP_ES_AUTH",
+    "LOGSHIP_FIELDS_PREFIX",
     "LOGSHIP_GZIP",
     "LOGSHIP_INDEX",
+    "LOGSHIP_KEEP_ORIGINAL",
     "LOGSHIP_LOG",
     "LOGSHIP_LOGZIO_TYPE",
     "LOGSHIP_MASK",
@@ -50,6 +52,7 @@ pub const KNOWN: &[&str] = &[
     "LOGSHIP_TOKEN",
     "LOGSHIP_TOKEN_PARAMETER",
     "LOGSHIP_TOKEN_TTL_SECS",
+    "LOGSHIP_VPC_FLOW_FORMATS",
 ];
 
 /// A variable that looks like a logship setting but is not one.

@@ -69,6 +69,117 @@ const CASES: &[(&str, &str, &str)] = &[
         "2024-11-19 07:06:40 ERROR payment failed\njava.net.SocketTimeoutException: Read timed out\n\tat com.acme.PaymentClient.charge(PaymentClient.java:88)\n",
     ),
     ("json_array_stays_text", "/ecs/checkout", "[1,2,3]"),
+    // Lambda's JSON log format (advanced logging controls) and Powertools.
+    (
+        "lambda_json_app",
+        "/aws/lambda/orders",
+        "{\"timestamp\":\"2024-11-19T07:06:40.123Z\",\"level\":\"INFO\",\"requestId\":\"6f1c2a4e-8b1d-4c3e-9f00-1234567890ab\",\"message\":\"order 42 accepted\"}\n",
+    ),
+    (
+        "lambda_powertools",
+        "/aws/lambda/payments",
+        "{\"level\":\"WARN\",\"location\":\"handler:17\",\"message\":\"retrying payment\",\"timestamp\":\"2024-11-19 07:06:40,123+0000\",\"service\":\"payments\",\"cold_start\":true,\"function_name\":\"payments\",\"function_memory_size\":256,\"function_arn\":\"arn:aws:lambda:eu-west-1:123456789012:function:payments\",\"function_request_id\":\"0d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6\",\"xray_trace_id\":\"1-673c3a10-5f4e3d2c1b0a998877665544\",\"attempt\":2}",
+    ),
+    (
+        "lambda_platform_report",
+        "/aws/lambda/orders",
+        "{\"time\":\"2024-11-19T07:06:40.123Z\",\"type\":\"platform.report\",\"record\":{\"requestId\":\"6f1c2a4e-8b1d-4c3e-9f00-1234567890ab\",\"metrics\":{\"durationMs\":102.25,\"billedDurationMs\":103,\"memorySizeMB\":128,\"maxMemoryUsedMB\":71,\"initDurationMs\":250.12},\"status\":\"success\"}}",
+    ),
+    (
+        "lambda_platform_start",
+        "/aws/lambda/orders",
+        "{\"time\":\"2024-11-19T07:06:40.000Z\",\"type\":\"platform.start\",\"record\":{\"requestId\":\"6f1c2a4e-8b1d-4c3e-9f00-1234567890ab\",\"version\":\"$LATEST\"}}",
+    ),
+    (
+        "lambda_platform_init_report",
+        "/aws/lambda/orders",
+        "{\"time\":\"2024-11-19T07:06:39.800Z\",\"type\":\"platform.initReport\",\"record\":{\"initializationType\":\"on-demand\",\"phase\":\"init\",\"status\":\"success\",\"metrics\":{\"durationMs\":250.12}}}",
+    ),
+    (
+        "lambda_platform_logs_dropped",
+        "/aws/lambda/orders",
+        "{\"time\":\"2024-11-19T07:06:41.000Z\",\"type\":\"platform.logsDropped\",\"record\":{\"reason\":\"consumer could not keep up\",\"droppedRecords\":12,\"droppedBytes\":4096}}",
+    ),
+    // Text layouts of common frameworks, and logfmt.
+    (
+        "logback",
+        "/ecs/orders",
+        "2024-11-19 07:06:40,123 ERROR [main] com.acme.orders.OrderService - payment gateway timed out",
+    ),
+    (
+        "spring_boot",
+        "/ecs/orders",
+        "2024-11-19T07:06:40.123Z  WARN 1 --- [orders] [nio-8080-exec-3] c.a.orders.web.OrderController          : slow request 1840 ms",
+    ),
+    (
+        "python_logging",
+        "/ecs/payments",
+        "ERROR:payments.worker:charge failed for order 42",
+    ),
+    (
+        "go_slog_text",
+        "/ecs/disk-agent",
+        "time=2024-11-19T07:06:40.123Z level=WARN msg=\"disk almost full\" disk=/dev/xvda1 used_pct=91",
+    ),
+    (
+        "logfmt",
+        "/ecs/disk-agent",
+        "level=warn msg=\"disk almost full\" disk=/dev/xvda1",
+    ),
+    (
+        "rust_tracing",
+        "/ecs/orders-api",
+        "2024-11-19T07:06:40.123456Z  INFO orders::api: request served status=200 latency_ms=12",
+    ),
+    (
+        "pino",
+        "/ecs/gateway",
+        "{\"level\":50,\"time\":1732000000123,\"pid\":8,\"hostname\":\"ip-10-0-1-5\",\"msg\":\"upstream refused\",\"err\":{\"type\":\"Error\",\"message\":\"connect ECONNREFUSED\",\"stack\":\"Error: connect ECONNREFUSED\\n    at connect (net.js:1:1)\"}}",
+    ),
+    // VPC flow logs: a record without data, and a malformed look-alike.
+    (
+        "vpc_flow_nodata",
+        "/vpc/flow-logs",
+        "2 123456789012 eni-0a1b2c3d4e5f67890 - - - - - - - 1732000000 1732000060 - NODATA",
+    ),
+    (
+        "vpc_flow_wrong_count_stays_text",
+        "/vpc/flow-logs",
+        "2 123456789012 eni-0a1b2c3d4e5f67890 10.0.1.5 10.0.2.9 443",
+    ),
+    // CloudTrail through CloudWatch Logs.
+    (
+        "cloudtrail_denied",
+        "aws-cloudtrail-logs-123456789012-0a1b2c3d",
+        "{\"eventVersion\":\"1.09\",\"userIdentity\":{\"type\":\"AssumedRole\",\"principalId\":\"AROAEXAMPLEROLEID:alice\",\"arn\":\"arn:aws:sts::123456789012:assumed-role/Admin/alice\",\"accountId\":\"123456789012\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"userName\":\"Admin\"},\"attributes\":{\"creationDate\":\"2024-11-19T06:00:00Z\",\"mfaAuthenticated\":\"true\"}}},\"eventTime\":\"2024-11-19T07:06:40Z\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"DeleteBucket\",\"awsRegion\":\"eu-west-1\",\"sourceIPAddress\":\"203.0.113.7\",\"userAgent\":\"aws-cli/2.15.0\",\"errorCode\":\"AccessDenied\",\"errorMessage\":\"Access Denied\",\"requestParameters\":{\"bucketName\":\"orders-archive\"},\"responseElements\":null,\"requestID\":\"EXAMPLE123\",\"eventID\":\"0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5\",\"readOnly\":false,\"eventType\":\"AwsApiCall\",\"managementEvent\":true,\"recipientAccountId\":\"444455556666\",\"eventCategory\":\"Management\"}",
+    ),
+    // API Gateway access log in the common log format.
+    (
+        "apigw_clf",
+        "/aws/apigateway/orders-api-access",
+        "203.0.113.7 - - [19/Nov/2024:07:06:40 +0000] \"GET /orders/42 HTTP/1.1\" 404 27 c3a1f0de-0b8e-4c9a-8f1e-1e2d3c4b5a69",
+    ),
+    // Syslog from the CloudWatch agent.
+    (
+        "syslog_3164",
+        "/ec2/var/log/secure",
+        "<34>Nov 19 07:06:40 web-1 sshd[4242]: Failed password for invalid user admin from 203.0.113.7 port 52211 ssh2",
+    ),
+    (
+        "syslog_5424",
+        "/onprem/syslog",
+        "<165>1 2024-11-19T07:06:40.123Z web-1.example.com orders 4242 ID47 [origin@32473 ip=\"10.0.1.5\"] order 42 shipped",
+    ),
+    (
+        "syslog_without_pri",
+        "/ec2/var/log/messages",
+        "Nov 19 07:06:40 ip-10-0-1-5 systemd[1]: Started Session 42 of user ec2-user.",
+    ),
+    (
+        "syslog_lookalike_stays_text",
+        "/ec2/var/log/messages",
+        "<not a priority> hello",
+    ),
 ];
 
 #[test]
@@ -89,11 +200,15 @@ fn documents_match_the_golden_files() {
                 id: Cow::Borrowed("38640559361766155428823815460346476376307409016000364544"),
                 timestamp: 1_732_000_000_123,
                 message: Cow::Borrowed(message),
+                extracted_fields: None,
             },
             false,
         );
         let mut out = Vec::new();
         doc.write_json(&env, &mut out, true, None);
+        if let Err(e) = unique_keys(&out) {
+            mismatches.push(format!("{name}: {e}"));
+        }
         let got: Value = serde_json::from_slice(&out).expect("valid JSON");
         let path = dir.join(format!("{name}.json"));
         if update {
@@ -112,4 +227,104 @@ fn documents_match_the_golden_files() {
         "golden mismatches (UPDATE_GOLDEN=1 to rewrite):\n{}",
         mismatches.join("\n")
     );
+}
+
+/// Fails on an object with a key written twice: `serde_json::Value` keeps the
+/// last silently, Elasticsearch refuses the whole document.
+fn unique_keys(json: &[u8]) -> Result<(), String> {
+    use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+    struct Check;
+    impl<'de> Deserialize<'de> for Check {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(Check)
+        }
+    }
+    impl<'de> Visitor<'de> for Check {
+        type Value = Check;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("JSON")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Check, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(k) = m.next_key::<String>()? {
+                if !seen.insert(k.clone()) {
+                    return Err(de::Error::custom(format!("duplicate key {k:?}")));
+                }
+                m.next_value::<Check>()?;
+            }
+            Ok(Check)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Check, A::Error> {
+            while s.next_element::<Check>()?.is_some() {}
+            Ok(Check)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Check, E> {
+            Ok(Check)
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Check, E> {
+            Ok(Check)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Check, E> {
+            Ok(Check)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Check, E> {
+            Ok(Check)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Check, E> {
+            Ok(Check)
+        }
+        fn visit_unit<E>(self) -> Result<Check, E> {
+            Ok(Check)
+        }
+    }
+    serde_json::from_slice::<Check>(json)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// A centralized account's subscription filter emits the source account and
+/// region per event (`emitSystemFields`): they become `cloud.*`, the
+/// subscription's own are kept under `aws.cloudwatch`, nothing is written twice.
+#[test]
+fn system_fields_name_the_source_account_and_region() {
+    let env = Envelope {
+        owner: "999988887777",
+        log_group: "/aws/lambda/orders",
+        log_stream: "2024/11/19/[$LATEST]0123456789abcdef",
+        region: "eu-west-1",
+    };
+    let extracted: serde_json::Map<String, Value> = serde_json::from_str(
+        r#"{"@aws.account":"444455556666","@aws.region":"ap-southeast-2","@source.log":"444455556666:/aws/lambda/orders","user":"c-1"}"#,
+    )
+    .expect("json");
+    let doc = Document::new(
+        &env,
+        LogEvent {
+            id: Cow::Borrowed("7"),
+            timestamp: 1_732_000_000_123,
+            message: Cow::Borrowed(
+                "{\"level\":\"info\",\"message\":\"hello\",\"requestId\":\"r-1\"}",
+            ),
+            extracted_fields: Some(Box::new(extracted)),
+        },
+        false,
+    );
+    let mut out = Vec::new();
+    doc.write_json(&env, &mut out, false, None);
+    unique_keys(&out).expect("no key twice");
+    let v: Value = serde_json::from_slice(&out).expect("valid JSON");
+    assert_eq!(v["cloud"]["account"]["id"], "444455556666");
+    assert_eq!(v["cloud"]["region"], "ap-southeast-2");
+    assert_eq!(v["cloud"]["provider"], "aws");
+    assert_eq!(v["aws"]["cloudwatch"]["owner"], "999988887777");
+    assert_eq!(v["aws"]["cloudwatch"]["region"], "eu-west-1");
+    assert_eq!(v["aws"]["cloudwatch"]["log_group"], "/aws/lambda/orders");
+    assert_eq!(
+        v["aws"]["cloudwatch"]["source_log"],
+        "444455556666:/aws/lambda/orders"
+    );
+    assert_eq!(v["aws"]["cloudwatch"]["extracted_fields"]["user"], "c-1");
+    assert_eq!(v["aws"]["lambda"]["request_id"], "r-1");
+    assert_eq!(v["faas"]["name"], "orders");
+    assert_eq!(v["message"], "hello");
 }

@@ -276,6 +276,7 @@ fn doc(id: &str, message: &str) -> Document<'static> {
             id: Cow::Owned(id.to_owned()),
             timestamp: 1_704_067_200_123,
             message: Cow::Owned(message.to_owned()),
+            extracted_fields: None,
         },
         false,
     )
@@ -322,7 +323,8 @@ fn documents_are_views_with_their_derived_fields() {
     let d = doc("6", r#"{"level":"info","msg":"done"}"#);
     assert_eq!(d.field("log.level"), Some(FieldValue::Str("info")));
     assert_eq!(d.field("event.id"), Some(FieldValue::Str("6")));
-    assert_eq!(d.field("msg"), Some(FieldValue::Str("done")));
+    // The JSON logger's `msg` is the document's `message`.
+    assert_eq!(d.field("message"), Some(FieldValue::Str("done")));
     assert!(matches!(rec.decide(&d), Decision::Keep { rule: None, .. }));
     let r = doc("7", "REPORT RequestId: r-1\tDuration: 102.25 ms\t");
     assert_eq!(
@@ -986,12 +988,13 @@ fn the_documented_rule_set_parses_and_explains_the_sample_event() {
     for r in &event.records {
         let p = decoder.decode(&r.kinesis.data).expect("decodes");
         assert_eq!(p.message_type, MessageType::Data);
-        let ids = crate::document::IdHasher::new(&p.log_group, &p.log_stream);
+        let shaping = crate::document::Shaping::default();
+        let docs = crate::document::RecordDocs::new(&p.log_group, &p.log_stream, &shaping);
         let rec = set.for_record(&p.log_group, &p.log_stream);
         let group = p.log_group.to_string();
         for e in p.log_events {
             let ts = e.timestamp;
-            let d = Document::build(&ids, e, false);
+            let d = docs.build(e, false);
             x.add(&group, &rec.decide(&d), ts);
         }
     }

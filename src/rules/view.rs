@@ -51,8 +51,11 @@ impl EventView for Document<'_> {
             "message" => return Some(FieldValue::Str(&self.message)),
             "event.id" => return Some(FieldValue::Str(&self.event_id)),
             "log.level" => return self.level.as_deref().map(FieldValue::Str),
-            "aws.lambda.request_id" => return self.request_id.as_deref().map(FieldValue::Str),
-            "aws.lambda.event" => {
+            "log.logger" => return self.logger.as_deref().map(FieldValue::Str),
+            "aws.lambda.request_id" if self.request_id.is_some() => {
+                return self.request_id.as_deref().map(FieldValue::Str);
+            }
+            "aws.lambda.event" if self.lambda != LambdaLine::None => {
                 return match self.lambda {
                     LambdaLine::None => None,
                     LambdaLine::Start { .. } => Some(FieldValue::Str("start")),
@@ -60,7 +63,7 @@ impl EventView for Document<'_> {
                     LambdaLine::Report(_) => Some(FieldValue::Str("report")),
                 };
             }
-            "aws.lambda.version" => {
+            "aws.lambda.version" if matches!(self.lambda, LambdaLine::Start { .. }) => {
                 return match &self.lambda {
                     LambdaLine::Start {
                         version: Some(v), ..
@@ -84,10 +87,17 @@ impl EventView for Document<'_> {
             };
             return n.map(FieldValue::Num);
         }
-        self.fields
+        // Then the ECS fields of the line's shape, then the line's own fields.
+        self.ecs
             .as_ref()
             .and_then(|f| lookup(f, path))
             .and_then(scalar)
+            .or_else(|| {
+                self.fields
+                    .as_ref()
+                    .and_then(|f| lookup(f, path))
+                    .and_then(scalar)
+            })
     }
 }
 

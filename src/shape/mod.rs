@@ -192,7 +192,7 @@ pub struct Shaper {
     flows: Vec<(String, FlowFormat)>,
 }
 
-static DEFAULT: Shaper = Shaper { flows: Vec::new() };
+static DEFAULT: Shaper = Shaper::new();
 
 /// [`Shaper::understand`] with no custom flow log format (the default version 2
 /// format is still understood in any log group).
@@ -202,8 +202,8 @@ pub fn understand<'a>(log_group: &str, message: &'a str) -> Option<Shaped<'a>> {
 
 impl Shaper {
     /// A shaper with no custom flow log format.
-    pub fn new() -> Shaper {
-        Shaper::default()
+    pub const fn new() -> Shaper {
+        Shaper { flows: Vec::new() }
     }
 
     /// Reads the lines of the log groups matching `log_groups` (a name, or a

@@ -1,0 +1,601 @@
+//! Documents: one per CloudWatch log event, enriched with the envelope (where
+//! the event came from) and with what the message itself says.
+//!
+//! Field names follow the Elastic Common Schema where it has one, and
+//! `aws.<source>.*` like Elastic's AWS integration where it has none. What a
+//! message says is read by [`crate::shape`] (Lambda's JSON log format and
+//! platform events, JSON loggers, text frameworks, logfmt, syslog, VPC flow
+//! logs, CloudTrail, API Gateway access logs) and, for Lambda's text format,
+//! by [`lambda`] here:
+//! - `START`/`END`/`REPORT` lines give `aws.lambda.event`, the request id and,
+//!   for REPORT, numbers under `aws.lambda.report`; their `message` is the line;
+//! - `TIMESTAMP\tREQUEST_ID\tLEVEL\tbody` (and Python's `[LEVEL]\t…`) give
+//!   `log.level` and `aws.lambda.request_id`, and the body is read like any
+//!   other line (a JSON logger's object, a framework's text line);
+//! - a line with a shape: `message` is its human message, its ECS fields are
+//!   merged into the document, its own other keys become fields;
+//! - a JSON object with no message or level of its own: its keys become fields,
+//!   `message` is the object's text.
+//!
+//! When `message` is only a part of the line, the line as it came is kept in
+//! [`Document::original`] for masking, and written as `event.original` only
+//! when asked (`LOGSHIP_KEEP_ORIGINAL`). The line's own fields go to the top
+//! level, except keys the document owns (`@timestamp`, `message`, `event`,
+//! `cloud`, `aws`, `log`, `faas`, `logship`, `json`, an ECS field the line's
+//! shape set, and keys starting with `_`, which Elasticsearch reserves), which
+//! go under `json.<key>`; or, with `LOGSHIP_FIELDS_PREFIX`, all under that key.
+//!
+//! The document id is deterministic (log group, log stream, event id), so a retry
+//! or a redrive of the same event never creates a second document ([`id`]).
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use crate::decode::LogEvent;
+use crate::shape::{self, LogsDropped, Shaped, Shaper};
+use crate::time;
+
+mod id;
+mod lambda;
+mod write;
+
+pub use id::{DocId, IdHasher};
+pub use lambda::{LambdaLine, Report};
+pub use write::{EnvelopeJson, LineOptions};
+
+/// What every document of one record shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Envelope<'a> {
+    /// `cloud.account.id`.
+    pub owner: &'a str,
+    /// `aws.cloudwatch.log_group`.
+    pub log_group: &'a str,
+    /// `aws.cloudwatch.log_stream`.
+    pub log_stream: &'a str,
+    /// `cloud.region`, from the Kinesis record.
+    pub region: &'a str,
+}
+
+impl Envelope<'_> {
+    /// `faas.name` for Lambda log groups (`/aws/lambda/NAME`).
+    fn function_name(&self) -> Option<&str> {
+        self.log_group
+            .strip_prefix("/aws/lambda/")
+            .filter(|n| !n.is_empty())
+    }
+}
+
+/// How documents are made, as configured: which lines have which shape, and
+/// where a line's own fields go.
+#[derive(Debug, Clone, Default)]
+pub struct Shaping {
+    /// Understands the lines (with the configured custom VPC flow log formats).
+    pub shaper: Shaper,
+    /// `LOGSHIP_FIELDS_PREFIX`: a line's own fields go under this key instead
+    /// of the top level (validated by the configuration: a plain name that no
+    /// document field uses).
+    pub fields_prefix: Option<String>,
+}
+
+impl Shaping {
+    /// The default: every known shape, fields at the top level.
+    pub const fn new() -> Shaping {
+        Shaping {
+            shaper: Shaper::new(),
+            fields_prefix: None,
+        }
+    }
+}
+
+static DEFAULT_SHAPING: Shaping = Shaping::new();
+
+/// Makes the documents of one record: the id hash of its log group and log
+/// stream is taken once, each event then hashes only its own id.
+#[derive(Debug, Clone)]
+pub struct RecordDocs<'r> {
+    ids: IdHasher,
+    log_group: &'r str,
+    shaping: &'r Shaping,
+}
+
+impl<'r> RecordDocs<'r> {
+    /// The document maker of the record of `log_group` and `log_stream`.
+    pub fn new(log_group: &'r str, log_stream: &str, shaping: &'r Shaping) -> RecordDocs<'r> {
+        RecordDocs {
+            ids: IdHasher::new(log_group, log_stream),
+            log_group,
+            shaping,
+        }
+    }
+
+    /// Builds the document of one log event. What it takes from a borrowed
+    /// message is borrowed too; from an owned one (a message that had JSON
+    /// escapes), copied.
+    pub fn build<'a>(&self, event: LogEvent<'a>, lossy_utf8: bool) -> Document<'a> {
+        let id = self.ids.id(&event.id);
+        let line = match event.message {
+            Cow::Borrowed(m) => Cow::Borrowed(m.trim_end_matches(['\n', '\r'])),
+            Cow::Owned(mut m) => {
+                let trimmed = m.trim_end_matches(['\n', '\r']).len();
+                m.truncate(trimmed);
+                Cow::Owned(m)
+            }
+        };
+        let timestamp_ms = event.timestamp.clamp(time::MIN_MS, time::MAX_MS);
+        let shaper = &self.shaping.shaper;
+        let (said, message, original) = match line {
+            Cow::Borrowed(line) => {
+                let mut said = understand(self.log_group, shaper, line);
+                match said.message.take() {
+                    Some(m) if !same_text(&m, line) => (said, m, Some(Cow::Borrowed(line))),
+                    _ => (said, Cow::Borrowed(line), None),
+                }
+            }
+            Cow::Owned(line) => {
+                let mut said = understand(self.log_group, shaper, &line).into_owned();
+                match said.message.take() {
+                    Some(m) if m != line.as_str() => (said, m, Some(Cow::Owned(line))),
+                    _ => (said, Cow::Owned(line), None),
+                }
+            }
+        };
+        let mut doc = Document {
+            id,
+            timestamp_ms,
+            event_id: event.id,
+            message,
+            original,
+            fields: said.app,
+            ecs: said.ecs,
+            level: said.level,
+            logger: said.logger,
+            request_id: said.request_id,
+            lambda: said.lambda,
+            dataset: said.dataset,
+            dropped: said.dropped,
+            lossy_utf8,
+            bad_timestamp: timestamp_ms != event.timestamp,
+        };
+        if let Some(extracted) = event.extracted_fields {
+            let from = shape::extracted(
+                extracted
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), shape::value_text(v))),
+            );
+            if !from.is_empty() {
+                shape::merge(doc.ecs.get_or_insert_with(Map::new), from);
+            }
+        }
+        doc.place_fields(self.shaping.fields_prefix.as_deref());
+        doc
+    }
+}
+
+/// Whether `part` is `whole` itself (the same bytes at the same place).
+fn same_text(part: &str, whole: &str) -> bool {
+    part.len() == whole.len() && std::ptr::eq(part.as_ptr(), whole.as_ptr())
+}
+
+/// One log event as a document, before masking and encoding. It borrows from
+/// the decoded payload wherever it can: most documents allocate nothing of
+/// their own but parsed fields.
+#[derive(Debug, Clone)]
+pub struct Document<'a> {
+    /// The deterministic id.
+    pub id: DocId,
+    /// Event time in milliseconds since the epoch (clamped to years 0000–9999).
+    pub timestamp_ms: i64,
+    /// The CloudWatch event id: `event.id`.
+    pub event_id: Cow<'a, str>,
+    /// The human message: `message`. The line itself (trailing newline
+    /// trimmed) unless its shape names a message of its own.
+    pub message: Cow<'a, str>,
+    /// The line as it came, when `message` is not the whole of it:
+    /// `event.original` when `LOGSHIP_KEEP_ORIGINAL` is on. Masked like the rest.
+    pub original: Option<Cow<'a, str>>,
+    /// The line's own fields (a JSON object's keys, logfmt pairs), already
+    /// placed: clashing keys under `json`, or all under the configured prefix.
+    pub fields: Option<Map<String, Value>>,
+    /// ECS (and `aws.<source>.*`) fields the line's shape gives, as nested
+    /// objects; merged with the envelope's objects when written.
+    pub ecs: Option<Map<String, Value>>,
+    /// `log.level`, lowercase and normalized (`warning` → `warn`).
+    pub level: Option<Cow<'a, str>>,
+    /// `log.logger`.
+    pub logger: Option<Cow<'a, str>>,
+    /// `aws.lambda.request_id` of Lambda's text format.
+    pub request_id: Option<Cow<'a, str>>,
+    /// `aws.lambda.event` and friends of Lambda's text format.
+    pub lambda: LambdaLine,
+    /// The data set of the line's shape (`aws.vpcflow`, …), if it has one.
+    pub dataset: Option<&'static str>,
+    /// Set for Lambda's `platform.logsDropped` event (counted in the metrics).
+    pub dropped: Option<LogsDropped>,
+    /// The payload held invalid UTF-8 (replaced by U+FFFD).
+    pub lossy_utf8: bool,
+    /// The event time was outside years 0000–9999 and was clamped.
+    pub bad_timestamp: bool,
+}
+
+/// Top-level keys the document owns; a line's own keys with these names go under `json`.
+const RESERVED: &[&str] = &[
+    "@timestamp",
+    "message",
+    "event",
+    "cloud",
+    "aws",
+    "log",
+    "faas",
+    "logship",
+    "json",
+];
+
+/// Whether a top-level name belongs to the document (the envelope's and the
+/// shapes' ECS fields): a line's own field of that name goes under `json`,
+/// and `LOGSHIP_FIELDS_PREFIX` cannot be one.
+pub fn is_document_field(name: &str) -> bool {
+    name.starts_with('_')
+        || RESERVED.contains(&name)
+        || ECS_OBJECTS.contains(&name)
+        || name == "type"
+}
+
+/// Top-level ECS objects the shapes write. A line's own field of one of these
+/// names that is not an object goes under `json`: a scalar where other
+/// documents of the index have an object is a mapping conflict.
+const ECS_OBJECTS: &[&str] = &[
+    "source",
+    "destination",
+    "network",
+    "http",
+    "url",
+    "client",
+    "user",
+    "user_agent",
+    "trace",
+    "span",
+    "service",
+    "error",
+    "process",
+    "host",
+];
+
+impl<'a> Document<'a> {
+    /// Builds the document of one log event with the default [`Shaping`].
+    pub fn new(env: &Envelope<'_>, event: LogEvent<'a>, lossy_utf8: bool) -> Document<'a> {
+        RecordDocs::new(env.log_group, env.log_stream, &DEFAULT_SHAPING).build(event, lossy_utf8)
+    }
+
+    /// Puts the line's own fields where they go: under `prefix`, or at the top
+    /// level with the keys the document owns moved under `json`.
+    fn place_fields(&mut self, prefix: Option<&str>) {
+        let Some(mut fields) = self.fields.take() else {
+            return;
+        };
+        if fields.is_empty() {
+            return;
+        }
+        if let Some(prefix) = prefix {
+            let mut under = Map::new();
+            under.insert(prefix.to_owned(), Value::Object(fields));
+            self.fields = Some(under);
+            return;
+        }
+        let ecs = self.ecs.as_ref();
+        let clashes = |k: &str, v: &Value| {
+            k.starts_with('_')
+                || RESERVED.contains(&k)
+                || ecs.is_some_and(|e| e.contains_key(k))
+                || (!v.is_object() && ECS_OBJECTS.contains(&k))
+        };
+        if fields.iter().any(|(k, v)| clashes(k, v)) {
+            let keys: Vec<String> = fields
+                .iter()
+                .filter(|(k, v)| clashes(k, v))
+                .map(|(k, _)| k.clone())
+                .collect();
+            let mut moved = Map::new();
+            for k in keys {
+                if let Some(v) = fields.remove(&k) {
+                    moved.insert(k, v);
+                }
+            }
+            fields.insert("json".to_owned(), Value::Object(moved));
+        }
+        self.fields = Some(fields);
+    }
+}
+
+/// What a line says about itself, borrowing from it where it can.
+struct Understood<'m> {
+    /// The human message, when the line names one.
+    message: Option<Cow<'m, str>>,
+    level: Option<Cow<'m, str>>,
+    logger: Option<Cow<'m, str>>,
+    request_id: Option<Cow<'m, str>>,
+    lambda: LambdaLine,
+    ecs: Option<Map<String, Value>>,
+    app: Option<Map<String, Value>>,
+    dataset: Option<&'static str>,
+    dropped: Option<LogsDropped>,
+}
+
+impl<'m> Understood<'m> {
+    fn nothing() -> Understood<'m> {
+        Understood {
+            message: None,
+            level: None,
+            logger: None,
+            request_id: None,
+            lambda: LambdaLine::None,
+            ecs: None,
+            app: None,
+            dataset: None,
+            dropped: None,
+        }
+    }
+
+    /// Takes in what a shape read (the shape's level wins over one already set:
+    /// a JSON logger's own level is more precise than the runtime's).
+    fn absorb(&mut self, s: Shaped<'m>) {
+        self.message = Some(s.message);
+        if s.level.is_some() {
+            self.level = s.level;
+        }
+        self.logger = s.logger;
+        if !s.fields.is_empty() {
+            self.ecs = Some(s.fields);
+        }
+        if !s.app.is_empty() {
+            self.app = Some(s.app);
+        }
+        self.dataset = Some(s.dataset);
+        self.dropped = s.dropped;
+    }
+
+    fn into_owned(self) -> Understood<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        Understood {
+            message: self.message.map(own),
+            level: self.level.map(|l| match l {
+                Cow::Borrowed(b) => match shape::normalize_level(b) {
+                    Some(known) => Cow::Borrowed(known),
+                    None => Cow::Owned(b.to_owned()),
+                },
+                Cow::Owned(o) => Cow::Owned(o),
+            }),
+            logger: self.logger.map(own),
+            request_id: self.request_id.map(own),
+            lambda: self.lambda,
+            ecs: self.ecs,
+            app: self.app,
+            dataset: self.dataset,
+            dropped: self.dropped,
+        }
+    }
+}
+
+/// Reads a line (trailing newline trimmed) of `log_group`.
+fn understand<'m>(log_group: &str, shaper: &Shaper, line: &'m str) -> Understood<'m> {
+    let mut said = Understood::nothing();
+    if let Some((request_id, what)) = lambda::platform_line(line) {
+        said.request_id = Some(Cow::Borrowed(request_id));
+        said.lambda = what;
+        return said;
+    }
+    let body = match lambda::text_line(line) {
+        Some((level, request_id, body)) => {
+            said.request_id = Some(Cow::Borrowed(request_id));
+            said.level = Some(level_of(level));
+            if !body.trim().is_empty() {
+                said.message = Some(Cow::Borrowed(body));
+            }
+            body
+        }
+        None => line,
+    };
+    match shaper.understand(log_group, body) {
+        Some(shaped) => said.absorb(shaped),
+        None => said.app = parse_object(body),
+    }
+    said
+}
+
+/// A level as written, normalized (borrowed for the usual names).
+fn level_of(written: &str) -> Cow<'static, str> {
+    match shape::normalize_level(written) {
+        Some(known) => Cow::Borrowed(known),
+        None => Cow::Owned(written.to_ascii_lowercase()),
+    }
+}
+
+/// A JSON object message, or None (the common case costs one byte check).
+fn parse_object(text: &str) -> Option<Map<String, Value>> {
+    let t = text.trim_ascii();
+    if !(t.starts_with('{') && t.ends_with('}')) {
+        return None;
+    }
+    serde_json::from_str::<Map<String, Value>>(t)
+        .ok()
+        .filter(|m| !m.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::borrow::Cow;
+
+    const ENV: Envelope<'static> = Envelope {
+        owner: "123456789012",
+        log_group: "/aws/lambda/orders",
+        log_stream: "2024/01/01/[$LATEST]abcdef",
+        region: "eu-west-1",
+    };
+
+    fn doc(message: &str) -> Document<'_> {
+        Document::new(
+            &ENV,
+            LogEvent {
+                id: Cow::Borrowed("36558493440960787426426224738233386617283722463537315840"),
+                timestamp: 1_704_067_200_123,
+                message: Cow::Owned(message.to_owned()),
+                extracted_fields: None,
+            },
+            false,
+        )
+    }
+
+    fn json(d: &Document) -> Value {
+        let mut out = Vec::new();
+        d.write_json(&ENV, &mut out, false, None);
+        serde_json::from_slice(&out).expect("valid JSON")
+    }
+
+    #[test]
+    fn plain_text_gets_the_envelope() {
+        let v = json(&doc("plain text line\n"));
+        assert_eq!(v["@timestamp"], "2024-01-01T00:00:00.123Z");
+        assert_eq!(v["message"], "plain text line");
+        assert_eq!(v["event"]["id"].as_str().map(str::len), Some(56));
+        assert_eq!(v["cloud"]["provider"], "aws");
+        assert_eq!(v["cloud"]["account"]["id"], "123456789012");
+        assert_eq!(v["cloud"]["region"], "eu-west-1");
+        assert_eq!(v["aws"]["cloudwatch"]["log_group"], "/aws/lambda/orders");
+        assert_eq!(
+            v["aws"]["cloudwatch"]["log_stream"],
+            "2024/01/01/[$LATEST]abcdef"
+        );
+        assert_eq!(v["faas"]["name"], "orders");
+        assert!(v.get("log").is_none());
+    }
+
+    #[test]
+    fn ids_are_deterministic_and_distinct() {
+        let a = DocId::new("g", "s", "1");
+        assert_eq!(a, DocId::new("g", "s", "1"));
+        // Pinned: ids already stored must stay the ids of their events.
+        assert_eq!(a.as_str(), "ZU6HIwudMLSj2EMeRkc_yaaQ");
+        assert_ne!(a, DocId::new("g", "s", "2"));
+        assert_ne!(DocId::new("ab", "c", "1"), DocId::new("a", "bc", "1"));
+        assert_eq!(a.as_str().len(), 24);
+    }
+
+    #[test]
+    fn json_message_becomes_fields_without_overwriting_the_envelope() {
+        // A JSON logger's line: `msg` is the message, the rest are fields.
+        let m = r#"{"level":"ERROR","msg":"boom","user":{"id":7},"message2":"inner","cloud":"x","_id":"evil"}"#;
+        let d = doc(m);
+        assert_eq!(d.original.as_deref(), Some(m));
+        let v = json(&d);
+        assert_eq!(v["message"], "boom");
+        assert_eq!(v["user"]["id"], 7);
+        assert_eq!(v["log"]["level"], "error");
+        assert_eq!(v["cloud"]["provider"], "aws");
+        assert_eq!(v["json"]["cloud"], "x");
+        assert_eq!(v["json"]["_id"], "evil");
+        assert!(v.get("_id").is_none());
+        assert!(v["event"].get("original").is_none(), "only when asked");
+        // With event.original asked for, the line is there as it came.
+        let mut out = Vec::new();
+        let opts = LineOptions {
+            keep_original: true,
+            ..LineOptions::default()
+        };
+        d.write_line(&ENV.json(), &mut out, &opts);
+        let v: Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(v["event"]["original"], m);
+        // A JSON object that says nothing about itself keeps its text as the message.
+        let plain = r#"{"order":42,"_private":{"nested":true},"event":"x"}"#;
+        let v = json(&doc(plain));
+        assert_eq!(v["message"], plain);
+        assert_eq!(v["order"], 42);
+        assert_eq!(v["json"]["event"], "x");
+        assert_eq!(v["json"]["_private"]["nested"], true);
+    }
+
+    #[test]
+    fn lambda_text_format() {
+        let line = "2024-01-01T00:00:00.123Z\t6f1c2a4e-8b1d-4c3e-9f00-1234567890ab\tERROR\tInvoke Error \t{\"x\":1}\n    at f (index.js:1:1)\n";
+        let v = json(&doc(line));
+        assert_eq!(v["log"]["level"], "error");
+        assert_eq!(
+            v["aws"]["lambda"]["request_id"],
+            "6f1c2a4e-8b1d-4c3e-9f00-1234567890ab"
+        );
+        assert_eq!(
+            v["message"],
+            "Invoke Error \t{\"x\":1}\n    at f (index.js:1:1)"
+        );
+        let v = json(&doc(
+            "[WARNING]\t2024-01-01T00:00:00.123Z\treq-1\t{\"order\":42}",
+        ));
+        assert_eq!(v["log"]["level"], "warn");
+        assert_eq!(v["aws"]["lambda"]["request_id"], "req-1");
+        assert_eq!(v["order"], 42);
+        assert_eq!(v["message"], "{\"order\":42}");
+        // A JSON logger's object in the text format: its own level wins.
+        let v = json(&doc(
+            "2024-01-01T00:00:00.123Z\treq-2\tINFO\t{\"level\":\"debug\",\"msg\":\"cache warm\",\"size\":3}",
+        ));
+        assert_eq!(v["log"]["level"], "debug");
+        assert_eq!(v["message"], "cache warm");
+        assert_eq!(v["size"], 3);
+        assert_eq!(v["aws"]["lambda"]["request_id"], "req-2");
+    }
+
+    #[test]
+    fn start_end_report() {
+        let v = json(&doc("START RequestId: r-1 Version: $LATEST\n"));
+        assert_eq!(v["aws"]["lambda"]["event"], "start");
+        assert_eq!(v["aws"]["lambda"]["request_id"], "r-1");
+        assert_eq!(v["aws"]["lambda"]["version"], "$LATEST");
+        let v = json(&doc("END RequestId: r-1\n"));
+        assert_eq!(v["aws"]["lambda"]["event"], "end");
+        let v = json(&doc(
+            "REPORT RequestId: r-1\tDuration: 102.25 ms\tBilled Duration: 103 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB\tInit Duration: 250.12 ms\t\n",
+        ));
+        let r = &v["aws"]["lambda"]["report"];
+        assert_eq!(v["aws"]["lambda"]["request_id"], "r-1");
+        assert_eq!(r["duration_ms"], 102.25);
+        assert_eq!(r["billed_duration_ms"], 103);
+        assert_eq!(r["memory_size_mb"], 128);
+        assert_eq!(r["max_memory_used_mb"], 71);
+        assert_eq!(r["init_duration_ms"], 250.12);
+        let v = json(&doc(
+            "REPORT RequestId: r-2\tDuration: 1.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 7 MB\t",
+        ));
+        assert!(
+            v["aws"]["lambda"]["report"]
+                .get("init_duration_ms")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn truncation_is_visible_and_keeps_valid_utf8() {
+        let big = format!("{{\"k\":\"{}\"}}", "é".repeat(1000));
+        let d = doc(&big);
+        let mut out = Vec::new();
+        d.write_json(&ENV, &mut out, true, Some(101));
+        let v: Value = serde_json::from_slice(&out).expect("valid");
+        assert_eq!(v["logship"]["truncated"], true);
+        assert!(
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("[truncated by logship"))
+        );
+        assert!(v.get("k").is_none());
+        assert_eq!(v["_id"], d.id.as_str());
+    }
+
+    #[test]
+    fn clamped_timestamp_and_lossy_utf8_are_flagged() {
+        let mut d = doc("x");
+        d.lossy_utf8 = true;
+        d.bad_timestamp = true;
+        let v = json(&d);
+        assert_eq!(v["logship"]["invalid_utf8"], true);
+        assert_eq!(v["logship"]["invalid_timestamp"], true);
+    }
+}
