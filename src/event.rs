@@ -1,4 +1,6 @@
-//! The Kinesis event as Lambda delivers it, read tolerantly.
+//! The event as Lambda delivers it, read tolerantly: a Kinesis event (the
+//! usual route), or a direct CloudWatch Logs subscription event (`awslogs`),
+//! or, for `logship process`, a bare subscription payload ([`Input`]).
 //!
 //! `aws_lambda_events::kinesis::KinesisEvent` decodes every record's base64
 //! `data` while the event itself is deserialized, so one record that is not
@@ -67,6 +69,12 @@ pub enum EventError {
     /// Another kind of event, or no records at all.
     #[error("not a Lambda Kinesis event: this looks like {0}")]
     Other(&'static str),
+    /// Bytes that are neither gzip nor UTF-8 text.
+    #[error("not an event: invalid UTF-8 at byte {at} (and not gzip)")]
+    Utf8 {
+        /// Bytes of valid UTF-8 before the first invalid one.
+        at: usize,
+    },
 }
 
 impl KinesisEvent {
@@ -105,15 +113,11 @@ impl KinesisEvent {
             }) => Ok(event),
             Some(Shape {
                 awslogs: Some(_), ..
-            }) => Err(EventError::Other(
-                "a CloudWatch Logs subscription event (awslogs), expected {\"Records\":[...]}",
-            )),
+            }) => Err(EventError::Other(AWSLOGS)),
             Some(Shape {
                 message_type: Some(_),
                 ..
-            }) => Err(EventError::Other(
-                "a bare CloudWatch Logs subscription payload, expected a Kinesis event holding it",
-            )),
+            }) => Err(EventError::Other(BARE_PAYLOAD)),
             Some(Shape {
                 detail_type: Some(_),
                 ..
@@ -124,6 +128,111 @@ impl KinesisEvent {
         }
     }
 }
+
+/// Where an input came from, which decides how its failures are reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A Kinesis batch: failures go back in `batchItemFailures`.
+    Kinesis,
+    /// A direct CloudWatch Logs subscription (`{"awslogs":{"data":…}}`),
+    /// invoked asynchronously: anything not delivered or dead-lettered fails
+    /// the invocation, so Lambda retries it and then sends it to the
+    /// function's on-failure destination.
+    AwsLogs,
+    /// A bare subscription payload (gzip, or its JSON), as copied from a
+    /// console or a DLQ message: `logship process` only.
+    Payload,
+}
+
+/// An input with its records: a Kinesis event as it came, or the one record
+/// an `awslogs` event or a bare payload makes (sequence number `awslogs` or
+/// `payload`, so errors and dead letters name it).
+#[derive(Debug)]
+pub struct Input {
+    /// The records, as a Kinesis batch would hold them.
+    pub event: KinesisEvent,
+    /// Where they came from.
+    pub source: Source,
+}
+
+impl Input {
+    /// Reads a Lambda event: a Kinesis event or an `awslogs` event. `region`
+    /// is the region of the log groups of an `awslogs` event (the function's
+    /// own: a subscription delivers within its region).
+    pub fn parse_event(text: &str, region: &str) -> Result<Input, EventError> {
+        match KinesisEvent::parse(text) {
+            Ok(event) => Ok(Input {
+                event,
+                source: Source::Kinesis,
+            }),
+            Err(EventError::Other(AWSLOGS)) => {
+                #[derive(Deserialize)]
+                struct AwsLogs {
+                    awslogs: Data,
+                }
+                #[derive(Deserialize)]
+                struct Data {
+                    data: String,
+                }
+                let e: AwsLogs = serde_json::from_str(text)
+                    .map_err(|e| EventError::Json(JsonProblem::of::<AwsLogs>(text, &e)))?;
+                Ok(Input::one(
+                    e.awslogs.data,
+                    "awslogs",
+                    region,
+                    Source::AwsLogs,
+                ))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Reads what `logship process` is given: an event ([`Input::parse_event`]),
+    /// or a bare subscription payload, gzipped or as its JSON.
+    pub fn parse_bytes(raw: &[u8], region: &str) -> Result<Input, EventError> {
+        use base64::Engine as _;
+        let payload = |bytes: &[u8]| {
+            let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+            Input::one(data, "payload", region, Source::Payload)
+        };
+        if raw.starts_with(&[0x1f, 0x8b]) {
+            return Ok(payload(raw));
+        }
+        let text = std::str::from_utf8(raw).map_err(|e| EventError::Utf8 {
+            at: e.valid_up_to(),
+        })?;
+        match Input::parse_event(text, region) {
+            Err(EventError::Other(BARE_PAYLOAD)) => Ok(payload(text.trim().as_bytes())),
+            other => other,
+        }
+    }
+
+    fn one(data: String, name: &str, region: &str, source: Source) -> Input {
+        let record = KinesisRecord {
+            event_id: name.to_owned(),
+            event_source_arn: String::new(),
+            aws_region: region.to_owned(),
+            kinesis: KinesisData {
+                sequence_number: name.to_owned(),
+                partition_key: String::new(),
+                data,
+                approximate_arrival_timestamp: None,
+            },
+            event_source: None,
+        };
+        Input {
+            event: KinesisEvent {
+                records: vec![record],
+            },
+            source,
+        }
+    }
+}
+
+const AWSLOGS: &str =
+    "a CloudWatch Logs subscription event (awslogs), expected {\"Records\":[...]}";
+const BARE_PAYLOAD: &str =
+    "a bare CloudWatch Logs subscription payload, expected a Kinesis event holding it";
 
 /// What is wrong with a JSON input: the field (a path such as
 /// `logEvents[3].timestamp`), what was expected, and the position; never the
@@ -282,6 +391,36 @@ mod tests {
             assert!(!e.contains("hunter2"), "{e}");
         }
         assert!(KinesisEvent::parse(r#"{"Records":[]}"#).is_ok());
+    }
+
+    #[test]
+    fn awslogs_events_and_bare_payloads_become_one_record() {
+        let input =
+            Input::parse_event(r#"{"awslogs":{"data":"H4sIAAAA"}}"#, "eu-west-1").expect("awslogs");
+        assert_eq!(input.source, Source::AwsLogs);
+        let record = &input.event.records[0];
+        assert_eq!(record.kinesis.data, "H4sIAAAA");
+        assert_eq!(record.sequence_number(), "awslogs");
+        assert_eq!(record.aws_region, "eu-west-1");
+        // A Lambda event is never a bare payload: only `process` takes one.
+        let bare = r#"{"messageType":"DATA_MESSAGE","owner":"1","logGroup":"g","logStream":"s","logEvents":[]}"#;
+        assert!(Input::parse_event(bare, "").is_err());
+        let input = Input::parse_bytes(bare.as_bytes(), "").expect("bare payload");
+        assert_eq!(input.source, Source::Payload);
+        assert_eq!(input.event.records.len(), 1);
+        let input = Input::parse_bytes(&[0x1f, 0x8b, 8, 0], "").expect("gzip");
+        assert_eq!(input.source, Source::Payload);
+        // `awslogs` with no string `data` is named by its field.
+        let e = Input::parse_event(r#"{"awslogs":{"data":7}}"#, "")
+            .expect_err("no data")
+            .to_string();
+        assert!(e.contains("awslogs.data"), "{e}");
+        let e = Input::parse_bytes(&[0xff, 0xfe], "")
+            .expect_err("binary")
+            .to_string();
+        assert!(e.contains("UTF-8"), "{e}");
+        let kinesis = Input::parse_bytes(br#"{"Records":[]}"#, "").expect("kinesis");
+        assert_eq!(kinesis.source, Source::Kinesis);
     }
 
     #[test]

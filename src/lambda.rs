@@ -18,7 +18,7 @@ use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use tracing::Instrument;
 
 use crate::config::Config;
-use crate::event::KinesisEvent;
+use crate::event::{Input, KinesisEvent, Source};
 use crate::handler::{Services, handle, response};
 use crate::metrics::emf_line_with_rules;
 
@@ -156,12 +156,16 @@ pub fn serve() -> ExitCode {
         let services = Arc::new(services);
         let function =
             std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "logship".to_owned());
+        // The region of an `awslogs` event's log groups: a subscription
+        // delivers within its region, to a function of the same region.
+        let region = std::env::var("AWS_REGION").unwrap_or_default();
         // The event is read here rather than by the runtime, so that a bad one is
         // reported by field and position, never quoting a value.
         lambda_runtime::run(service_fn(
             move |event: LambdaEvent<Box<serde_json::value::RawValue>>| {
                 let services = Arc::clone(&services);
                 let function = function.clone();
+                let region = region.clone();
                 // Every log line of the invocation carries its request id.
                 let span = tracing::info_span!(
                     "invocation",
@@ -172,16 +176,17 @@ pub fn serve() -> ExitCode {
                         .as_ref()
                         .as_ref()
                         .map_err(|e| configuration_error(e))?;
-                    let payload = KinesisEvent::parse(event.payload.get()).map_err(|e| {
+                    let input = Input::parse_event(event.payload.get(), &region).map_err(|e| {
                         tracing::error!(error = %e, "the invocation's event cannot be read");
                         Diagnostic {
                             error_type: "logship.InvalidEvent".to_owned(),
                             error_message: e.to_string(),
                         }
                     })?;
-                    let done = invoke(services, &payload, event.context.deadline, &function).await;
+                    let done =
+                        invoke(services, &input.event, event.context.deadline, &function).await;
                     println!("{}", done.emf);
-                    Ok::<_, Diagnostic>(done.response)
+                    answer(input.source, done)
                 }
                 .instrument(span)
             },
@@ -194,6 +199,27 @@ pub fn serve() -> ExitCode {
             tracing::error!(error = %e, "lambda runtime stopped");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The `errorType` of an `awslogs` invocation that left events neither
+/// delivered nor dead-lettered: Lambda retries it (twice), then hands it to
+/// the function's on-failure destination.
+pub const UNDELIVERED: &str = "logship.Undelivered";
+
+/// What Lambda is answered: a Kinesis batch gets its partial batch response;
+/// an asynchronous `awslogs` invocation has no such answer, so one that left
+/// anything undelivered and not dead-lettered fails as a whole (a retry
+/// sends every event again under the same ids: nothing is duplicated).
+pub fn answer(source: Source, done: Invocation) -> Result<KinesisEventResponse, Diagnostic> {
+    match source {
+        Source::AwsLogs if !done.response.batch_item_failures.is_empty() => Err(Diagnostic {
+            error_type: UNDELIVERED.to_owned(),
+            error_message:
+                "some log events were neither delivered nor dead-lettered; retry the invocation"
+                    .to_owned(),
+        }),
+        _ => Ok(done.response),
     }
 }
 

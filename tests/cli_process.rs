@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use common::*;
 use logship::sample::{GenOptions, generate};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn logship(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_logship"));
@@ -200,7 +200,11 @@ fn bad_configuration_and_bad_event_exit_2() {
     // configuration error said once.
     for (input, says) in [
         ("{}", "without Records"),
-        (r#"{"awslogs":{"data":"H4sI"}}"#, "awslogs"),
+        (
+            r#"{"detail-type":"Scheduled Event","detail":{}}"#,
+            "EventBridge",
+        ),
+        (r#"{"awslogs":{"data":7}}"#, "field awslogs.data"),
         (
             r#"{"Records":[{"eventSource":"aws:sqs","body":"x"}]}"#,
             "SQS",
@@ -458,4 +462,53 @@ fn an_unknown_setting_is_a_warning_or_under_strict_an_error() {
         !stderr.contains("logzio"),
         "values are never quoted: {stderr}"
     );
+}
+
+/// `process` takes what an operator has at hand: a Kinesis event, a direct
+/// subscription's `awslogs` event, or the bare payload (gzip, or its JSON, as a
+/// console or a dead letter shows it). All give the same documents.
+#[test]
+fn awslogs_events_and_bare_payloads_give_the_same_documents() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let payload = json!({
+        "messageType": "DATA_MESSAGE", "owner": "123456789012",
+        "logGroup": "/aws/lambda/orders", "logStream": "2024/01/01/[$LATEST]x",
+        "subscriptionFilters": ["all"],
+        "logEvents": [
+            {"id": "ev-0", "timestamp": 1_704_067_200_000i64, "message": "level=warn msg=\"disk almost full\" disk=/dev/xvda1"},
+            {"id": "ev-1", "timestamp": 1_704_067_200_001i64, "message": "plain"}
+        ]
+    });
+    let text = payload.to_string();
+    let gz = gzip(text.as_bytes());
+    let data = b64(&gz);
+    let kinesis = json!({"Records": [{
+        "kinesis": {"sequenceNumber": "1", "data": data, "partitionKey": "p"},
+        "eventSource": "aws:kinesis", "awsRegion": "eu-west-1", "eventID": "shardId-0:1"
+    }]});
+    let awslogs = json!({"awslogs": {"data": data}});
+    let region = [("AWS_REGION", "eu-west-1")];
+    let run = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).expect("write");
+        let out = logship(&["process", &path.to_string_lossy()], &region);
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        lines(&out.stdout)
+    };
+    let want = run("kinesis.json", kinesis.to_string().as_bytes());
+    assert_eq!(want.len(), 2);
+    assert_eq!(want[0]["message"], "disk almost full");
+    assert_eq!(want[0]["log"]["level"], "warn");
+    assert_eq!(want[0]["cloud"]["region"], "eu-west-1");
+    for (name, bytes) in [
+        ("awslogs.json", awslogs.to_string().into_bytes()),
+        ("payload.json", text.clone().into_bytes()),
+        ("payload.gz", gz.clone()),
+    ] {
+        assert_eq!(run(name, &bytes), want, "{name}");
+    }
 }

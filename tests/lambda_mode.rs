@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::*;
 use logship::document::DocId;
 use serde_json::{Value, json};
-use testkit::bulk::BulkServer;
+use testkit::bulk::{BulkServer, Fault};
 use testkit::runtime_api::{Outcome, OutcomeKind, RuntimeApi};
 
 const FUNCTION: &str = "logship-lambda-mode-test";
@@ -477,4 +477,61 @@ async fn a_bad_configuration_fails_each_invocation_with_the_reason() {
             "the token is in the output: {dump}"
         );
     }
+}
+
+/// The same binary as a direct CloudWatch Logs subscription target: an
+/// `awslogs` event ships the same documents as the Kinesis route, and an
+/// invocation that leaves events neither delivered nor dead-lettered fails as
+/// a whole, so Lambda's asynchronous retries and on-failure destination take
+/// over (a retry is answered 409 per document: nothing is duplicated).
+#[tokio::test]
+async fn awslogs_events_ship_and_fail_as_a_whole() {
+    let server = BulkServer::start().await;
+    server.set_token(TOKEN);
+    let api = RuntimeApi::start().await;
+    let endpoint = server.url();
+    let mut lambda = Some(Lambda::start(
+        &api,
+        &[
+            ("LOGSHIP_DESTINATION", "elasticsearch"),
+            ("LOGSHIP_ENDPOINT", &endpoint),
+            ("LOGSHIP_TOKEN", TOKEN),
+            ("LOGSHIP_MAX_ATTEMPTS", "1"),
+        ],
+    ));
+    let group = "/aws/lambda/checkout";
+    let stream = "2024/11/02/[$LATEST]aa";
+    let messages = [
+        "START RequestId: 7c2d Version: $LATEST",
+        r#"{"timestamp":"2024-11-02T10:00:00Z","level":"ERROR","requestId":"7c2d","message":"card declined"}"#,
+    ];
+    let p = payload(group, stream, "c", &messages);
+    let event = json!({"awslogs": {"data": b64(&gzip(p.to_string().as_bytes()))}}).to_string();
+
+    let id = api.invoke(&event, DEADLINE_MS);
+    let o = outcome(&api, &mut lambda, &id).await;
+    assert_eq!(o.kind, OutcomeKind::Response, "{}", o.body_text());
+    let docs = server.docs();
+    assert_eq!(docs.len(), messages.len());
+    let doc = &docs[DocId::new(group, stream, "c-1").as_str()];
+    assert_eq!(doc["message"], "card declined");
+    assert_eq!(doc["log"]["level"], "error");
+    assert_eq!(doc["aws"]["lambda"]["request_id"], "7c2d");
+
+    // The destination is down: nothing delivered, no DLQ: the invocation fails.
+    server.push_faults([Fault::Status(503)]);
+    let id = api.invoke(&event, DEADLINE_MS);
+    let o = outcome(&api, &mut lambda, &id).await;
+    assert_eq!(o.kind, OutcomeKind::Error, "{}", o.body_text());
+    let body = o.json().unwrap_or_default();
+    assert_eq!(body["errorType"], "logship.Undelivered", "{body}");
+
+    let Some(lambda) = lambda.take() else {
+        unreachable!("stopped only here")
+    };
+    let output = lambda.stop();
+    let emf = output.emf();
+    assert_eq!(emf.len(), 2, "{}", output.dump());
+    assert_eq!(u64_of(&emf[1], "Failed"), messages.len() as u64);
+    assert_eq!(u64_of(&emf[1], "Balanced"), 1);
 }

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use clap::ValueEnum;
 
 use logship::config::Destination;
-use logship::event::KinesisEvent;
+use logship::event::Input;
 use logship::handler::{Services, handle, response};
 use logship::mask::Masker;
 use logship::pipeline::{Outcome, Pipeline};
@@ -107,21 +107,12 @@ pub fn process(args: ProcessArgs) -> anyhow::Result<ExitCode> {
             buf
         }
     };
-    // Bad input is exit 2, with an error naming the field, never a value.
-    let text = match std::str::from_utf8(&raw) {
-        Ok(text) => text,
-        Err(e) => {
-            return super::fail(
-                super::SETUP,
-                format_args!(
-                    "not a Lambda Kinesis event: invalid UTF-8 at byte {}",
-                    e.valid_up_to()
-                ),
-            );
-        }
-    };
-    let event = match KinesisEvent::parse(text) {
-        Ok(event) => event,
+    // Bad input is exit 2, with an error naming the field, never a value. A
+    // Kinesis event, an `awslogs` event or a bare subscription payload
+    // (gzip or JSON) are all taken.
+    let region = std::env::var("AWS_REGION").unwrap_or_default();
+    let event = match Input::parse_bytes(&raw, &region) {
+        Ok(input) => input.event,
         Err(e) => return super::fail(super::SETUP, e),
     };
     drop(raw);
