@@ -13,6 +13,7 @@ use crate::mask::{MaskConfig, MaskError};
 use crate::rules::{RuleError, RuleSet};
 use crate::secret::Secret;
 use crate::settings::{Unknown, UnknownSettings};
+use crate::ship::tls::{CaError, CaSetting};
 
 /// Where documents go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +132,9 @@ pub struct Config {
     /// Routing and filtering rules (`LOGSHIP_RULES` or `LOGSHIP_RULES_FILE`)
     /// and the data stream option (`LOGSHIP_DATA_STREAM_NAMESPACE`).
     pub rules: RuleSet,
+    /// The destination's extra trust roots (`LOGSHIP_CA_BUNDLE` or
+    /// `LOGSHIP_CA_BUNDLE_PARAM`, the latter read at start-up).
+    pub ca: CaSetting,
 }
 
 /// A setting that cannot be used.
@@ -164,6 +168,23 @@ pub enum ConfigError {
     /// Unknown `LOGSHIP_*` variables under `LOGSHIP_STRICT_SETTINGS=on`.
     #[error("{0}")]
     UnknownSettings(UnknownSettings),
+    /// The CA bundle setting cannot be used: the error names the setting.
+    #[error("{0}")]
+    Ca(CaError),
+}
+
+impl From<CaError> for ConfigError {
+    fn from(e: CaError) -> Self {
+        ConfigError::Ca(e)
+    }
+}
+
+/// Reads a file packaged with the function (`LOGSHIP_RULES_FILE`,
+/// `LOGSHIP_CA_BUNDLE`). A relative path is relative to the working directory,
+/// which in Lambda is the function's code (`/var/task`), so a packaged file is
+/// found by its name; locally it is relative to where the CLI runs.
+pub fn read_packaged_file(path: &str) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
 }
 
 // Not `#[from]`: the message already holds the cause, and a source would
@@ -428,6 +449,7 @@ impl Config {
             gzip: flag("LOGSHIP_GZIP", true)?,
             mask: MaskConfig::from_lookup(lookup)?,
             rules: RuleSet::from_lookup(lookup)?,
+            ca: CaSetting::from_lookup(lookup)?,
         })
     }
 }
