@@ -215,23 +215,22 @@ impl CaSetting {
 /// Whether a request failed because the destination's certificate was issued
 /// by a certificate authority the client does not trust.
 pub fn is_unknown_issuer(error: &(dyn std::error::Error + 'static)) -> bool {
-    let unknown = |e: &(dyn std::error::Error + 'static)| {
-        let tls = e.downcast_ref::<rustls::Error>().or_else(|| {
-            // An I/O error's `source` skips the error it wraps: look inside.
-            e.downcast_ref::<std::io::Error>()
-                .and_then(std::io::Error::get_ref)
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        });
-        matches!(
-            tls,
+    let mut next = Some(error);
+    while let Some(mut e) = next {
+        // An I/O error's `source` skips the error it wraps (itself maybe an
+        // I/O error wrapping the TLS one): look inside.
+        while let Some(inner) = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)
+        {
+            e = inner;
+        }
+        if matches!(
+            e.downcast_ref::<rustls::Error>(),
             Some(rustls::Error::InvalidCertificate(
                 rustls::CertificateError::UnknownIssuer
             ))
-        )
-    };
-    let mut next = Some(error);
-    while let Some(e) = next {
-        if unknown(e) {
+        ) {
             return true;
         }
         next = e.source();
@@ -304,7 +303,8 @@ mod tests {
         let tls = rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
         assert!(is_unknown_issuer(&tls));
         let wrapped = std::io::Error::new(std::io::ErrorKind::InvalidData, tls);
-        assert!(is_unknown_issuer(&wrapped));
+        let twice = std::io::Error::other(wrapped);
+        assert!(is_unknown_issuer(&twice));
         let expired = rustls::Error::InvalidCertificate(rustls::CertificateError::Expired);
         assert!(!is_unknown_issuer(&expired));
         assert!(!is_unknown_issuer(&std::io::Error::other("UnknownIssuer")));
