@@ -5,8 +5,8 @@
 //! configured), the SSM token source and the SQS dead-letter queue. [`handle`]
 //! runs one batch and answers `batchItemFailures` with the sequence number of
 //! every record that has an event neither delivered nor dead-lettered, and
-//! nothing else. The same function serves `logship process`
-//! with a destination configured, so the handler runs locally end to end.
+//! nothing else. The same function serves `logship process` with a
+//! destination configured, so the handler runs locally end to end.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
