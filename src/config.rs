@@ -15,6 +15,7 @@ use crate::rules::{RuleError, RuleSet};
 use crate::secret::Secret;
 use crate::settings::{Unknown, UnknownSettings};
 use crate::shape::{FlowFormat, Shaper};
+use crate::ship::tls::{CaError, CaSetting};
 
 /// Where documents go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +141,9 @@ pub struct Config {
     /// `LOGSHIP_KEEP_ORIGINAL`: write the line as it came as `event.original`
     /// when `message` holds only its human message.
     pub keep_original: bool,
+    /// The destination's extra trust roots (`LOGSHIP_CA_BUNDLE` or
+    /// `LOGSHIP_CA_BUNDLE_PARAM`, the latter read at start-up).
+    pub ca: CaSetting,
 }
 
 /// A setting that cannot be used.
@@ -177,6 +181,23 @@ pub enum ConfigError {
     /// `prefix*`) to flow log format, or a format in it is not one.
     #[error("LOGSHIP_VPC_FLOW_FORMATS: {0}")]
     FlowFormats(String),
+    /// The CA bundle setting cannot be used: the error names the setting.
+    #[error("{0}")]
+    Ca(CaError),
+}
+
+impl From<CaError> for ConfigError {
+    fn from(e: CaError) -> Self {
+        ConfigError::Ca(e)
+    }
+}
+
+/// Reads a file packaged with the function (`LOGSHIP_RULES_FILE`,
+/// `LOGSHIP_CA_BUNDLE`). A relative path is relative to the working directory,
+/// which in Lambda is the function's code (`/var/task`), so a packaged file is
+/// found by its name; locally it is relative to where the CLI runs.
+pub fn read_packaged_file(path: &str) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
 }
 
 // Not `#[from]`: the message already holds the cause, and a source would
@@ -449,6 +470,7 @@ impl Config {
                 },
             },
             keep_original: flag("LOGSHIP_KEEP_ORIGINAL", false)?,
+            ca: CaSetting::from_lookup(lookup)?,
         })
     }
 }

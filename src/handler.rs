@@ -1,11 +1,12 @@
 //! The Lambda handler: a Kinesis batch in, a partial batch response out.
 //!
 //! [`Services`] is built once per container from the validated configuration:
-//! the masker, the HTTP shipper, the SSM token source and the SQS dead-letter
-//! queue. [`handle`] runs one batch and answers `batchItemFailures` with the
-//! sequence number of every record that has an event neither delivered nor
-//! dead-lettered, and nothing else. The same function serves `logship process`
-//! with a destination configured, so the handler runs locally end to end.
+//! the masker, the HTTP shipper (trusting a private CA's certificates when
+//! configured), the SSM token source and the SQS dead-letter queue. [`handle`]
+//! runs one batch and answers `batchItemFailures` with the sequence number of
+//! every record that has an event neither delivered nor dead-lettered, and
+//! nothing else. The same function serves `logship process` with a
+//! destination configured, so the handler runs locally end to end.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -45,6 +46,9 @@ pub enum SetupError {
     /// The shipper cannot be built.
     #[error("{0}")]
     Ship(#[from] ShipError),
+    /// The private CA's parameter cannot be read or used.
+    #[error("{0}")]
+    Ca(#[from] crate::ship::tls::CaError),
     /// The Lambda needs a destination.
     #[error(
         "LOGSHIP_DESTINATION must be logzio or elasticsearch for the Lambda (stdout is for local runs)"
@@ -54,8 +58,9 @@ pub enum SetupError {
 
 impl Services {
     /// Builds everything from a configuration; `sdk` is loaded only when needed.
+    /// A CA bundle in SSM (`LOGSHIP_CA_BUNDLE_PARAM`) is read here, once.
     pub async fn new(
-        config: Config,
+        mut config: Config,
         sdk: Option<aws_config::SdkConfig>,
     ) -> Result<Services, SetupError> {
         if config.destination == Destination::Stdout {
@@ -63,7 +68,8 @@ impl Services {
         }
         let needs_aws = matches!(config.token, TokenSetting::Parameter(_))
             || config.dlq_url.is_some()
-            || matches!(config.es_auth, EsAuth::SigV4 { .. });
+            || matches!(config.es_auth, EsAuth::SigV4 { .. })
+            || config.ca.parameter().is_some();
         let sdk = match sdk {
             Some(s) => Some(s),
             None if needs_aws => Some(crate::aws::sdk_config().await),
@@ -79,6 +85,7 @@ impl Services {
                 None => TokenSource::none(),
             },
         };
+        config.ca.resolve(sdk.as_ref()).await?;
         let credentials = sdk.as_ref().and_then(|s| s.credentials_provider());
         let masker = Arc::new(Masker::new(&config.mask)?);
         let shipper = Shipper::new(&config, token, credentials, Arc::clone(&masker))?;

@@ -5,8 +5,9 @@
 //!
 //! Only variable names are looked at, never values, so nothing secret can
 //! leak into the warning. A variable added to [`crate::config`],
-//! [`crate::mask`] or the CLI must be added to [`KNOWN`] too (a test greps the
-//! sources for `"LOGSHIP_…"` literals and fails on one missing here).
+//! [`crate::mask`], [`crate::ship::tls`] or the CLI must be added to [`KNOWN`]
+//! too (a test greps the sources for `"LOGSHIP_…"` literals and fails on one
+//! missing here).
 
 /// The variable that makes an unknown setting an error instead of a warning.
 pub const VAR_STRICT: &str = "LOGSHIP_STRICT_SETTINGS";
@@ -15,6 +16,8 @@ pub const VAR_STRICT: &str = "LOGSHIP_STRICT_SETTINGS";
 pub const KNOWN: &[&str] = &[
     "LOGSHIP_BACKOFF_BASE_MS",
     "LOGSHIP_BACKOFF_MAX_MS",
+    "LOGSHIP_CA_BUNDLE",
+    "LOGSHIP_CA_BUNDLE_PARAM",
     "LOGSHIP_CONCURRENCY",
     "LOGSHIP_CONNECT_TIMEOUT_MS",
     "LOGSHIP_DATA_STREAM_NAMESPACE",
@@ -289,6 +292,7 @@ mod tests {
             "src/cli/token.rs",
             "src/rules/mod.rs",
             "src/settings.rs",
+            "src/ship/tls.rs",
         ] {
             let text = std::fs::read_to_string(format!("{root}/{file}")).expect("source");
             // Tests hold typos on purpose.

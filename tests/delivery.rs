@@ -1067,3 +1067,177 @@ async fn a_rule_routes_a_logzio_type_inside_the_document() {
         Some("cloudwatch")
     );
 }
+
+/// The settings of an Elasticsearch behind a private CA: the TLS bulk server at `url`.
+fn private_ca_settings<'a>(url: &'a str, more: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut pairs = vec![
+        ("LOGSHIP_DESTINATION", "elasticsearch"),
+        ("LOGSHIP_ENDPOINT", url),
+        ("LOGSHIP_TOKEN", TOKEN),
+    ];
+    pairs.extend_from_slice(more);
+    pairs
+}
+
+/// Every data event acknowledged once by the TLS server's items.
+fn all_delivered(outcome: &Outcome, g: &Generated, server: &BulkServer) {
+    assert!(
+        outcome.failed_sequence_numbers.is_empty(),
+        "{:?}",
+        outcome.summary
+    );
+    assert_eq!(outcome.summary.delivered as usize, g.data_events);
+    let attempts = server.create_attempts();
+    assert_eq!(attempts.len(), g.data_events);
+    assert!(attempts.values().all(|&n| n == 1));
+    assert_eq!(server.docs().len(), g.data_events);
+}
+
+#[tokio::test]
+async fn a_private_ca_is_trusted_from_a_file_or_ssm_and_only_then() {
+    let sdk = testkit::moto_or_skip!();
+    let ca = testkit::tls::TestCa::new();
+    let (event, g) = sample(3, 6);
+
+    // Without the setting the certificate's issuer is unknown: nothing is delivered, and the
+    // dead-letter reason says what to set. The refusal is retried like any connection error.
+    let server = BulkServer::start_tls(&ca).await;
+    server.set_token(TOKEN);
+    let url = server.url();
+    assert!(url.starts_with("https://127.0.0.1:"));
+    let (sqs, dlq_url) = queue(&sdk).await;
+    let cfg = settings(&private_ca_settings(
+        &url,
+        &[("LOGSHIP_DLQ_URL", &dlq_url), ("LOGSHIP_MAX_ATTEMPTS", "2")],
+    ));
+    let services = Services::new(cfg, Some(sdk.clone()))
+        .await
+        .expect("services");
+    let outcome = handle(&services, &event, None).await;
+    let dead = drain(&sqs, &dlq_url).await;
+    assert_eq!(outcome.summary.delivered, 0);
+    assert!(server.docs().is_empty() && !dead.is_empty());
+    account(&outcome, &g, &server, &dead, &event);
+    for body in &dead {
+        let m = logship::dlq::parse(body).expect("DLQ message");
+        assert!(
+            m.reason.contains("UnknownIssuer")
+                && m.reason.contains(
+                    "set LOGSHIP_CA_BUNDLE or LOGSHIP_CA_BUNDLE_PARAM to the CA that signed"
+                ),
+            "{}",
+            m.reason
+        );
+        assert_eq!((m.attempts, m.rejected), (2, false));
+    }
+
+    // LOGSHIP_CA_BUNDLE: a PEM file (a relative path is relative to the working directory).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pem = dir.path().join("private-ca.pem");
+    std::fs::write(&pem, ca.ca_pem()).expect("write the CA");
+    let server = BulkServer::start_tls(&ca).await;
+    server.set_token(TOKEN);
+    let url = server.url();
+    let path = pem.to_str().expect("UTF-8 path");
+    let cfg = settings(&private_ca_settings(&url, &[("LOGSHIP_CA_BUNDLE", path)]));
+    let services = Services::new(cfg, None).await.expect("services");
+    all_delivered(&handle(&services, &event, None).await, &g, &server);
+
+    // `token check` goes through the same client: accepted with the bundle.
+    let probe = logship::ops::token::Probe::new(&services.config, None).expect("probe");
+    assert!(matches!(
+        probe
+            .check(Some(&logship::secret::Secret::new(TOKEN)))
+            .await,
+        logship::ops::token::Verdict::Accepted { .. }
+    ));
+
+    // LOGSHIP_CA_BUNDLE_PARAM: the PEM in SSM (a plain String parameter), read at start-up.
+    let ssm = aws_sdk_ssm::Client::new(&sdk);
+    let name = format!("/logship/{}", testkit::unique_name("ca"));
+    ssm.put_parameter()
+        .name(&name)
+        .value(ca.ca_pem())
+        .r#type(aws_sdk_ssm::types::ParameterType::String)
+        .send()
+        .await
+        .expect("put the CA");
+    let server = BulkServer::start_tls(&ca).await;
+    server.set_token(TOKEN);
+    let url = server.url();
+    let cfg = settings(&private_ca_settings(
+        &url,
+        &[("LOGSHIP_CA_BUNDLE_PARAM", &name)],
+    ));
+    let services = Services::new(cfg, Some(sdk.clone()))
+        .await
+        .expect("services");
+    all_delivered(&handle(&services, &event, None).await, &g, &server);
+
+    // A parameter holding no certificate, or none at all: the start-up error names the setting.
+    let junk = format!("/logship/{}", testkit::unique_name("ca-junk"));
+    ssm.put_parameter()
+        .name(&junk)
+        .value("SeCrEt-not-a-certificate")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .expect("put junk");
+    for (param, expected) in [
+        (junk.as_str(), "LOGSHIP_CA_BUNDLE_PARAM: no certificate"),
+        (
+            "/logship/no-such-ca",
+            "LOGSHIP_CA_BUNDLE_PARAM=/logship/no-such-ca: ",
+        ),
+    ] {
+        let cfg = settings(&private_ca_settings(
+            &url,
+            &[("LOGSHIP_CA_BUNDLE_PARAM", param)],
+        ));
+        let e = Services::new(cfg, Some(sdk.clone()))
+            .await
+            .expect_err("unusable CA parameter")
+            .to_string();
+        assert!(e.starts_with(expected), "{e}");
+        assert!(!e.contains("SeCrEt"), "{e}");
+    }
+}
+
+#[test]
+fn ca_bundle_settings_that_cannot_be_used_are_start_up_errors_naming_the_setting() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let no_cert = dir.path().join("no-cert.pem");
+    std::fs::write(&no_cert, "SeCrEt: this file holds no certificate\n").expect("write");
+    let no_cert = no_cert.to_str().expect("UTF-8 path");
+    let config = |pairs: &[(&str, &str)]| {
+        let pairs = private_ca_settings("https://127.0.0.1:9200", pairs);
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let names: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
+        logship::lambda::config_from(names, &move |k| map.get(k).cloned())
+            .expect_err("unusable CA bundle")
+    };
+    let e = config(&[
+        ("LOGSHIP_CA_BUNDLE", no_cert),
+        ("LOGSHIP_CA_BUNDLE_PARAM", "/logship/ca"),
+    ]);
+    assert_eq!(
+        e,
+        "set LOGSHIP_CA_BUNDLE or LOGSHIP_CA_BUNDLE_PARAM, not both"
+    );
+    let e = config(&[("LOGSHIP_CA_BUNDLE", "/nonexistent/private-ca.pem")]);
+    assert!(
+        e.starts_with("LOGSHIP_CA_BUNDLE=/nonexistent/private-ca.pem: cannot be read"),
+        "{e}"
+    );
+    let e = config(&[("LOGSHIP_CA_BUNDLE", no_cert)]);
+    assert!(e.starts_with("LOGSHIP_CA_BUNDLE: no certificate"), "{e}");
+    assert!(!e.contains("SeCrEt"), "{e}");
+    // Neither is an unknown setting.
+    assert!(
+        logship::settings::unknown_settings(["LOGSHIP_CA_BUNDLE", "LOGSHIP_CA_BUNDLE_PARAM"])
+            .is_empty()
+    );
+}

@@ -85,7 +85,11 @@ fn rotate(args: RotateArgs) -> anyhow::Result<ExitCode> {
     };
     runtime()?.block_on(async move {
         let sdk = sdk_config().await;
-        if let Some(cfg) = &cfg {
+        let mut cfg = cfg;
+        if let Some(cfg) = &mut cfg {
+            if let Err(e) = cfg.ca.resolve(Some(&sdk)).await {
+                return fail(SETUP, e);
+            }
             let probe = match Probe::new(cfg, sdk.credentials_provider()) {
                 Ok(p) => p,
                 Err(e) => return fail(SETUP, e),
@@ -133,6 +137,10 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
         .config(&[("LOGSHIP_TOKEN_PARAMETER", args.parameter.as_deref())])?;
     runtime()?.block_on(async move {
         let sdk = sdk_config().await;
+        let mut cfg = cfg;
+        if let Err(e) = cfg.ca.resolve(Some(&sdk)).await {
+            return fail(SETUP, e);
+        }
         let probe = match Probe::new(&cfg, sdk.credentials_provider()) {
             Ok(p) => p,
             Err(e) => return fail(SETUP, e),

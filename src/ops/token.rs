@@ -342,7 +342,9 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// A probe of the configured destination (`credentials` only for SigV4).
+    /// A probe of the configured destination (`credentials` only for SigV4),
+    /// trusting its private CA: a `LOGSHIP_CA_BUNDLE_PARAM` must be
+    /// [resolved](crate::ship::tls::CaSetting::resolve) first.
     pub fn new(
         config: &Config,
         credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
@@ -352,9 +354,15 @@ impl Probe {
                 "no destination to check the token against: set LOGSHIP_DESTINATION and LOGSHIP_ENDPOINT (or --destination/--endpoint)".into(),
             ));
         };
-        let client = http_client(config.connect_timeout).build().map_err(|e| {
-            TokenToolError::NoProbe(format!("building the HTTP client: {}", e.without_url()))
-        })?;
+        let roots = config
+            .ca
+            .roots()
+            .map_err(|e| TokenToolError::NoProbe(e.to_string()))?;
+        let client = http_client(config.connect_timeout, &roots)
+            .build()
+            .map_err(|e| {
+                TokenToolError::NoProbe(format!("building the HTTP client: {}", e.without_url()))
+            })?;
         let masker = crate::mask::Masker::new(&config.mask)
             .map_err(|e| TokenToolError::NoProbe(format!("masking rules: {e}")))?;
         Ok(Probe {

@@ -376,11 +376,10 @@ impl RuleSet {
         RuleSet::parse_from(json, VAR_RULES)
     }
 
-    /// Reads and parses a rules file (`LOGSHIP_RULES_FILE`). A relative path is
-    /// relative to the working directory, which in Lambda is the function's
-    /// code (`/var/task`), so a file packaged with the function is found by its name.
+    /// Reads and parses a rules file (`LOGSHIP_RULES_FILE`), packaged with the
+    /// function: a relative path is found as [`crate::config::read_packaged_file`] says.
     pub fn from_file(path: &str) -> Result<RuleSet, RuleError> {
-        let text = std::fs::read_to_string(path).map_err(|e| RuleError::File {
+        let text = crate::config::read_packaged_file(path).map_err(|e| RuleError::File {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;

@@ -12,12 +12,14 @@
 //! Logz.io token is in its query string) nor the token.
 //!
 //! The operator tools reuse its pieces: `Target` (every destination request:
-//! URL, auth header, SigV4), [`http_client`] and [`error_chain`].
+//! URL, auth header, SigV4), [`http_client`] (with a private CA's roots,
+//! [`tls`]) and [`error_chain`].
 
 pub mod elasticsearch;
 pub mod logzio;
 pub mod retry;
 pub mod scrub;
+pub mod tls;
 pub mod token;
 
 use std::collections::VecDeque;
@@ -246,6 +248,9 @@ pub enum ShipError {
     /// SigV4 was asked for but no AWS credentials are configured.
     #[error("LOGSHIP_ES_AUTH=sigv4 needs AWS credentials, and none are configured")]
     NoCredentials,
+    /// The private CA's roots are not usable, or were not read first.
+    #[error("{0}")]
+    Ca(#[from] tls::CaError),
 }
 
 impl Shipper {
@@ -266,7 +271,7 @@ impl Shipper {
         {
             return Err(ShipError::NoCredentials);
         }
-        let client = http_client(cfg.connect_timeout)
+        let client = http_client(cfg.connect_timeout, &cfg.ca.roots()?)
             .pool_idle_timeout(Duration::from_secs(50))
             .tcp_keepalive(Duration::from_secs(30))
             .build()
@@ -597,18 +602,21 @@ fn transport_error(e: reqwest::Error) -> Answer {
 }
 
 /// The HTTP client builder every destination request starts from: rustls, the
-/// connect timeout and logship's user agent.
+/// public roots plus `roots` (a private CA's, [`tls`]), the connect timeout and
+/// logship's user agent.
 /// Redirects are never followed: reqwest would re-send a 301/302/303'd POST as
 /// a GET without its body, and a 2xx to that GET delivered nothing.
-pub fn http_client(connect_timeout: Duration) -> reqwest::ClientBuilder {
-    reqwest::Client::builder()
+pub fn http_client(connect_timeout: Duration, roots: &tls::TlsRoots) -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("logship/", env!("CARGO_PKG_VERSION")))
+        .user_agent(concat!("logship/", env!("CARGO_PKG_VERSION")));
+    roots.add_to(builder)
 }
 
 /// A transport error as `kind: error: cause: ...`, without the URL (the
-/// Logz.io token is in its query string).
+/// Logz.io token is in its query string); a certificate from an unknown issuer
+/// ends with what to set ([`tls::UNKNOWN_ISSUER_HINT`]).
 pub fn error_chain(e: reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timed out"
@@ -624,6 +632,10 @@ pub fn error_chain(e: reqwest::Error) -> String {
         out.push_str(": ");
         out.push_str(&s.to_string());
         source = s.source();
+    }
+    if tls::is_unknown_issuer(&e) {
+        out.push_str(": ");
+        out.push_str(tls::UNKNOWN_ISSUER_HINT);
     }
     out
 }

@@ -18,7 +18,8 @@
 //!
 //! Not implemented: SigV4 verification (a SigV4-signed request is refused with 401 while a token
 //! is set; with no token set anything is accepted and the headers are in [`RequestLog`]),
-//! `filter_path` and other response-shaping query parameters (ignored), TLS.
+//! `filter_path` and other response-shaping query parameters (ignored). TLS is optional
+//! ([`BulkServer::start_tls`], with a test CA's certificate).
 
 mod es;
 mod logzio;
@@ -202,6 +203,7 @@ pub struct BulkServer {
 struct Inner {
     server: Server,
     shared: Arc<Shared>,
+    tls: bool,
 }
 
 impl std::fmt::Debug for BulkServer {
@@ -222,18 +224,41 @@ impl BulkServer {
 
     /// Like [`start`](Self::start), on a given address.
     pub async fn start_on(addr: SocketAddr) -> std::io::Result<BulkServer> {
+        BulkServer::start_with(addr, None).await
+    }
+
+    /// Like [`start`](Self::start), over TLS with the server certificate of `ca`: only a client
+    /// that trusts [`TestCa::ca_pem`](crate::tls::TestCa::ca_pem) gets through the handshake.
+    /// [`url`](Self::url) is then `https://127.0.0.1:PORT`.
+    pub async fn start_tls(ca: &crate::tls::TestCa) -> BulkServer {
+        BulkServer::start_with(SocketAddr::from(([127, 0, 0, 1], 0)), Some(ca))
+            .await
+            .expect("testkit::bulk: cannot bind 127.0.0.1:0")
+    }
+
+    async fn start_with(
+        addr: SocketAddr,
+        ca: Option<&crate::tls::TestCa>,
+    ) -> std::io::Result<BulkServer> {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::default()),
         });
-        let server = Server::start(addr, shared.clone()).await?;
+        let acceptor = ca.map(crate::tls::TestCa::acceptor);
+        let tls = acceptor.is_some();
+        let server = Server::start_with(addr, shared.clone(), acceptor).await?;
         Ok(BulkServer {
-            inner: Arc::new(Inner { server, shared }),
+            inner: Arc::new(Inner {
+                server,
+                shared,
+                tls,
+            }),
         })
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT` (`https://` when started with [`start_tls`](Self::start_tls)).
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr())
+        let scheme = if self.inner.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr())
     }
 
     /// The bound address.

@@ -9,12 +9,16 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::{AbortHandle, JoinSet};
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 
 /// Largest request head accepted.
 const MAX_HEAD: usize = 64 * 1024;
@@ -117,14 +121,70 @@ pub(crate) enum ReadError {
     Io,
 }
 
+/// A connection's byte stream: plain TCP, or TLS over it.
+pub(crate) enum Stream {
+    Plain(TcpStream),
+    Tls(Box<TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    /// The TCP socket underneath (to peek at or reset).
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            Stream::Tls(s) => s.get_ref().0,
+        }
+    }
+}
+
+impl AsyncRead for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Stream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
 /// One server-side connection.
 pub(crate) struct Conn {
-    pub stream: TcpStream,
+    pub stream: Stream,
     buf: Vec<u8>,
 }
 
 impl Conn {
-    pub fn new(stream: TcpStream) -> Conn {
+    pub fn new(stream: Stream) -> Conn {
         Conn {
             stream,
             buf: Vec::with_capacity(16 * 1024),
@@ -330,9 +390,19 @@ impl Server {
     /// Binds `addr` and spawns the accept loop on the current tokio runtime, each connection
     /// served by `service`.
     pub async fn start<S: Service>(addr: SocketAddr, service: Arc<S>) -> io::Result<Server> {
+        Server::start_with(addr, service, None).await
+    }
+
+    /// Like [`start`](Self::start), each connection a TLS one through `tls` when given (a
+    /// failed handshake, such as a client refusing the certificate, just closes it).
+    pub async fn start_with<S: Service>(
+        addr: SocketAddr,
+        service: Arc<S>,
+        tls: Option<TlsAcceptor>,
+    ) -> io::Result<Server> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let accept = tokio::spawn(accept_loop(listener, service)).abort_handle();
+        let accept = tokio::spawn(accept_loop(listener, service, tls)).abort_handle();
         Ok(Server { addr, accept })
     }
 
@@ -348,7 +418,7 @@ impl Drop for Server {
     }
 }
 
-async fn accept_loop<S: Service>(listener: TcpListener, service: Arc<S>) {
+async fn accept_loop<S: Service>(listener: TcpListener, service: Arc<S>, tls: Option<TlsAcceptor>) {
     // Owning the connection tasks here means aborting this task aborts them all.
     let mut connections = JoinSet::new();
     loop {
@@ -356,7 +426,20 @@ async fn accept_loop<S: Service>(listener: TcpListener, service: Arc<S>) {
             Ok((stream, _)) => {
                 let _ = stream.set_nodelay(true);
                 while connections.try_join_next().is_some() {}
-                connections.spawn(serve_connection(Conn::new(stream), service.clone()));
+                let service = service.clone();
+                match &tls {
+                    None => connections
+                        .spawn(serve_connection(Conn::new(Stream::Plain(stream)), service)),
+                    Some(tls) => {
+                        let handshake = tls.accept(stream);
+                        connections.spawn(async move {
+                            if let Ok(stream) = handshake.await {
+                                let conn = Conn::new(Stream::Tls(Box::new(stream)));
+                                serve_connection(conn, service).await;
+                            }
+                        })
+                    }
+                };
             }
             // E.g. EMFILE: back off instead of spinning.
             Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
@@ -400,7 +483,7 @@ async fn serve_connection<S: Service>(mut conn: Conn, service: Arc<S>) {
                 return;
             }
             Action::Reset => {
-                let _ = conn.stream.set_zero_linger();
+                let _ = conn.stream.tcp().set_zero_linger();
                 return;
             }
             Action::Close => return,

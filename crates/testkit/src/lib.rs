@@ -15,6 +15,8 @@
 //!   `/response`, `/error`, `/init/error`, with Lambda's runtime state machine), so a test runs
 //!   the real binary in Lambda mode (`AWS_LAMBDA_RUNTIME_API=<addr>`), queues invocations and
 //!   awaits what the function answered.
+//! * [`tls`] makes a throwaway private certificate authority at test time, so the bulk server
+//!   answers over TLS ([`bulk::BulkServer::start_tls`]) with a certificate no public CA signed.
 //! * [`throttle`] puts a throttling front before the emulator: the first calls of one operation
 //!   get AWS's `ThrottlingException`, the rest reach moto, so a test sees how a caller retries
 //!   under throttling through the real SDK.
@@ -41,5 +43,6 @@ mod http;
 pub mod moto;
 pub mod runtime_api;
 pub mod throttle;
+pub mod tls;
 
 pub use moto::unique_name;

@@ -575,7 +575,7 @@ async fn next(shared: &Shared, conn: &Conn) -> Option<Response> {
                     return None;
                 }
             }
-            peeked = conn.stream.peek(&mut probe), if watch_peer => match peeked {
+            peeked = conn.stream.tcp().peek(&mut probe), if watch_peer => match peeked {
                 Ok(0) | Err(_) => return None,
                 // The client sent more (pipelining): it is still there; stop watching.
                 Ok(_) => watch_peer = false,
