@@ -1,9 +1,11 @@
 //! Sample events: realistic Lambda Kinesis events for tests, the benchmark and users.
 //!
 //! Records hold gzipped CloudWatch Logs subscription payloads from the log groups
-//! a platform team really subscribes: Lambda functions (text and JSON lines,
-//! START/END/REPORT, multi-line stack traces), API Gateway access logs, VPC flow
-//! logs and an ECS service, plus CONTROL_MESSAGE health probes. With
+//! a platform team really subscribes: Lambda functions (the text format with
+//! START/END/REPORT and multi-line stack traces, and the JSON format with its
+//! platform events), API Gateway access logs, VPC flow logs, CloudTrail, syslog
+//! from the CloudWatch agent and an ECS service (logback, logfmt, JSON),
+//! plus CONTROL_MESSAGE health probes: every shape [`crate::shape`] reads. With
 //! `secrets`, some lines carry credentials the mask stage must remove; the
 //! [`Generated`] manifest lists them and values that must survive.
 //!
@@ -193,9 +195,13 @@ impl Ctx {
 #[derive(Clone, Copy)]
 enum Source {
     Lambda(&'static str),
+    /// A function with Lambda's JSON log format.
+    LambdaJson(&'static str),
     ApiGateway,
     VpcFlow,
     Ecs,
+    CloudTrail,
+    Syslog,
 }
 
 const SOURCES: &[Source] = &[
@@ -203,9 +209,12 @@ const SOURCES: &[Source] = &[
     Source::Lambda("payments-worker"),
     Source::Lambda("auth-service"),
     Source::Lambda("image-resizer"),
+    Source::LambdaJson("checkout-api"),
     Source::ApiGateway,
     Source::VpcFlow,
     Source::Ecs,
+    Source::CloudTrail,
+    Source::Syslog,
 ];
 
 /// Generates an event.
@@ -225,11 +234,14 @@ pub fn generate(opts: &GenOptions) -> Generated {
         kinds.insert(at.min(kinds.len()), true);
     }
     let base_ts: i64 = 1_732_000_000_000;
+    let mut data_records = 0usize;
     for (i, control) in kinds.into_iter().enumerate() {
         let payload = if control {
             control_payload(base_ts + i as i64)
         } else {
-            let source = SOURCES[ctx.rng.below(SOURCES.len() as u64) as usize];
+            // Round robin, so that even a small event holds every source.
+            let source = SOURCES[data_records % SOURCES.len()];
+            data_records += 1;
             data_payload(
                 &mut ctx,
                 source,
@@ -312,9 +324,21 @@ fn data_payload(ctx: &mut Ctx, source: Source, ts: i64, n: usize) -> Value {
             "/vpc/flow-logs".to_owned(),
             format!("eni-{}-all", ctx.rng.hex(17)),
         ),
+        Source::LambdaJson(name) => (
+            format!("/aws/lambda/{name}"),
+            format!("2024/11/19/[$LATEST]{}", ctx.rng.hex(32)),
+        ),
         Source::Ecs => (
             "/ecs/checkout".to_owned(),
             format!("checkout/app/{}", ctx.rng.hex(32)),
+        ),
+        Source::CloudTrail => (
+            format!("aws-cloudtrail-logs-{ACCOUNT}-{}", ctx.rng.hex(8)),
+            format!("{ACCOUNT}_CloudTrail_{REGION}"),
+        ),
+        Source::Syslog => (
+            "/ec2/var/log/messages".to_owned(),
+            format!("i-{}", ctx.rng.hex(17)),
         ),
     };
     let mut events = Vec::with_capacity(n);
@@ -323,9 +347,12 @@ fn data_payload(ctx: &mut Ctx, source: Source, ts: i64, n: usize) -> Value {
         let t = ts + j as i64;
         let message = match source {
             Source::Lambda(_) => lambda_line(ctx, &mut request, j, n, t),
+            Source::LambdaJson(_) => lambda_json_line(ctx, &mut request, j, n, t),
             Source::ApiGateway => apigw_line(ctx, t),
             Source::VpcFlow => vpc_line(ctx, t),
             Source::Ecs => ecs_line(ctx, t),
+            Source::CloudTrail => cloudtrail_line(ctx, t),
+            Source::Syslog => syslog_line(ctx, t),
         };
         // CloudWatch event ids: 56 digits.
         let id = format!(
@@ -480,7 +507,19 @@ fn ecs_line(ctx: &mut Ctx, t: i64) -> String {
         ctx.rng.hex(32)
     );
     let arn = ctx.kept(arn);
-    match ctx.rng.below(3) {
+    match ctx.rng.below(5) {
+        3 => format!(
+            "level=warn ts={} msg=\"slow checkout\" cart={} duration_ms={} task={arn}",
+            iso(t),
+            ctx.rng.hex(10),
+            500 + ctx.rng.below(4000)
+        ),
+        4 => format!(
+            "{}  WARN 1 --- [checkout] [nio-8080-exec-{}] c.a.checkout.web.CartController       : cart {} is stale task={arn}",
+            iso(t),
+            ctx.rng.below(20),
+            ctx.rng.hex(10)
+        ),
         0 => format!(
             "{} INFO [http-nio-8080-exec-{}] c.a.checkout.CartController - cart {} updated task={arn}",
             iso(t),
@@ -497,6 +536,114 @@ fn ecs_line(ctx: &mut Ctx, t: i64) -> String {
             "{} ERROR [main] c.a.checkout.PaymentClient - payment failed\njava.net.SocketTimeoutException: Read timed out\n\tat java.base/java.net.SocketInputStream.socketRead0(Native Method)\n\tat com.acme.checkout.PaymentClient.charge(PaymentClient.java:{})",
             iso(t),
             ctx.rng.below(400)
+        ),
+    }
+}
+
+/// Lambda's JSON log format: platform events instead of START/END/REPORT,
+/// application lines with `requestId`.
+fn lambda_json_line(ctx: &mut Ctx, request: &mut String, j: usize, n: usize, t: i64) -> String {
+    let position = j % 10;
+    if position == 0 {
+        *request = ctx.rng.uuid();
+        return format!(
+            "{{\"time\":\"{}\",\"type\":\"platform.start\",\"record\":{{\"requestId\":\"{request}\",\"version\":\"$LATEST\"}}}}",
+            iso(t)
+        );
+    }
+    if position == 9 || j + 1 == n {
+        return format!(
+            "{{\"time\":\"{}\",\"type\":\"platform.report\",\"record\":{{\"requestId\":\"{request}\",\"metrics\":{{\"durationMs\":{}.{:02},\"billedDurationMs\":{},\"memorySizeMB\":256,\"maxMemoryUsedMB\":{}}},\"status\":\"success\"}}}}",
+            iso(t),
+            ctx.rng.below(900),
+            ctx.rng.below(100),
+            1 + ctx.rng.below(900),
+            60 + ctx.rng.below(100)
+        );
+    }
+    let req = request.clone();
+    let req = ctx.kept(req);
+    if ctx.with_secrets && ctx.rng.below(25) == 0 {
+        let body = ctx.secret_line();
+        let body = serde_json::to_string(&body).unwrap_or_default();
+        return format!(
+            "{{\"timestamp\":\"{}\",\"level\":\"INFO\",\"requestId\":\"{req}\",\"message\":{body}}}",
+            iso(t)
+        );
+    }
+    let (level, message) = match ctx.rng.below(4) {
+        0 => (
+            "WARN",
+            format!("inventory low for sku {}", ctx.rng.below(100_000)),
+        ),
+        1 => ("ERROR", "payment provider answered 502".to_owned()),
+        _ => ("INFO", format!("checkout {} completed", ctx.rng.hex(12))),
+    };
+    format!(
+        "{{\"timestamp\":\"{}\",\"level\":\"{level}\",\"requestId\":\"{req}\",\"message\":\"{message}\",\"cart_items\":{}}}",
+        iso(t),
+        1 + ctx.rng.below(9)
+    )
+}
+
+/// A CloudTrail record as CloudTrail delivers it to CloudWatch Logs.
+fn cloudtrail_line(ctx: &mut Ctx, t: i64) -> String {
+    let (source, name, read_only) = match ctx.rng.below(4) {
+        0 => ("s3.amazonaws.com", "GetObject", true),
+        1 => ("ec2.amazonaws.com", "DescribeInstances", true),
+        2 => ("iam.amazonaws.com", "CreateAccessKey", false),
+        _ => ("sts.amazonaws.com", "AssumeRole", false),
+    };
+    let denied = ctx.rng.below(8) == 0;
+    let error = if denied {
+        ",\"errorCode\":\"AccessDenied\",\"errorMessage\":\"not authorized\""
+    } else {
+        ""
+    };
+    let event_id = ctx.rng.uuid();
+    let event_id = ctx.kept(event_id);
+    format!(
+        "{{\"eventVersion\":\"1.09\",\"userIdentity\":{{\"type\":\"AssumedRole\",\"principalId\":\"AROA{}:deploy\",\"arn\":\"arn:aws:sts::{ACCOUNT}:assumed-role/Deploy/deploy\",\"accountId\":\"{ACCOUNT}\",\"sessionContext\":{{\"sessionIssuer\":{{\"type\":\"Role\",\"userName\":\"Deploy\"}}}}}},\"eventTime\":\"{}\",\"eventSource\":\"{source}\",\"eventName\":\"{name}\",\"awsRegion\":\"{REGION}\",\"sourceIPAddress\":\"{}\",\"userAgent\":\"aws-cli/2.15.0\"{error},\"requestParameters\":{{\"maxResults\":{}}},\"responseElements\":null,\"requestID\":\"{}\",\"eventID\":\"{event_id}\",\"readOnly\":{read_only},\"eventType\":\"AwsApiCall\",\"managementEvent\":true,\"recipientAccountId\":\"{ACCOUNT}\",\"eventCategory\":\"Management\"}}",
+        ctx.rng.chars(17, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+        iso(t),
+        ctx.rng.ip(),
+        1 + ctx.rng.below(100),
+        ctx.rng.uuid()
+    )
+}
+
+/// Syslog as the CloudWatch agent ships `/var/log/messages` (RFC 3164, no PRI).
+fn syslog_line(ctx: &mut Ctx, t: i64) -> String {
+    let mut stamp = Vec::with_capacity(24);
+    crate::time::write_rfc3339_ms(t, &mut stamp);
+    // `2024-11-19T07:06:40.123Z` → `Nov 19 07:06:40`.
+    let day = stamp
+        .get(8..10)
+        .map(|d| String::from_utf8_lossy(d).into_owned());
+    let time = stamp
+        .get(11..19)
+        .map(|d| String::from_utf8_lossy(d).into_owned());
+    let host = format!("ip-10-0-{}-{}", ctx.rng.below(255), ctx.rng.below(255));
+    let head = format!(
+        "Nov {} {} {host}",
+        day.unwrap_or_default(),
+        time.unwrap_or_default()
+    );
+    match ctx.rng.below(3) {
+        0 => format!(
+            "{head} systemd[1]: Started Session {} of User ec2-user.",
+            ctx.rng.below(10_000)
+        ),
+        1 => format!(
+            "{head} sshd[{}]: Accepted publickey for ec2-user from {} port {} ssh2",
+            1000 + ctx.rng.below(60_000),
+            ctx.rng.ip(),
+            1024 + ctx.rng.below(60_000)
+        ),
+        _ => format!(
+            "{head} kernel: [{}.{:06}] eth0: link up",
+            ctx.rng.below(100_000),
+            ctx.rng.below(1_000_000)
         ),
     }
 }

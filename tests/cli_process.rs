@@ -476,7 +476,8 @@ fn awslogs_events_and_bare_payloads_give_the_same_documents() {
         "subscriptionFilters": ["all"],
         "logEvents": [
             {"id": "ev-0", "timestamp": 1_704_067_200_000i64, "message": "level=warn msg=\"disk almost full\" disk=/dev/xvda1"},
-            {"id": "ev-1", "timestamp": 1_704_067_200_001i64, "message": "plain"}
+            {"id": "ev-1", "timestamp": 1_704_067_200_001i64, "message": "plain"},
+            {"id": "ev-2", "timestamp": 1_704_067_200_002i64, "message": "{\"time\":\"2024-01-01T00:00:00.002Z\",\"type\":\"platform.logsDropped\",\"record\":{\"reason\":\"consumer too slow\",\"droppedRecords\":7,\"droppedBytes\":2048}}"}
         ]
     });
     let text = payload.to_string();
@@ -500,7 +501,8 @@ fn awslogs_events_and_bare_payloads_give_the_same_documents() {
         lines(&out.stdout)
     };
     let want = run("kinesis.json", kinesis.to_string().as_bytes());
-    assert_eq!(want.len(), 2);
+    assert_eq!(want.len(), 3);
+    assert_eq!(want[2]["aws"]["lambda"]["event"], "logs_dropped");
     assert_eq!(want[0]["message"], "disk almost full");
     assert_eq!(want[0]["log"]["level"], "warn");
     assert_eq!(want[0]["cloud"]["region"], "eu-west-1");

@@ -231,6 +231,13 @@ fn report(outcome: &Outcome) {
     if !families.is_empty() {
         let _ = writeln!(err, "logship: masked by family: {}", families.join(", "));
     }
+    if s.lambda_logs_dropped > 0 {
+        let _ = writeln!(
+            err,
+            "logship: Lambda dropped {} log records before they reached CloudWatch (platform.logsDropped)",
+            s.lambda_logs_dropped
+        );
+    }
     for e in &outcome.errors {
         let _ = writeln!(err, "logship: record {}: {}", e.sequence_number, e.error);
     }
