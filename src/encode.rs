@@ -322,9 +322,17 @@ impl Encoder {
     fn truncate(&mut self, doc: &Document, env: &EnvelopeJson, opts: LineOptions<'_>) {
         self.truncated += 1;
         let limit = self.limits.max_line_bytes;
+        // First without what was parsed from the line: the line itself may fit.
+        let mut keep = doc.full_text().len();
+        let whole = LineOptions {
+            max_message: Some(keep),
+            ..opts
+        };
         self.line.clear();
-        doc.write_line(env, &mut self.line, &opts);
-        let mut keep = doc.message.len();
+        doc.write_line(env, &mut self.line, &whole);
+        if self.line.len() <= limit {
+            return;
+        }
         for _ in 0..8 {
             let over = self.line.len().saturating_sub(limit);
             // Escaping can make a byte of message up to six bytes of JSON.

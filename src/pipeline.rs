@@ -525,6 +525,17 @@ pub fn mask_document(masker: &Masker, doc: &mut Document, counts: &mut MaskCount
         return 0;
     }
     let before = counts.total();
+    // Fields from outside the line are read in full: the line cannot say
+    // whether they hold a secret.
+    if doc.outside_fields
+        && let Some(ecs) = doc.ecs.as_mut()
+    {
+        let mut tree = Value::Object(std::mem::take(ecs));
+        masker.mask_json_counted(&mut tree, counts);
+        if let Value::Object(map) = tree {
+            *ecs = map;
+        }
+    }
     // Where the message sits in the line, when it is a slice of it: its
     // masked form is then cut from the masked line, at no extra cost.
     let slice = doc

@@ -175,6 +175,32 @@ const CASES: &[(&str, &str, &str)] = &[
         "/ec2/var/log/messages",
         "Nov 19 07:06:40 ip-10-0-1-5 systemd[1]: Started Session 42 of user ec2-user.",
     ),
+    // Keys and events that must not take a document field's name or type.
+    (
+        "json_dotted_keys_go_under_json",
+        "/ecs/orders",
+        "{\"level\":\"info\",\"msg\":\"dotted\",\"log.level\":\"bogus\",\"cloud.region\":\"moon\",\"event.id\":\"evil\",\"\":\"empty\",\"http.route\":\"/x\"}",
+    ),
+    (
+        "lambda_platform_unknown_event",
+        "/aws/lambda/orders",
+        "{\"time\":\"2024-11-19T07:06:41.000Z\",\"type\":\"platform.futureThing\",\"record\":{\"status\":{\"code\":1},\"event\":{\"a\":1},\"report\":\"str\",\"request_id\":5,\"version\":\"3\"}}",
+    ),
+    (
+        "rust_tracing_json",
+        "/ecs/orders-api",
+        "{\"timestamp\":\"2024-11-19T07:06:40.123456Z\",\"level\":\"INFO\",\"fields\":{\"message\":\"listening\",\"port\":8080},\"target\":\"orders::server\"}",
+    ),
+    (
+        "logfmt_heroku_router",
+        "/ecs/router",
+        "at=info method=GET path=/ host=orders.example.com status=200 bytes=1234",
+    ),
+    (
+        "lambda_text_lowercase_level",
+        "/aws/lambda/orders",
+        "2024-11-19T07:06:40.123Z\t6f1c2a4e-8b1d-4c3e-9f00-1234567890ab\tinfo\tprocessed order 42",
+    ),
     (
         "syslog_lookalike_stays_text",
         "/ec2/var/log/messages",
@@ -327,4 +353,87 @@ fn system_fields_name_the_source_account_and_region() {
     assert_eq!(v["aws"]["lambda"]["request_id"], "r-1");
     assert_eq!(v["faas"]["name"], "orders");
     assert_eq!(v["message"], "hello");
+}
+
+/// A subscription filter's extracted fields come from outside the line: they
+/// are masked whatever the line holds.
+#[test]
+fn extracted_fields_are_masked() {
+    let env = Envelope {
+        owner: "123456789012",
+        log_group: "/ecs/orders",
+        log_stream: "s",
+        region: "eu-west-1",
+    };
+    let extracted: serde_json::Map<String, Value> =
+        serde_json::from_str(r#"{"password":"Xf7S3cretPassw0rd","user":"svc"}"#).expect("json");
+    let mut doc = Document::new(
+        &env,
+        LogEvent {
+            id: Cow::Borrowed("1"),
+            timestamp: 1_732_000_000_123,
+            message: Cow::Borrowed("user svc logged in"),
+            extracted_fields: Some(Box::new(extracted)),
+        },
+        false,
+    );
+    let masker = logship::mask::Masker::new(&logship::mask::MaskConfig::default()).expect("masker");
+    let masked = logship::pipeline::mask_document(
+        &masker,
+        &mut doc,
+        &mut logship::mask::MaskCounts::default(),
+    );
+    assert_eq!(masked, 1);
+    let mut out = Vec::new();
+    doc.write_json(&env, &mut out, false, None);
+    let text = String::from_utf8_lossy(&out);
+    assert!(!text.contains("Xf7S3cretPassw0rd"), "{text}");
+    assert!(text.contains("\"user\":\"svc\""), "{text}");
+}
+
+/// A document over the line limit keeps the line as it came (its message,
+/// cut if it must be), with `event.original` asked for or not.
+#[test]
+fn an_oversized_document_keeps_its_line() {
+    use logship::encode::{Encoder, Format, Limits};
+    let env = Envelope {
+        owner: "123456789012",
+        log_group: "/ecs/orders",
+        log_stream: "s",
+        region: "eu-west-1",
+    };
+    let line = format!(
+        r#"{{"level":"info","msg":"big","blob":"{}"}}"#,
+        "y".repeat(6000)
+    );
+    for keep_original in [false, true] {
+        let doc = Document::new(
+            &env,
+            LogEvent {
+                id: Cow::Borrowed("1"),
+                timestamp: 1_732_000_000_123,
+                message: Cow::Borrowed(&line),
+                extracted_fields: None,
+            },
+            false,
+        );
+        let limits = Limits {
+            max_line_bytes: 10_000,
+            ..Limits::default()
+        };
+        let mut enc = Encoder::new(Format::Ndjson { with_id: false }, limits)
+            .with_keep_original(keep_original);
+        assert!(enc.push(0, &doc, &env.json()).is_none());
+        let body = enc.flush().expect("a body");
+        let v: Value = serde_json::from_slice(body.bytes.trim_ascii_end()).expect("json");
+        if keep_original {
+            // With event.original the line no longer fits: it becomes the message.
+            assert_eq!(v["message"], line.as_str(), "{keep_original}");
+            assert_eq!(v["logship"]["truncated"], true);
+            assert!(v.get("blob").is_none());
+        } else {
+            assert_eq!(v["message"], "big");
+            assert_eq!(v["blob"].as_str().map(str::len), Some(6000));
+        }
+    }
 }

@@ -103,12 +103,13 @@ pub(super) fn text_line(msg: &str) -> Option<(&str, &str, &str)> {
     let looks_like_time = |s: &str| {
         s.len() >= 19 && s.as_bytes().first().is_some_and(u8::is_ascii_digit) && s.contains('T')
     };
-    if looks_like_time(a) && LEVELS.contains(&c) && !b.is_empty() {
+    let is_level = |s: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(s));
+    if looks_like_time(a) && is_level(c) && !b.is_empty() {
         return Some((c, b, body));
     }
     let level = a.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
     match level {
-        Some(level) if LEVELS.contains(&level) && looks_like_time(b) && !c.is_empty() => {
+        Some(level) if is_level(level) && looks_like_time(b) && !c.is_empty() => {
             Some((level, c, body))
         }
         _ => None,

@@ -154,10 +154,12 @@ impl<'r> RecordDocs<'r> {
             lambda: said.lambda,
             dataset: said.dataset,
             dropped: said.dropped,
+            outside_fields: false,
             lossy_utf8,
             bad_timestamp: timestamp_ms != event.timestamp,
         };
         if let Some(extracted) = event.extracted_fields {
+            doc.outside_fields = true;
             let from = shape::extracted(
                 extracted
                     .iter()
@@ -212,6 +214,10 @@ pub struct Document<'a> {
     pub dataset: Option<&'static str>,
     /// Set for Lambda's `platform.logsDropped` event (counted in the metrics).
     pub dropped: Option<LogsDropped>,
+    /// [`Document::ecs`] holds values that are not in the line (a
+    /// subscription filter's `extractedFields`): the masker must read them
+    /// whatever it finds in the line.
+    pub outside_fields: bool,
     /// The payload held invalid UTF-8 (replaced by U+FFFD).
     pub lossy_utf8: bool,
     /// The event time was outside years 0000–9999 and was clamped.
@@ -282,11 +288,18 @@ impl<'a> Document<'a> {
             self.fields = Some(under);
             return;
         }
+        // Elasticsearch refuses an empty field name: kept under a name it takes.
+        if let Some(v) = fields.remove("") {
+            fields.insert("_empty".to_owned(), v);
+        }
         let ecs = self.ecs.as_ref();
+        // A dotted key (`log.level`) is the field its dots name: it clashes
+        // by its first part.
         let clashes = |k: &str, v: &Value| {
-            k.starts_with('_')
-                || RESERVED.contains(&k)
-                || ecs.is_some_and(|e| e.contains_key(k))
+            let head = k.split('.').next().unwrap_or(k);
+            head.starts_with('_')
+                || RESERVED.contains(&head)
+                || ecs.is_some_and(|e| e.contains_key(head))
                 || (!v.is_object() && ECS_OBJECTS.contains(&k))
         };
         if fields.iter().any(|(k, v)| clashes(k, v)) {
@@ -558,7 +571,8 @@ mod tests {
         let r = &v["aws"]["lambda"]["report"];
         assert_eq!(v["aws"]["lambda"]["request_id"], "r-1");
         assert_eq!(r["duration_ms"], 102.25);
-        assert_eq!(r["billed_duration_ms"], 103);
+        // Durations are always fractional numbers (a mapping never turns integer).
+        assert_eq!(r["billed_duration_ms"], 103.0);
         assert_eq!(r["memory_size_mb"], 128);
         assert_eq!(r["max_memory_used_mb"], 71);
         assert_eq!(r["init_duration_ms"], 250.12);

@@ -13,6 +13,8 @@ use crate::time::write_rfc3339_ms;
 /// The JSON pieces every document of a record shares, encoded once.
 #[derive(Debug, Clone, Default)]
 pub struct EnvelopeJson {
+    /// The owner account and the region, as text (to compare with a line's own).
+    raw: (String, String),
     /// The owner account, quoted.
     owner: Vec<u8>,
     /// The region, quoted.
@@ -37,6 +39,7 @@ impl Envelope<'_> {
         cloudwatch.extend_from_slice(b",\"log_stream\":");
         write_str(self.log_stream, &mut cloudwatch);
         EnvelopeJson {
+            raw: (self.owner.to_owned(), self.region.to_owned()),
             owner: quoted(self.owner),
             region: quoted(self.region),
             cloudwatch,
@@ -51,8 +54,10 @@ pub struct LineOptions<'o> {
     /// `_id` first (the stdout format; never sent to Elasticsearch, which
     /// refuses `_id` inside a document).
     pub with_id: bool,
-    /// Cut the message to this many bytes with a visible marker, leave the
-    /// parsed fields out and set `logship.truncated`.
+    /// The line is too long: leave everything parsed from it out, set
+    /// `logship.truncated`, and make `message` the line as it came
+    /// ([`Document::original`] when there is one), cut to this many bytes
+    /// with a visible marker when longer.
     pub max_message: Option<usize>,
     /// A Logz.io `type` first (a rule routed the event to that type: the
     /// listener takes a `type` in the log over the one of the URL). A parsed
@@ -175,7 +180,14 @@ impl Document<'_> {
 
         let cloud = object(ecs, "cloud");
         self.write_cloud(out, env, cloud);
-        self.write_aws(out, env, object(ecs, "aws"), cloud.is_some());
+        let another = cloud.is_some_and(|c| {
+            let differs = |v: Option<&Value>, own: &str| v.is_some_and(|v| v.as_str() != Some(own));
+            differs(
+                object(Some(c), "account").and_then(|a| a.get("id")),
+                &env.raw.0,
+            ) || differs(c.get("region"), &env.raw.1)
+        });
+        self.write_aws(out, env, object(ecs, "aws"), another);
 
         let log = object(ecs, "log");
         if self.level.is_some() || self.logger.is_some() || log.is_some() {
@@ -247,27 +259,34 @@ impl Document<'_> {
         out.push(b'}');
     }
 
-    /// The message, cut to `max` bytes with a marker when longer; true when cut.
+    /// The message; with `max`, the whole line cut to `max` bytes with a
+    /// marker when longer. True with `max` (the document is truncated: what
+    /// was parsed from the line is left out, the line itself is the message).
     fn write_message(&self, out: &mut Vec<u8>, max: Option<usize>) -> bool {
-        match max {
-            Some(max) if self.message.len() > max => {
-                let cut = floor_char_boundary(&self.message, max);
-                let marker = format!(
-                    "…[truncated by logship: {} of {} bytes kept]",
-                    cut,
-                    self.message.len()
-                );
-                let mut s = String::with_capacity(cut + marker.len());
-                s.push_str(self.message.get(..cut).unwrap_or_default());
-                s.push_str(&marker);
-                write_str(&s, out);
-                true
-            }
-            _ => {
-                write_str(&self.message, out);
-                false
-            }
+        let Some(max) = max else {
+            write_str(&self.message, out);
+            return false;
+        };
+        let text = self.full_text();
+        if text.len() <= max {
+            write_str(text, out);
+            return true;
         }
+        let cut = floor_char_boundary(text, max);
+        let marker = format!(
+            "…[truncated by logship: {cut} of {} bytes kept]",
+            text.len()
+        );
+        let mut s = String::with_capacity(cut + marker.len());
+        s.push_str(text.get(..cut).unwrap_or_default());
+        s.push_str(&marker);
+        write_str(&s, out);
+        true
+    }
+
+    /// The line as it came: [`Document::original`], or the message when it is the line.
+    pub fn full_text(&self) -> &str {
+        self.original.as_deref().unwrap_or(&self.message)
     }
 
     /// `cloud`: the envelope's account and region, unless the line names its
@@ -378,7 +397,9 @@ impl Document<'_> {
                         continue;
                     };
                     report.key(out, name);
-                    if v.fract() == 0.0 && v.abs() < 1e15 {
+                    // Durations stay fractional (`3000.0`), so the first whole
+                    // number an index sees does not make the field an integer.
+                    if v.fract() == 0.0 && v.abs() < 1e15 && !name.ends_with("duration_ms") {
                         out.extend_from_slice(itoa::Buffer::new().format(v as i64).as_bytes());
                     } else {
                         out.extend_from_slice(ryu::Buffer::new().format_finite(v).as_bytes());

@@ -57,12 +57,34 @@ fn app_line<'a>(
     let has_level = LEVEL_KEYS.iter().any(|k| level_of(map.get(*k)).is_some());
     let has_message = MESSAGE_KEYS
         .iter()
-        .any(|k| map.get(*k).is_some_and(is_message));
+        .any(|k| map.get(*k).is_some_and(is_message))
+        || map
+            .get("fields")
+            .and_then(|f| f.get("message"))
+            .is_some_and(is_message);
     if !has_level && !has_message {
         return None;
     }
     let mut s = Shaped::new(Shape::AppJson, dataset, Cow::Borrowed(line));
     take_common(&mut s, &mut map);
+    // Rust `tracing`'s JSON layout: the message inside `fields`, the logger as `target`.
+    if matches!(s.message, Cow::Borrowed(_))
+        && let Some(Value::Object(fields)) = map.get_mut("fields")
+        && fields.get("message").is_some_and(is_message)
+    {
+        if let Some(m) = fields.remove("message") {
+            s.message = Cow::Owned(value_text(&m));
+        }
+        if fields.is_empty() {
+            map.remove("fields");
+        }
+    }
+    if s.logger.is_none()
+        && map.contains_key("fields")
+        && let Some(Value::String(target)) = map.remove("target")
+    {
+        s.logger = Some(Cow::Owned(target));
+    }
     if let Some(Value::Number(pid)) = map.get("pid") {
         s.put("process.pid", Value::Number(pid.clone()));
         map.remove("pid");

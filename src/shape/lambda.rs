@@ -115,8 +115,12 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
             s.level = Some(Cow::Borrowed("error"));
         }
     }
-    for key in ["requestId", "status"] {
-        record.remove(key);
+    // Taken only when they were text; anything else stays in the record.
+    if request_id.is_some() {
+        record.remove("requestId");
+    }
+    if status.is_some() {
+        record.remove("status");
     }
 
     let metrics = match record.remove("metrics") {
@@ -131,7 +135,13 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
             ("report", k) => format!("aws.lambda.report.{}", snake(k)),
             (e, k) => format!("aws.lambda.{e}.{}", snake(k)),
         };
-        s.put(&path, value.clone());
+        // Durations are fractional: always written as such, so the first
+        // whole number an index sees does not make the field an integer.
+        let value = match value.as_f64() {
+            Some(n) if key.ends_with("Ms") && path.ends_with("duration_ms") => Value::from(n),
+            _ => value.clone(),
+        };
+        s.put(&path, value);
     }
 
     if let Some(Value::Object(tracing)) = record.remove("tracing") {
@@ -281,10 +291,16 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
         }
     }
     for (key, value) in record {
-        let path = if grouped {
-            format!("aws.lambda.{event}.{}", snake(&key))
+        let name = snake(&key);
+        // Only the record keys the platform events document go straight
+        // under `aws.lambda`, and only as text: anything else (a future
+        // event's keys, an object where text is expected) goes under the
+        // event's own name, so it never takes a name of another type.
+        let common = !grouped && value.is_string() && COMMON_KEYS.contains(&name.as_str());
+        let path = if common {
+            format!("aws.lambda.{name}")
         } else {
-            format!("aws.lambda.{}", snake(&key))
+            format!("aws.lambda.{event}.{name}")
         };
         s.put(&path, snake_keys(value));
     }
@@ -296,6 +312,16 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
     }
     Some(s)
 }
+
+/// Record keys of the platform events that are `aws.lambda.<key>` (text).
+const COMMON_KEYS: &[&str] = &[
+    "version",
+    "initialization_type",
+    "phase",
+    "runtime_version",
+    "runtime_version_arn",
+    "instance_id",
+];
 
 /// The `Root=` of an `X-Amzn-Trace-Id` value.
 fn trace_root(value: &str) -> Option<&str> {
@@ -413,7 +439,7 @@ mod tests {
         let r = &s.fields["aws"]["lambda"]["report"];
         assert_eq!(s.fields["aws"]["lambda"]["event"], "report");
         assert_eq!(r["duration_ms"], 102.25);
-        assert_eq!(r["billed_duration_ms"], 103);
+        assert_eq!(r["billed_duration_ms"], 103.0);
         assert_eq!(r["memory_size_mb"], 128);
         assert_eq!(r["max_memory_used_mb"], 71);
         assert_eq!(r["init_duration_ms"], 250.12);

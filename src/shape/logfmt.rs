@@ -1,8 +1,8 @@
 //! logfmt lines (`level=warn msg="disk almost full" disk=/dev/xvda1`, Go
 //! `log/slog`'s TextHandler, Heroku-style loggers): every token must be a
 //! `key=value` pair, values bare or double-quoted with `\"`, `\\`, `\n`, `\t`
-//! escapes. `msg`/`message` is the message, `level`/`lvl`/`severity` the
-//! level, `logger` the logger, `err`/`error` `error.message`; the other pairs
+//! escapes; two pairs with a known key, or three of any. `msg`/`message` is
+//! the message, `level`/`lvl`/`severity` (or Heroku's `at`) the level, `logger` the logger, `err`/`error` `error.message`; the other pairs
 //! are the line's own fields (strings, as written).
 
 use std::borrow::Cow;
@@ -25,7 +25,10 @@ pub(super) fn parse<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>> {
         return None;
     }
     let pairs = pairs(line)?;
-    if pairs.len() < 2 || !pairs.iter().any(|(k, _)| KNOWN.contains(k)) {
+    // Two pairs with a known key, or three pairs of any keys (Heroku's
+    // router: `at=info method=GET path=/ status=200`): prose rarely is that.
+    let known = pairs.iter().any(|(k, _)| KNOWN.contains(k));
+    if pairs.len() < 2 || (!known && pairs.len() < 3) {
         return None;
     }
     let mut s = Shaped::new(
@@ -40,6 +43,9 @@ pub(super) fn parse<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>> {
                 message = Some(value);
             }
             "level" | "lvl" | "severity" if s.level.is_none() => s.set_level(&value),
+            "at" if s.level.is_none() && super::normalize_level(&value).is_some() => {
+                s.set_level(&value)
+            }
             "logger" if s.logger.is_none() => s.logger = Some(value),
             "err" | "error" => s.put("error.message", value.into_owned()),
             _ => {

@@ -229,7 +229,12 @@ impl Shaper {
     pub fn understand<'a>(&self, log_group: &str, message: &'a str) -> Option<Shaped<'a>> {
         let line = message.trim_end_matches(['\n', '\r']);
         if let Some(format) = self.flow_format(log_group) {
-            return vpcflow::parse(line, format);
+            // The group's own format first; a default-format record still reads.
+            return vpcflow::parse(line, format).or_else(|| {
+                line.starts_with("2 ")
+                    .then(|| vpcflow::parse(line, vpcflow::default_v2()))
+                    .flatten()
+            });
         }
         let first = *line.as_bytes().first()?;
         match first {
