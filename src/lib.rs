@@ -12,7 +12,7 @@
 //! |---|---|---|
 //! | [`event`] | input | the Lambda Kinesis event, read tolerantly (`data` stays text) |
 //! | [`decode`] | base64 → gunzip (capped) → subscription payload | [`decode::Decoder`], [`decode::DecodeError`] |
-//! | [`document`] | one document per log event, enriched (ECS names, Lambda lines, JSON fields) | [`document::Document`] |
+//! | [`document`] | one document per log event, in ECS: the envelope and what the line says ([`shape`]) | [`document::Document`] |
 //! | [`rules`] | the user's routing and filtering rules: drop, sample, route (index, data stream, Logz.io type) | [`rules::RuleSet`], [`rules::RuleError`] |
 //! | [`mask`] | secrets out of every document | [`mask::Masker`], [`mask::MaskError`] |
 //! | [`encode`] | `_bulk` / NDJSON bodies cut by size and count | [`encode::Encoder`], [`encode::Body`] |
@@ -34,7 +34,7 @@
 //!
 //! [`shape`] understands the log shapes AWS accounts produce (Lambda JSON and
 //! platform events, framework text levels and logfmt, VPC flow logs, CloudTrail,
-//! API Gateway, syslog) in ECS; the document stage does not call it yet.
+//! API Gateway, syslog) in ECS; the document stage calls it for every line.
 //!
 //! The operator tools live apart, in [`ops`] (nothing above imports it):
 //! [`ops::redrive`] (the dead-letter queue back to the destination) and
