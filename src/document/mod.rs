@@ -6,7 +6,7 @@
 //! message says is read by [`crate::shape`] (Lambda's JSON log format and
 //! platform events, JSON loggers, text frameworks, logfmt, syslog, VPC flow
 //! logs, CloudTrail, API Gateway access logs) and, for Lambda's text format,
-//! by [`lambda`] here:
+//! by its `lambda` module here:
 //! - `START`/`END`/`REPORT` lines give `aws.lambda.event`, the request id and,
 //!   for REPORT, numbers under `aws.lambda.report`; their `message` is the line;
 //! - `TIMESTAMP\tREQUEST_ID\tLEVEL\tbody` (and Python's `[LEVEL]\t…`) give
@@ -26,7 +26,7 @@
 //! go under `json.<key>`; or, with `LOGSHIP_FIELDS_PREFIX`, all under that key.
 //!
 //! The document id is deterministic (log group, log stream, event id), so a retry
-//! or a redrive of the same event never creates a second document ([`id`]).
+//! or a redrive of the same event never creates a second document ([`DocId`]).
 
 use std::borrow::Cow;
 
