@@ -437,3 +437,92 @@ fn an_oversized_document_keeps_its_line() {
         }
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Lines that start like the shapes do, then go anywhere.
+    fn line() -> impl Strategy<Value = String> {
+        let tail = "[ -~\\t\\n\"\\\\{}=:<>\\[\\]é]{0,120}";
+        prop_oneof![
+            any::<String>(),
+            tail.prop_map(|t| t),
+            (0u16..200, tail).prop_map(|(p, t)| format!("<{p}>{t}")),
+            (0u16..200, tail)
+                .prop_map(|(p, t)| format!("<{p}>1 2024-11-19T07:06:40Z h a 1 - - {t}")),
+            tail.prop_map(|t| format!("2 123456789012 eni-1 {t}")),
+            tail.prop_map(|t| format!("{{\"level\":\"info\",\"msg\":{t}")),
+            (tail, tail).prop_map(|(a, b)| format!(
+                "{{\"{a}\":\"{b}\",\"message\":\"m\",\"log.level\":1}}"
+            )),
+            tail.prop_map(|t| format!("{{\"type\":\"platform.report\",\"record\":{t}}}")),
+            tail.prop_map(|t| format!(
+                "{{\"eventVersion\":\"1.09\",\"eventSource\":\"s\",\"eventName\":\"n\",{t}}}"
+            )),
+            tail.prop_map(|t| format!("2024-11-19T07:06:40.123Z\treq\tINFO\t{t}")),
+            tail.prop_map(|t| format!("2024-11-19 07:06:40,123 ERROR [main] a.B - {t}")),
+            tail.prop_map(|t| format!("level=warn msg={t}")),
+            tail.prop_map(|t| format!("Nov 19 07:06:40 host app[1]: {t}")),
+            tail.prop_map(|t| format!("1.2.3.4 - - [19/Nov/2024:07:06:40 +0000] \"GET {t}")),
+        ]
+    }
+
+    fn group() -> impl Strategy<Value = &'static str> {
+        prop_oneof![
+            Just("/aws/lambda/orders"),
+            Just("/vpc/flow-logs"),
+            Just("aws-cloudtrail-logs-1"),
+            Just("/aws/apigateway/a"),
+            Just("/ec2/var/log/messages"),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+        /// Any line of any group gives one document that is valid JSON with
+        /// no key twice, a message that is never empty for a non-empty line,
+        /// and survives masking and a tight line limit.
+        #[test]
+        fn every_line_gives_one_well_formed_document(
+            line in line(),
+            group in group(),
+            keep_original in any::<bool>(),
+            max_line in 1024usize..4096,
+        ) {
+            let env = Envelope {
+                owner: "123456789012",
+                log_group: group,
+                log_stream: "s",
+                region: "eu-west-1",
+            };
+            let mut doc = Document::new(
+                &env,
+                LogEvent {
+                    id: Cow::Borrowed("1"),
+                    timestamp: 1_732_000_000_123,
+                    message: Cow::Borrowed(&line),
+                    extracted_fields: None,
+                },
+                false,
+            );
+            let trimmed = line.trim_end_matches(['\n', '\r']);
+            prop_assert!(trimmed.is_empty() || !doc.message.trim().is_empty() || trimmed.trim().is_empty());
+            prop_assert_eq!(doc.full_text(), trimmed);
+            let masker = logship::mask::Masker::new(&logship::mask::MaskConfig::default())
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            logship::pipeline::mask_document(&masker, &mut doc, &mut logship::mask::MaskCounts::default());
+            let limits = logship::encode::Limits { max_line_bytes: max_line, ..logship::encode::Limits::default() };
+            let mut enc = logship::encode::Encoder::new(logship::encode::Format::Ndjson { with_id: false }, limits)
+                .with_keep_original(keep_original);
+            prop_assert!(enc.push(0, &doc, &env.json()).is_none());
+            let body = enc.flush().ok_or_else(|| TestCaseError::fail("no body"))?;
+            let text = body.bytes.trim_ascii_end();
+            prop_assert!(text.len() <= max_line + 1, "line of {} bytes over {}", text.len(), max_line);
+            if let Err(e) = unique_keys(text) {
+                return Err(TestCaseError::fail(format!("{e}: {}", String::from_utf8_lossy(text))));
+            }
+        }
+    }
+}
