@@ -83,50 +83,65 @@ impl KinesisEvent {
     /// records (`{}`, an SQS or S3 event, a bare subscription payload, an
     /// `awslogs` event) is an error that says what it looks like.
     pub fn parse(text: &str) -> Result<KinesisEvent, EventError> {
-        #[derive(Deserialize)]
-        struct Shape {
-            #[serde(rename = "Records")]
-            records: Option<Vec<serde::de::IgnoredAny>>,
-            awslogs: Option<serde::de::IgnoredAny>,
-            #[serde(rename = "messageType")]
-            message_type: Option<serde::de::IgnoredAny>,
-            #[serde(rename = "detail-type")]
-            detail_type: Option<serde::de::IgnoredAny>,
-        }
-        let event: KinesisEvent = match serde_json::from_str(text) {
-            Ok(event) => event,
-            Err(e) => return Err(EventError::Json(JsonProblem::of::<KinesisEvent>(text, &e))),
-        };
-        if let Some(first) = event.records.first() {
-            return match first.event_source.as_deref() {
-                None | Some("aws:kinesis") => Ok(event),
-                Some("aws:sqs") => Err(EventError::Other("an SQS event")),
-                Some("aws:s3") => Err(EventError::Other("an S3 event")),
-                Some("aws:dynamodb") => Err(EventError::Other("a DynamoDB stream event")),
-                Some(_) => Err(EventError::Other("an event of another AWS source")),
-            };
-        }
-        let shape: Option<Shape> = serde_json::from_str(text).ok();
-        match shape {
-            Some(Shape {
-                records: Some(_), ..
-            }) => Ok(event),
-            Some(Shape {
-                awslogs: Some(_), ..
-            }) => Err(EventError::Other(AWSLOGS)),
-            Some(Shape {
-                message_type: Some(_),
-                ..
-            }) => Err(EventError::Other(BARE_PAYLOAD)),
-            Some(Shape {
-                detail_type: Some(_),
-                ..
-            }) => Err(EventError::Other("an EventBridge event")),
-            _ => Err(EventError::Other(
-                "JSON without Records, expected {\"Records\":[...]}",
-            )),
+        match look(text)? {
+            Looks::Kinesis(event) => Ok(event),
+            Looks::AwsLogs => Err(EventError::Other(AWSLOGS)),
+            Looks::BarePayload => Err(EventError::Other(BARE_PAYLOAD)),
+            Looks::Other(what) => Err(EventError::Other(what)),
         }
     }
+}
+
+/// What a JSON input is.
+enum Looks {
+    Kinesis(KinesisEvent),
+    AwsLogs,
+    BarePayload,
+    Other(&'static str),
+}
+
+fn look(text: &str) -> Result<Looks, EventError> {
+    #[derive(Deserialize)]
+    struct Shape {
+        #[serde(rename = "Records")]
+        records: Option<Vec<serde::de::IgnoredAny>>,
+        awslogs: Option<serde::de::IgnoredAny>,
+        #[serde(rename = "messageType")]
+        message_type: Option<serde::de::IgnoredAny>,
+        #[serde(rename = "detail-type")]
+        detail_type: Option<serde::de::IgnoredAny>,
+    }
+    let event: KinesisEvent = match serde_json::from_str(text) {
+        Ok(event) => event,
+        Err(e) => return Err(EventError::Json(JsonProblem::of::<KinesisEvent>(text, &e))),
+    };
+    if let Some(first) = event.records.first() {
+        return Ok(match first.event_source.as_deref() {
+            None | Some("aws:kinesis") => Looks::Kinesis(event),
+            Some("aws:sqs") => Looks::Other("an SQS event"),
+            Some("aws:s3") => Looks::Other("an S3 event"),
+            Some("aws:dynamodb") => Looks::Other("a DynamoDB stream event"),
+            Some(_) => Looks::Other("an event of another AWS source"),
+        });
+    }
+    let shape: Option<Shape> = serde_json::from_str(text).ok();
+    Ok(match shape {
+        Some(Shape {
+            records: Some(_), ..
+        }) => Looks::Kinesis(event),
+        Some(Shape {
+            awslogs: Some(_), ..
+        }) => Looks::AwsLogs,
+        Some(Shape {
+            message_type: Some(_),
+            ..
+        }) => Looks::BarePayload,
+        Some(Shape {
+            detail_type: Some(_),
+            ..
+        }) => Looks::Other("an EventBridge event"),
+        _ => Looks::Other("JSON without Records, expected {\"Records\":[...]}"),
+    })
 }
 
 /// Where an input came from, which decides how its failures are reported.
@@ -160,12 +175,12 @@ impl Input {
     /// is the region of the log groups of an `awslogs` event (the function's
     /// own: a subscription delivers within its region).
     pub fn parse_event(text: &str, region: &str) -> Result<Input, EventError> {
-        match KinesisEvent::parse(text) {
-            Ok(event) => Ok(Input {
+        match look(text)? {
+            Looks::Kinesis(event) => Ok(Input {
                 event,
                 source: Source::Kinesis,
             }),
-            Err(EventError::Other(AWSLOGS)) => {
+            Looks::AwsLogs => {
                 #[derive(Deserialize)]
                 struct AwsLogs {
                     awslogs: Data,
@@ -183,7 +198,8 @@ impl Input {
                     Source::AwsLogs,
                 ))
             }
-            Err(e) => Err(e),
+            Looks::BarePayload => Err(EventError::Other(BARE_PAYLOAD)),
+            Looks::Other(what) => Err(EventError::Other(what)),
         }
     }
 
@@ -201,9 +217,9 @@ impl Input {
         let text = std::str::from_utf8(raw).map_err(|e| EventError::Utf8 {
             at: e.valid_up_to(),
         })?;
-        match Input::parse_event(text, region) {
-            Err(EventError::Other(BARE_PAYLOAD)) => Ok(payload(text.trim().as_bytes())),
-            other => other,
+        match look(text)? {
+            Looks::BarePayload => Ok(payload(text.trim().as_bytes())),
+            _ => Input::parse_event(text, region),
         }
     }
 
