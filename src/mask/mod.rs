@@ -8,9 +8,11 @@
 //! rule catalogue and configuration.
 
 mod card;
+mod catalogue;
 mod config;
 mod json;
 mod keys;
+mod keyword;
 mod prefilter;
 mod random;
 mod replace;
@@ -30,11 +32,11 @@ pub use config::{
     DEFAULT_MARKER, MIN_SALT_LEN, MaskConfig, MaskCounts, MaskError, MaskStyle, Rule,
 };
 
+use catalogue::Catalogue;
 use config::{VAR_DISABLE, VAR_ENABLE, VAR_EXTRA_KEYS, VAR_EXTRA_PATTERNS};
 use keys::{KeyClass, KeyMatcher};
 use prefilter::{Prefilter, Trigger};
 use replace::{Replacer, Span};
-use vendors::Catalogue;
 
 /// User-supplied regex rules.
 struct Extra {
@@ -299,7 +301,7 @@ impl Masker {
         let vendor_words = if has(Rule::KeywordSecret) {
             aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
-                .build(tokens::VENDOR_WORDS)
+                .build(keyword::VENDOR_WORDS)
                 .ok()
         } else {
             None
