@@ -68,9 +68,16 @@ fn value_char(c: u8) -> bool {
 }
 
 /// Handles the token run starting at `rs`; returns the position up to which
-/// later runs need not be looked at.
-pub(crate) fn on_run(m: &Masker, b: &[u8], rs: usize, spans: &mut Vec<Span>) -> usize {
-    let run_end = run(b, rs, usize::MAX, url);
+/// later runs need not be looked at. The scan already knows that the bytes
+/// from `rs` to `known_end` are token bytes.
+pub(crate) fn on_run(
+    m: &Masker,
+    b: &[u8],
+    rs: usize,
+    known_end: usize,
+    spans: &mut Vec<Span>,
+) -> usize {
+    let run_end = run(b, known_end.clamp(rs, b.len()), usize::MAX, url);
     let mut ts = rs;
     while ts > 0 && rs - ts < 256 && narrow(b[ts - 1]) {
         ts -= 1;
