@@ -195,15 +195,9 @@ pub(crate) fn keyword_before(
         return None;
     }
     let key = &b[ks..ke];
-    let mut low = [0u8; 64];
-    let kl = key.len().min(64);
-    for (d, &c) in low.iter_mut().zip(key) {
-        *d = c.to_ascii_lowercase();
-    }
-    let low = &low[..kl];
     // Fast path first: most keys before a long value (`requestId`, `xray`,
     // `commit`) hold no credential word.
-    let cred = has_cred_word(low);
+    let cred = has_cred_word(key);
     if !cred {
         // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`), checked on
         // the short key before the costlier randomness test of the value.
@@ -217,9 +211,9 @@ pub(crate) fn keyword_before(
     }
     let mut squashed = [0u8; 64];
     let mut sl = 0;
-    for &c in low {
+    for &c in key.iter().take(64) {
         if c.is_ascii_alphanumeric() {
-            squashed[sl] = c;
+            squashed[sl] = c.to_ascii_lowercase();
             sl += 1;
         }
     }
@@ -240,20 +234,23 @@ pub(crate) fn keyword_before(
     Some((tight, 16))
 }
 
-/// Whether a lower-case key holds a credential word (first-letter filtered).
-fn has_cred_word(low: &[u8]) -> bool {
-    for i in 0..low.len() {
+/// Whether a key holds a credential word, ASCII case-insensitively (only
+/// positions holding a first letter of one are compared).
+fn has_cred_word(key: &[u8]) -> bool {
+    for (i, &c) in key.iter().enumerate() {
         if !matches!(
-            low[i],
+            c.to_ascii_lowercase(),
             b'k' | b's' | b't' | b'p' | b'a' | b'c' | b'b' | b'j' | b'h'
         ) {
             continue;
         }
-        let rest = &low[i..];
-        if CRED_WORDS
-            .iter()
-            .any(|w| w.len() <= rest.len() && w.iter().zip(rest).all(|(a, b)| a == b))
-        {
+        let rest = &key[i..];
+        if CRED_WORDS.iter().any(|w| {
+            w.len() <= rest.len()
+                && w.iter()
+                    .zip(rest)
+                    .all(|(a, b)| *a == b.to_ascii_lowercase())
+        }) {
             return true;
         }
     }
