@@ -80,8 +80,8 @@ fn masks(block: &[u8; 64]) -> (u64, u64, u64) {
 #[target_feature(enable = "sse2")]
 fn masks_sse2(block: &[u8; 64]) -> (u64, u64, u64) {
     use std::arch::x86_64::{
-        _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_movemask_epi8,
-        _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
     let mut d = 0u64;
     let mut s = 0u64;
@@ -95,11 +95,9 @@ fn masks_sse2(block: &[u8; 64]) -> (u64, u64, u64) {
     let dash = _mm_set1_epi8(b'-' as i8);
     let under = _mm_set1_epi8(b'_' as i8);
     for (k, lane) in block.chunks_exact(16).enumerate() {
-        let mut a = [0u8; 8];
-        let mut b = [0u8; 8];
-        a.copy_from_slice(&lane[..8]);
-        b.copy_from_slice(&lane[8..]);
-        let x = _mm_set_epi64x(i64::from_le_bytes(b), i64::from_le_bytes(a));
+        // SAFETY: `lane` is exactly 16 readable bytes (`chunks_exact(16)`),
+        // and `_mm_loadu_si128` has no alignment requirement.
+        let x = unsafe { _mm_loadu_si128(lane.as_ptr().cast::<__m128i>()) };
         let dig = _mm_and_si128(_mm_cmpgt_epi8(x, lo), _mm_cmplt_epi8(x, hi));
         let is_dash = _mm_cmpeq_epi8(x, dash);
         let sep = _mm_or_si128(_mm_cmpeq_epi8(x, space), is_dash);
@@ -179,7 +177,7 @@ fn is_word(c: u8) -> bool {
 pub(crate) fn scan(
     text: &[u8],
     cards: bool,
-    runs: Option<&mut dyn FnMut(usize) -> usize>,
+    runs: Option<&mut dyn FnMut(usize, usize) -> usize>,
     f: &mut dyn FnMut(usize, usize),
 ) {
     let len = text.len();
@@ -209,24 +207,30 @@ pub(crate) fn scan(
             let t = if n < 64 { t & ((1u64 << n) - 1) } else { t };
             let lead = t.trailing_ones() as usize;
             if carry_t > 0 && carry_t + lead >= RUN_MIN && pos - carry_t >= resume_t {
-                resume_t = g(pos - carry_t).max(pos + lead);
+                resume_t = g(pos - carry_t, pos + lead).max(pos + lead);
             }
             let mut r = t & (t >> 1);
             r &= r >> 2;
             r &= r >> 4;
             r &= r >> 8;
+            // Bits below `resume_t` are skipped; each call clears the bits of
+            // the run it looked at, so a long token costs one iteration.
+            r &= skip_below(resume_t, pos);
             while r != 0 {
-                let p = pos + r.trailing_zeros() as usize;
-                r &= r - 1;
-                if p >= resume_t {
-                    // Back to the start of this run (inside this block).
-                    let mut st = p;
-                    while st > pos && st > resume_t && (t >> (st - pos - 1)) & 1 == 1 {
-                        st -= 1;
-                    }
-                    let run_end = p + RUN_MIN;
-                    resume_t = g(st).max(run_end);
-                }
+                let off = r.trailing_zeros() as usize;
+                let p = pos + off;
+                // Back to the start of this run (inside this block, not
+                // before `resume_t`): just after the last 0 bit below `off`.
+                let zeros_below = !t & ((1u64 << off) - 1);
+                let run_start = if zeros_below == 0 {
+                    pos
+                } else {
+                    pos + 64 - zeros_below.leading_zeros() as usize
+                };
+                // The run holds at least the set bits from `off` up.
+                let known_end = p + (t >> off).trailing_ones() as usize;
+                resume_t = g(run_start.max(resume_t), known_end).max(p + RUN_MIN);
+                r &= skip_below(resume_t, pos);
             }
             carry_t = if t == u64::MAX {
                 carry_t + 64
@@ -249,16 +253,12 @@ pub(crate) fn scan(
         }
         // Each set bit of `r` starts 13 valid bytes; walk the sequence holding
         // it once, then skip the bits it covered.
-        let mut bits = r;
+        let mut bits = r & skip_below(resume, pos);
         while bits != 0 {
             let p = pos + bits.trailing_zeros() as usize;
-            if p >= resume {
-                resume = from_run(text, p, resume, f);
-            }
+            resume = from_run(text, p, resume, f);
             bits &= bits - 1;
-            if resume >= pos + 64 {
-                break;
-            }
+            bits &= skip_below(resume, pos);
         }
         carry = if v == u64::MAX {
             carry + 64
@@ -267,6 +267,17 @@ pub(crate) fn scan(
         };
         prev_top = d >> 63;
         pos += n;
+    }
+}
+
+/// Mask of the bits of a block starting at `pos` that stand at or after
+/// `resume`.
+#[inline(always)]
+fn skip_below(resume: usize, pos: usize) -> u64 {
+    match resume.saturating_sub(pos) {
+        0 => u64::MAX,
+        k if k >= 64 => 0,
+        k => u64::MAX << k,
     }
 }
 

@@ -8,9 +8,11 @@
 //! rule catalogue and configuration.
 
 mod card;
+mod catalogue;
 mod config;
 mod json;
 mod keys;
+mod keyword;
 mod prefilter;
 mod random;
 mod replace;
@@ -30,11 +32,11 @@ pub use config::{
     DEFAULT_MARKER, MIN_SALT_LEN, MaskConfig, MaskCounts, MaskError, MaskStyle, Rule,
 };
 
+use catalogue::Catalogue;
 use config::{VAR_DISABLE, VAR_ENABLE, VAR_EXTRA_KEYS, VAR_EXTRA_PATTERNS};
 use keys::{KeyClass, KeyMatcher};
 use prefilter::{Prefilter, Trigger};
 use replace::{Replacer, Span};
-use vendors::Catalogue;
 
 /// User-supplied regex rules.
 struct Extra {
@@ -93,6 +95,8 @@ pub struct Masker {
     catalogue: Catalogue,
     /// Vendor names for the keyword-proximity rule (ASCII case-insensitive).
     vendor_words: Option<aho_corasick::AhoCorasick>,
+    /// Whether extra credential key names are configured.
+    extra_keys: bool,
 }
 
 impl fmt::Debug for Masker {
@@ -299,7 +303,7 @@ impl Masker {
         let vendor_words = if has(Rule::KeywordSecret) {
             aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
-                .build(tokens::VENDOR_WORDS)
+                .build(keyword::VENDOR_WORDS)
                 .ok()
         } else {
             None
@@ -316,6 +320,7 @@ impl Masker {
             names,
             catalogue,
             vendor_words,
+            extra_keys: !cfg.extra_keys.is_empty(),
         })
     }
 
@@ -362,7 +367,7 @@ impl Masker {
         counts: &mut MaskCounts,
         seen: Option<&mut Seen>,
     ) -> Cow<'a, str> {
-        if !self.enabled || text.len() < 5 {
+        if !self.enabled || text.len() < 5 || self.nothing_to_find(text) {
             return Cow::Borrowed(text);
         }
         let mut spans = Vec::new();
@@ -487,6 +492,23 @@ impl Masker {
         masked
     }
 
+    /// True when the rules provably find nothing in `s` without scanning it:
+    /// a short string without separators ([`Masker::short_and_clean`]), or a
+    /// bare UUID (a Lambda request id field): its digit runs are at most 12
+    /// long and split so that no card layout fits, it holds no trigger
+    /// literal of the built-in rules, no catalogued format has its shape,
+    /// the keyword rule needs a key before it, and e-mail and IP addresses
+    /// need `@`, `.` or `:`. Extra keys and patterns could match anything,
+    /// so with them only the short-string test applies.
+    #[inline]
+    fn nothing_to_find(&self, s: &str) -> bool {
+        if s.len() == 36 {
+            self.extra.is_none() && !self.extra_keys && random::is_uuid(s.as_bytes())
+        } else {
+            self.short_and_clean(s)
+        }
+    }
+
     /// True when a short string cannot contain anything the rules mask: no
     /// shape rule matches fewer than 13 bytes, so only `key=value`-like text
     /// (which needs a separator) or the opt-in/extra rules could.
@@ -599,5 +621,7 @@ fn hides_triggers(raw: &[u8]) -> bool {
     memchr::memchr_iter(b'\\', raw).any(|i| matches!(raw.get(i + 1), Some(b'u' | b'/')))
 }
 
+#[cfg(test)]
+mod fastpath_tests;
 #[cfg(test)]
 mod tests;

@@ -652,7 +652,7 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
         // arrive in text order, so one cursor walks them.
         let done = tokens::merged(spans);
         let mut cursor = 0usize;
-        let mut on_run = |rs: usize| {
+        let mut on_run = |rs: usize, known_end: usize| {
             while done.get(cursor).is_some_and(|&(_, e)| e <= rs) {
                 cursor += 1;
             }
@@ -661,9 +661,9 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
             {
                 return e;
             }
-            tokens::on_run(m, b, rs, spans)
+            tokens::on_run(m, b, rs, known_end, spans)
         };
-        let runs_cb: Option<&mut dyn FnMut(usize) -> usize> =
+        let runs_cb: Option<&mut dyn FnMut(usize, usize) -> usize> =
             if runs { Some(&mut on_run) } else { None };
         card::scan(b, cards, runs_cb, &mut |s, e| {
             card_spans.push(card_span(b, s, e))

@@ -1,0 +1,158 @@
+//! Property tests of the masker's fast paths: each shortcut must give exactly
+//! what the full scan gives. Inputs are drawn from alphabets heavy in
+//! trigger letters, digits and delimiters, so the full scan has every chance
+//! to find something the shortcut would miss.
+
+use proptest::prelude::*;
+
+use super::*;
+
+/// The default masker and one with the opt-in rules, built once.
+fn maskers() -> &'static [Masker] {
+    static MASKERS: std::sync::OnceLock<Vec<Masker>> = std::sync::OnceLock::new();
+    MASKERS.get_or_init(|| {
+        let opt = MaskConfig {
+            enabled_opt_in: vec![Rule::Email, Rule::Ip],
+            ..MaskConfig::default()
+        };
+        vec![
+            Masker::new(&MaskConfig::default()).expect("default config"),
+            Masker::new(&opt).expect("opt-in config"),
+        ]
+    })
+}
+
+/// Spans the full scan finds in `s`.
+fn full_scan(m: &Masker, s: &str) -> usize {
+    let mut spans = Vec::new();
+    text::collect(m, s, &mut spans);
+    spans.len()
+}
+
+/// A 36-byte 8-4-4-4-12 string of hex digits, mostly decimal digits (the
+/// card scan's material), in either case.
+fn uuid_like() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop::sample::select(b"0123456789012345678901234567890123456789abcdefABCDEF".to_vec()),
+        32,
+    )
+    .prop_map(|h| {
+        let mut s = String::with_capacity(36);
+        for (i, c) in h.into_iter().enumerate() {
+            if matches!(i, 8 | 12 | 16 | 20) {
+                s.push('-');
+            }
+            s.push(char::from(c));
+        }
+        s
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn short_strings_skipped_only_when_the_scan_finds_nothing(
+        s in "[a-zA-Z0-9_./@#%+~!?$&*()\\[\\]{}|-]{5,12}|(pwd|eyJ|xox|sig|AKIA|ghp_|4111|pass|auth|token){1,3}[a-z0-9_.-]{0,3}"
+    ) {
+        for m in maskers() {
+            if m.nothing_to_find(&s) {
+                prop_assert_eq!(full_scan(m, &s), 0, "{:?}", s);
+            }
+        }
+    }
+
+    #[test]
+    fn bare_uuids_skipped_only_when_the_scan_finds_nothing(s in uuid_like()) {
+        for m in maskers() {
+            prop_assert!(m.nothing_to_find(&s));
+            prop_assert_eq!(full_scan(m, &s), 0, "{:?}", s);
+        }
+    }
+}
+
+#[test]
+fn uuid_shortcut_is_off_with_extra_rules() {
+    let extra = MaskConfig {
+        extra_keys: vec!["cafe".into()],
+        ..MaskConfig::default()
+    };
+    let m = Masker::new(&extra).expect("config");
+    assert!(!m.nothing_to_find("3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c"));
+    let pat = MaskConfig {
+        extra_patterns: vec![("uuid_rule".into(), "[0-9a-f-]{36}".into())],
+        ..MaskConfig::default()
+    };
+    let m = Masker::new(&pat).expect("config");
+    assert!(!m.nothing_to_find("3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c"));
+    let mut n = 0;
+    assert_ne!(
+        m.mask_text("3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c", &mut n),
+        "3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c"
+    );
+}
+
+fn is_token_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'-'
+}
+
+/// Starts of the maximal runs of 16 or more token bytes, the slow way.
+fn naive_runs(b: &[u8]) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if !is_token_byte(b[i]) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < b.len() && is_token_byte(b[i]) {
+            i += 1;
+        }
+        if i - s >= card::RUN_MIN {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// Text made of token runs of any length between single delimiters, so
+/// runs start and end at every offset of the 64-byte blocks.
+fn runs_text() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(
+        (1usize..90, prop::sample::select(b" .:/=\"\xc3".to_vec())),
+        0..20,
+    )
+    .prop_map(|parts| {
+        let mut v = Vec::new();
+        for (i, (len, delim)) in parts.into_iter().enumerate() {
+            v.extend((0..len).map(|k| b"aZ9_-x0Q"[(i + k) % 8]));
+            v.push(delim);
+        }
+        v
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn token_run_scan_reports_every_run_once_with_a_true_hint(b in runs_text()) {
+        let mut seen = Vec::new();
+        let mut hints_ok = true;
+        let mut g = |st: usize, known_end: usize| {
+            hints_ok &= st < known_end
+                && known_end <= b.len()
+                && b[st..known_end].iter().all(|&c| is_token_byte(c));
+            seen.push(st);
+            let mut e = st;
+            while e < b.len() && is_token_byte(b[e]) {
+                e += 1;
+            }
+            e
+        };
+        card::scan(&b, false, Some(&mut g), &mut |_, _| {});
+        prop_assert!(hints_ok);
+        prop_assert_eq!(seen, naive_runs(&b));
+    }
+}

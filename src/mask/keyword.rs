@@ -1,0 +1,571 @@
+//! Keyword proximity: a random-looking value that stands shortly after a
+//! credential word (`key`, `secret`, `token`, `pass`, `auth`, `credential`,
+//! `api`, `access`, ...) or a vendor name, in any common syntax (`k=v`,
+//! `k: v`, `"k": "v"`, `k => v`, `k - v`, `k is v`, `--k v`, `k v`,
+//! `X-Api-Key: v`), is a credential. This module reads the key before a value
+//! and decides whether it names a credential; the value's own plausibility is
+//! judged by `random.rs`, and the token runs come from `tokens.rs`.
+
+use super::Masker;
+use super::random::{is_dashed_hex_id, looks_random};
+use super::rules::before;
+use super::tokens::url;
+
+/// Credential words: a key containing one of these names a credential.
+const CRED_WORDS: &[&[u8]] = &[
+    b"key", b"secret", b"token", b"pass", b"pwd", b"auth", b"cred", b"api", b"access", b"sig",
+    b"session", b"cookie", b"bearer", b"private", b"jwt", b"hmac", b"salt",
+];
+
+/// Last words of a key that make it metadata about a credential, not one.
+const META_WORDS: &[&[u8]] = &[
+    b"id",
+    b"ids",
+    b"name",
+    b"names",
+    b"arn",
+    b"type",
+    b"count",
+    b"length",
+    b"len",
+    b"size",
+    b"url",
+    b"uri",
+    b"path",
+    b"file",
+    b"filename",
+    b"version",
+    b"at",
+    b"time",
+    b"date",
+    b"prefix",
+    b"suffix",
+    b"hint",
+    b"policy",
+    b"format",
+    b"region",
+    b"user",
+    b"username",
+    b"email",
+    b"host",
+    b"kind",
+    b"index",
+    b"status",
+    b"expiry",
+    b"expires",
+    b"expiration",
+    b"ttl",
+    b"timeout",
+    b"enabled",
+    b"required",
+    b"provider",
+    b"source",
+    b"label",
+    b"field",
+    b"mode",
+    b"scope",
+    b"scopes",
+    b"algorithm",
+    b"alg",
+    b"method",
+    b"fingerprint",
+    b"used",
+    b"number",
+    b"no",
+    b"level",
+    b"group",
+    b"endpoint",
+    b"location",
+    b"ref",
+    b"arns",
+];
+
+/// Squashed keys ending in a credential word that are not credentials.
+const NOT_SECRET_KEYS: &[&[u8]] = &[
+    b"publickey",
+    b"pubkey",
+    b"partitionkey",
+    b"sortkey",
+    b"primarykey",
+    b"hashkey",
+    b"rangekey",
+    b"idempotencykey",
+    b"cachekey",
+    b"objectkey",
+    b"s3key",
+    b"routingkey",
+    b"foreignkey",
+    b"sitekey",
+    b"publishablekey",
+    b"dedupkey",
+    b"deduplicationkey",
+    b"lockkey",
+    b"statekey",
+    b"bucketkey",
+    b"messagekey",
+    b"sessionid",
+    b"accesskeyid",
+    b"keyid",
+    b"tokentype",
+    b"apiversion",
+    b"apigateway",
+    b"accesslog",
+    b"authtype",
+    b"authmethod",
+];
+
+/// Credential words that make a UUID-shaped value a secret when the key ends with them.
+const TIGHT_WORDS: &[&[u8]] = &[
+    b"key",
+    b"token",
+    b"secret",
+    b"password",
+    b"pass",
+    b"passwd",
+    b"pwd",
+    b"credential",
+    b"credentials",
+    b"auth",
+    b"sig",
+    b"signature",
+    b"apikey",
+    b"accesskey",
+    b"secretkey",
+];
+
+/// The key a value starting at `vs` is assigned to, if any: `Some((tight,
+/// min_len))` when the key names a credential (a credential word or a vendor
+/// name), with `tight` true when it ends with a credential word (so a UUID
+/// counts) and `min_len` the shortest value that counts. `uuid` says the
+/// caller already knows the value is a UUID (only a credential word counts).
+pub(crate) fn keyword_before(
+    m: &Masker,
+    b: &[u8],
+    vs: usize,
+    value: &[u8],
+    uuid: bool,
+) -> Option<(bool, usize)> {
+    let mut i = vs;
+    // Opening quotes of the value (possibly escaped).
+    let mut n = 0;
+    while i > 0 && n < 6 && matches!(b[i - 1], b'"' | b'\'' | b'`' | b'\\') {
+        i -= 1;
+        n += 1;
+    }
+    let spaces = |i: &mut usize| {
+        let mut k = 0;
+        while *i > 0 && k < 8 && matches!(b[*i - 1], b' ' | b'\t') {
+            *i -= 1;
+            k += 1;
+        }
+        k
+    };
+    let sp1 = spaces(&mut i);
+    // Separator: = : => := == , | or the words `is`/`-`, or nothing (space only).
+    let mut sep = 0;
+    while i > 0 && sep < 3 && matches!(b[i - 1], b'=' | b':' | b'>' | b',' | b'|') {
+        i -= 1;
+        sep += 1;
+    }
+    if sep == 0 {
+        if sp1 == 0 {
+            return None;
+        }
+        if i >= 2 && b[i - 1] == b'-' && matches!(before(b, i - 1), b' ' | b'\t') {
+            i -= 1;
+            sep = 1;
+        } else if i >= 3 && b[i - 2..i].eq_ignore_ascii_case(b"is") && before(b, i - 2) == b' ' {
+            i -= 2;
+            sep = 1;
+        }
+    }
+    spaces(&mut i);
+    // Closing quote of the key.
+    let mut n = 0;
+    while i > 0 && n < 6 && matches!(b[i - 1], b'"' | b'\'' | b'`' | b'\\' | b']') {
+        i -= 1;
+        n += 1;
+    }
+    let ke = i;
+    while i > 0 && ke - i < 64 && (url(b[i - 1]) || b[i - 1] == b'.') {
+        i -= 1;
+    }
+    let ks = i;
+    if ks == ke {
+        return None;
+    }
+    let key = &b[ks..ke];
+    // Fast path first: most keys before a long value (`requestId`, `xray`,
+    // `commit`) hold no credential word.
+    let cred = has_cred_word(key);
+    if !cred {
+        // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`), checked on
+        // the short key before the costlier randomness test of the value.
+        // UUIDs and dashed hex ids (`requestId`, X-Ray) never count here.
+        let vendor = sep != 0
+            && !uuid
+            && value.len() >= 20
+            && !is_dashed_hex_id(value)
+            && m.vendor_words.as_ref().is_some_and(|ac| ac.is_match(key));
+        return (vendor && looks_random(value, 20, false)).then_some((false, 20));
+    }
+    let mut squashed = [0u8; 64];
+    let mut sl = 0;
+    for &c in key.iter().take(64) {
+        if c.is_ascii_alphanumeric() {
+            squashed[sl] = c.to_ascii_lowercase();
+            sl += 1;
+        }
+    }
+    let sq = &squashed[..sl];
+    let last = last_word(key);
+    if META_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
+        || NOT_SECRET_KEYS.iter().any(|w| sq.ends_with(w))
+    {
+        return None;
+    }
+    let tight = TIGHT_WORDS.iter().any(|w| sq.ends_with(w));
+    if sep == 0 {
+        // `token value` without a separator needs a strong credential word;
+        // after a bare `key` only a long value counts.
+        let min = if sq.ends_with(b"key") { 24 } else { 16 };
+        return tight.then_some((true, min));
+    }
+    Some((tight, 16))
+}
+
+/// Whether a key holds a credential word, ASCII case-insensitively (only
+/// positions holding a first letter of one are compared).
+fn has_cred_word(key: &[u8]) -> bool {
+    for (i, &c) in key.iter().enumerate() {
+        if !matches!(
+            c.to_ascii_lowercase(),
+            b'k' | b's' | b't' | b'p' | b'a' | b'c' | b'b' | b'j' | b'h'
+        ) {
+            continue;
+        }
+        let rest = &key[i..];
+        if CRED_WORDS.iter().any(|w| {
+            w.len() <= rest.len()
+                && w.iter()
+                    .zip(rest)
+                    .all(|(a, b)| *a == b.to_ascii_lowercase())
+        }) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The last word of a key (`db_password` -> `password`, `apiKeyId` -> `Id`).
+fn last_word(key: &[u8]) -> &[u8] {
+    let mut e = key.len();
+    while e > 0 && !key[e - 1].is_ascii_alphanumeric() {
+        e -= 1;
+    }
+    let mut s = e;
+    while s > 0 {
+        let c = key[s - 1];
+        if !c.is_ascii_alphanumeric() {
+            break;
+        }
+        if c.is_ascii_uppercase() {
+            // camelCase boundary: an upper-case letter after lower-case ones starts the word.
+            if s < e && key[s].is_ascii_lowercase() {
+                s -= 1;
+                break;
+            }
+        }
+        s -= 1;
+    }
+    &key[s..e]
+}
+
+/// Vendor and product names that mark a nearby value as a credential, for
+/// keys without a generic credential word (`ADAFRUIT_IO=...`).
+pub(crate) const VENDOR_WORDS: &[&str] = &[
+    "adafruit",
+    "adobe",
+    "airtable",
+    "algolia",
+    "alibaba",
+    "asana",
+    "atlassian",
+    "auth0",
+    "azure",
+    "beamer",
+    "bitbucket",
+    "bittrex",
+    "cloudflare",
+    "clojars",
+    "codecov",
+    "coinbase",
+    "confluent",
+    "contentful",
+    "databricks",
+    "datadog",
+    "digitalocean",
+    "discord",
+    "doppler",
+    "dropbox",
+    "droneci",
+    "duffel",
+    "dynatrace",
+    "easypost",
+    "etsy",
+    "facebook",
+    "fastly",
+    "finicity",
+    "finnhub",
+    "flickr",
+    "flutterwave",
+    "frameio",
+    "freshbooks",
+    "gitter",
+    "gocardless",
+    "grafana",
+    "harness",
+    "hashicorp",
+    "heroku",
+    "hubspot",
+    "huggingface",
+    "intercom",
+    "jfrog",
+    "artifactory",
+    "kraken",
+    "kucoin",
+    "launchdarkly",
+    "linear",
+    "linkedin",
+    "mailchimp",
+    "mailgun",
+    "mapbox",
+    "mattermost",
+    "messagebird",
+    "netlify",
+    "newrelic",
+    "new_relic",
+    "nytimes",
+    "okta",
+    "openai",
+    "anthropic",
+    "plaid",
+    "planetscale",
+    "postman",
+    "prefect",
+    "pulumi",
+    "rapidapi",
+    "readme",
+    "rubygems",
+    "scalingo",
+    "sendbird",
+    "sendgrid",
+    "sendinblue",
+    "sentry",
+    "shippo",
+    "shopify",
+    "sidekiq",
+    "slack",
+    "snyk",
+    "sonar",
+    "sourcegraph",
+    "squarespace",
+    "sumologic",
+    "telegram",
+    "travis",
+    "trello",
+    "twilio",
+    "twitch",
+    "twitter",
+    "typeform",
+    "vault",
+    "yandex",
+    "zendesk",
+    "pagerduty",
+    "opsgenie",
+    "honeycomb",
+    "rollbar",
+    "bugsnag",
+    "logzio",
+    "splunk",
+    "mongodb",
+    "atlas",
+    "firebase",
+    "supabase",
+    "vercel",
+    "render",
+    "railway",
+    "fly",
+    "circleci",
+    "jenkins",
+    "bitrise",
+    "buildkite",
+    "gitlab",
+    "github",
+    "stripe",
+    "paypal",
+    "braintree",
+    "square",
+    "razorpay",
+    "adyen",
+    "mollie",
+    "klarna",
+    "zapier",
+    "notion",
+    "figma",
+    "miro",
+    "clickup",
+    "monday",
+    "jira",
+    "confluence",
+    "webex",
+    "zoom",
+    "pusher",
+    "ably",
+    "mux",
+    "cloudinary",
+    "imgix",
+    "segment",
+    "mixpanel",
+    "amplitude",
+    "posthog",
+    "heap",
+    "hotjar",
+    "optimizely",
+    "lokalise",
+    "crowdin",
+    "deepl",
+    "cohere",
+    "mistral",
+    "replicate",
+    "groq",
+    "perplexity",
+    "pinecone",
+    "weaviate",
+    "qdrant",
+    "langchain",
+    "langsmith",
+    "wandb",
+    "comet",
+    "nvidia",
+    "elevenlabs",
+    "assemblyai",
+    "deepgram",
+    "rev",
+    "pganalyze",
+    "rootly",
+    "fivetran",
+    "snowflake",
+    "looker",
+    "tableau",
+    "metabase",
+    "hasura",
+    "apollo",
+    "contentstack",
+    "sanity",
+    "storyblok",
+    "prismic",
+    "strapi",
+    "ghost",
+    "wordpress",
+    "mailjet",
+    "postmark",
+    "sparkpost",
+    "mandrill",
+    "brevo",
+    "resend",
+    "vonage",
+    "nexmo",
+    "plivo",
+    "telnyx",
+    "bandwidth",
+    "sinch",
+    "infobip",
+    "onesignal",
+    "expo",
+    "apns",
+    "fcm",
+    "yelp",
+    "foursquare",
+    "here",
+    "tomtom",
+    "openweather",
+    "weatherstack",
+    "ipinfo",
+    "ipstack",
+    "abstract",
+    "scrapingbee",
+    "scraperapi",
+    "browserless",
+    "apify",
+    "serpapi",
+    "rapid",
+    "lob",
+    "shipstation",
+    "easyship",
+    "aftership",
+    "dwolla",
+    "wise",
+    "revolut",
+    "plaid",
+    "gemini",
+    "binance",
+    "bitfinex",
+    "huobi",
+    "okx",
+    "bybit",
+    "coinmarketcap",
+    "etherscan",
+    "infura",
+    "alchemy",
+    "moralis",
+    "tenderly",
+    "chainstack",
+    "quicknode",
+    "ngrok",
+    "tailscale",
+    "teleport",
+    "zerotier",
+    "cloudsmith",
+    "packagecloud",
+    "gemfury",
+    "bintray",
+    "npm",
+    "pypi",
+    "nuget",
+    "docker",
+    "quay",
+    "harbor",
+    "octopus",
+    "sonarqube",
+    "sonarcloud",
+    "snyk",
+    "veracode",
+    "checkmarx",
+    "mend",
+    "whitesource",
+    "fossa",
+    "deepsource",
+    "codacy",
+    "codeclimate",
+    "coveralls",
+    "percy",
+    "browserstack",
+    "saucelabs",
+    "lambdatest",
+    "cypress",
+    "heroku",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn last_words() {
+        assert_eq!(last_word(b"db_password"), b"password");
+        assert_eq!(last_word(b"apiKeyId"), b"Id");
+        assert_eq!(last_word(b"X-Api-Key"), b"Key");
+        assert_eq!(last_word(b"token"), b"token");
+    }
+}
