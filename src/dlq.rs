@@ -2,7 +2,8 @@
 //! payload itself, so an operator can redrive it.
 //!
 //! Every message is self-describing JSON ([`Message`], `logship_dlq` = 1): the
-//! masked documents ready to re-ship (each with its `_id`), the reason, the
+//! masked documents ready to re-ship (each with its `_id`, and the `_index` a
+//! rule or data stream routed it to), the reason, the
 //! destination, the attempts, and the source (stream ARN, shard, sequence
 //! number, partition key). A record that could not be decoded cannot be masked;
 //! it goes as its raw base64 data with the decode error, flagged

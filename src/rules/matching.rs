@@ -6,12 +6,11 @@
 //! (level, fields, substrings, regex); the level is ranked once per event, as a
 //! small integer, without allocating; and when two or more rules of a record
 //! have `contains` texts, one search of the message ([`Needles`]: every text of
-//! the rule set in one Aho-Corasick automaton, overlapping matches) answers
-//! for all of them, run only when the first of them is reached. A record with
+//! the rule set in one Aho-Corasick automaton) answers for all of them, run only when the first of them is reached. A record with
 //! a single `contains` rule searches with that rule's own finder. Nothing
 //! allocates per event.
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, Input, MatchKind};
 
 use super::counters::sample_keeps;
 use super::model::{Action, Contains, EventMatch, Expected, IndexPattern, Route, Rule, Target};
@@ -68,13 +67,19 @@ const MAX_SLOTS: usize = 64;
 
 /// Every `contains` text of the rule set in one automaton: one pass over a
 /// message tells, for every rule with `contains`, whether one of its texts is
-/// in it. Overlapping matches, so a text inside another one (`health` in
-/// `GET /health`) or the same text in two rules is found for each rule.
+/// in it.
+///
+/// The search is leftmost-longest (so the automaton's SIMD prefilter does
+/// the scanning, as in a single rule's search) and starts again one byte
+/// after each match; a match stands for every text inside it. That finds
+/// every rule's text: a text occurring at `t` is either inside the match
+/// found at or before `t`, or found by a later search, which starts at or
+/// before `t`. Matches are rare, so the restarts cost little.
 #[derive(Debug, Clone)]
 pub(super) struct Needles {
     ac: AhoCorasick,
-    /// Per pattern, the bit of its rule.
-    bits: Vec<u64>,
+    /// Per pattern, the bits of the rules with a text inside it (its own included).
+    implied: Vec<u64>,
 }
 
 impl Needles {
@@ -82,23 +87,46 @@ impl Needles {
     /// builds the automaton of their texts; None when fewer than two rules
     /// have `contains` (nothing to share) or the automaton cannot be built.
     pub(super) fn build(rules: &mut [Rule]) -> Option<Needles> {
+        // Each distinct text once, with the bits of the rules that have it.
         let mut texts: Vec<&str> = Vec::new();
-        let mut bits = Vec::new();
+        let mut bits: Vec<u64> = Vec::new();
         let mut slot = 0usize;
         for rule in rules.iter() {
             if rule.event.needles.is_empty() || slot == MAX_SLOTS {
                 continue;
             }
             for n in &rule.event.needles {
-                texts.push(n);
-                bits.push(1u64 << slot);
+                match texts.iter().position(|t| *t == n.as_str()) {
+                    Some(at) => {
+                        if let Some(b) = bits.get_mut(at) {
+                            *b |= 1u64 << slot;
+                        }
+                    }
+                    None => {
+                        texts.push(n);
+                        bits.push(1u64 << slot);
+                    }
+                }
             }
             slot += 1;
         }
         if slot < 2 {
             return None;
         }
-        let ac = AhoCorasick::new(&texts).ok()?;
+        let implied = texts
+            .iter()
+            .map(|outer| {
+                texts
+                    .iter()
+                    .zip(&bits)
+                    .filter(|(inner, _)| outer.contains(**inner))
+                    .fold(0u64, |acc, (_, b)| acc | b)
+            })
+            .collect();
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&texts)
+            .ok()?;
         let mut slot = 0usize;
         for rule in rules.iter_mut() {
             if rule.event.needles.is_empty() || slot == MAX_SLOTS {
@@ -107,18 +135,30 @@ impl Needles {
             rule.event.slot = Some(1u64 << slot);
             slot += 1;
         }
-        Some(Needles { ac, bits })
+        Some(Needles { ac, implied })
     }
 
     /// The bits, among `wanted`, of the rules one of whose texts is in
     /// `message`. None if the search cannot run (each rule then searches alone).
     fn scan(&self, message: &str, wanted: u64) -> Option<u64> {
+        let hay = message.as_bytes();
         let mut hits = 0u64;
-        for m in self.ac.try_find_overlapping_iter(message).ok()? {
-            hits |= self.bits.get(m.pattern().as_usize()).copied().unwrap_or(0) & wanted;
+        let mut at = 0usize;
+        while at < hay.len() {
+            let input = Input::new(hay).span(at..hay.len());
+            let Some(m) = self.ac.try_find(input).ok()? else {
+                break;
+            };
+            hits |= self
+                .implied
+                .get(m.pattern().as_usize())
+                .copied()
+                .unwrap_or(0)
+                & wanted;
             if hits == wanted {
                 break;
             }
+            at = m.start() + 1;
         }
         Some(hits)
     }

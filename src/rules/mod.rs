@@ -13,9 +13,16 @@
 //! Evaluation is split so it costs little: [`RuleSet::for_record`] keeps, once
 //! per record, the rules whose log group and log stream globs can match (most
 //! records keep none), then [`RecordRules::decide`] runs only the event-level
-//! conditions (level, field, substring, regex: cheapest first) of those rules.
+//! conditions (level, field, substring, regex: cheapest first) of those rules,
+//! with one search of the message for all their `contains` texts.
 //! Rules are validated once, at start-up; every error names the rule (number
 //! and name) and the problem. The syntax is documented in the README's "Routing and filtering".
+//!
+//! Layout: this file holds the [`RuleSet`] and its settings; `model` what a
+//! rule is made of and what deciding yields, `parse` the JSON and its checks,
+//! `matching` the per-record and per-event evaluation, `counters` sampling
+//! and the per-rule counts; [`glob`], [`datastream`], [`view`] and [`explain`]
+//! as their own docs say.
 
 pub mod datastream;
 pub mod explain;

@@ -5,9 +5,11 @@
 //! and for each [`dlq::Message`] of kind `documents`
 //! re-ships its documents as they are, with their `_id` (an Elasticsearch
 //! `create` of an `_id` that is already there answers 409, which counts as
-//! delivered, so a redrive after a partial success creates no duplicate), with
-//! the index named from the document's `@timestamp`, through the same
-//! [`Shipper`](crate::ship::Shipper) and retry rules as the Lambda.
+//! delivered, so a redrive after a partial success creates no duplicate), to
+//! the index a rule or data stream routed it to (the message's `_index`), else
+//! the configured index named from the document's `@timestamp`, through the
+//! same [`Shipper`](crate::ship::Shipper) and retry rules as the Lambda. The
+//! rules are not applied again: a document goes where the failed run sent it.
 //!
 //! The rules that keep every document somewhere:
 //! - a message is deleted only after every one of its documents is delivered;

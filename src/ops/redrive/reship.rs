@@ -1,5 +1,6 @@
 //! Re-shipping: documents of a message encoded as they are (with their `_id`,
-//! the index named from their `@timestamp`) and shipped through the pipeline's
+//! to their recorded `_index` or the configured index named from their
+//! `@timestamp`) and shipped through the pipeline's
 //! bounded fan-out; undecodable records run through the whole pipeline again;
 //! documents written to a file instead (NDJSON, `_id` first).
 
