@@ -10,10 +10,9 @@
 //! a single `contains` rule searches with that rule's own finder. Nothing
 //! allocates per event.
 
-use aho_corasick::{AhoCorasick, Input, MatchKind};
-
 use super::counters::sample_keeps;
 use super::model::{Action, Contains, EventMatch, Expected, IndexPattern, Route, Rule, Target};
+use super::texts::Texts;
 use super::view::{EventView, FieldValue};
 use super::{Decision, RuleSet, datastream};
 
@@ -43,7 +42,7 @@ impl Contains {
     fn is_in(&self, message: &str) -> bool {
         match self {
             Contains::One(f) => f.find(message.as_bytes()).is_some(),
-            Contains::Many(ac) => ac.is_match(message),
+            Contains::Many(t) => t.is_in(message.as_bytes()),
         }
     }
 }
@@ -77,7 +76,7 @@ const MAX_SLOTS: usize = 64;
 /// before `t`. Matches are rare, so the restarts cost little.
 #[derive(Debug, Clone)]
 pub(super) struct Needles {
-    ac: AhoCorasick,
+    texts: Texts,
     /// Per pattern, the bits of the rules with a text inside it (its own included).
     implied: Vec<u64>,
 }
@@ -123,10 +122,7 @@ impl Needles {
                     .fold(0u64, |acc, (_, b)| acc | b)
             })
             .collect();
-        let ac = AhoCorasick::builder()
-            .match_kind(MatchKind::LeftmostLongest)
-            .build(&texts)
-            .ok()?;
+        let searcher = Texts::new(&texts, true)?;
         let mut slot = 0usize;
         for rule in rules.iter_mut() {
             if rule.event.needles.is_empty() || slot == MAX_SLOTS {
@@ -135,32 +131,25 @@ impl Needles {
             rule.event.slot = Some(1u64 << slot);
             slot += 1;
         }
-        Some(Needles { ac, implied })
+        Some(Needles {
+            texts: searcher,
+            implied,
+        })
     }
 
-    /// The bits, among `wanted`, of the rules one of whose texts is in
-    /// `message`. None if the search cannot run (each rule then searches alone).
-    fn scan(&self, message: &str, wanted: u64) -> Option<u64> {
+    /// The bits, among `wanted`, of the rules one of whose texts is in `message`.
+    fn scan(&self, message: &str, wanted: u64) -> u64 {
         let hay = message.as_bytes();
         let mut hits = 0u64;
         let mut at = 0usize;
-        while at < hay.len() {
-            let input = Input::new(hay).span(at..hay.len());
-            let Some(m) = self.ac.try_find(input).ok()? else {
-                break;
-            };
-            hits |= self
-                .implied
-                .get(m.pattern().as_usize())
-                .copied()
-                .unwrap_or(0)
-                & wanted;
+        while let Some((pattern, start)) = self.texts.find_from(hay, at) {
+            hits |= self.implied.get(pattern).copied().unwrap_or(0) & wanted;
             if hits == wanted {
                 break;
             }
-            at = m.start() + 1;
+            at = start + 1;
         }
-        Some(hits)
+        hits
     }
 }
 
@@ -301,16 +290,10 @@ impl<'r> RecordRules<'r> {
         if let (Some(bit), Some(needles)) = (slot, &self.set.needles)
             && self.shared & bit != 0
         {
-            let hits = match memo.hits {
-                Some(h) => Some(h),
-                None => {
-                    memo.hits = needles.scan(message, self.shared);
-                    memo.hits
-                }
-            };
-            if let Some(h) = hits {
-                return h & bit != 0;
-            }
+            let hits = *memo
+                .hits
+                .get_or_insert_with(|| needles.scan(message, self.shared));
+            return hits & bit != 0;
         }
         c.is_in(message)
     }

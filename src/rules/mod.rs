@@ -33,6 +33,7 @@ mod counters;
 mod matching;
 mod model;
 mod parse;
+mod texts;
 
 #[cfg(test)]
 mod tests;

@@ -3,11 +3,11 @@
 //! (a [`Decision`], a [`Target`]). Parsing builds these ([`super::parse`]),
 //! matching reads them ([`super::matching`]).
 
-use aho_corasick::AhoCorasick;
 use memchr::memmem::Finder;
 use regex::Regex;
 
 use super::glob::Glob;
+use super::texts::Texts;
 
 /// An index or data stream name, `%Y`, `%m`, `%d` standing for the event's UTC date.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,7 +107,7 @@ pub(super) enum Action {
 #[derive(Debug, Clone)]
 pub(super) enum Contains {
     One(Box<Finder<'static>>),
-    Many(AhoCorasick),
+    Many(Texts),
 }
 
 /// One accepted value of a field condition.

@@ -3,13 +3,13 @@
 //! Unknown keys get the closest known one as a hint; globs, index names,
 //! levels, regexes and field names are checked here, once, at start-up.
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use memchr::memmem::Finder;
 use serde_json::{Map, Value};
 
 use super::glob::Glob;
 use super::matching::{Needles, level_rank};
 use super::model::{Action, Contains, EventMatch, Expected, FieldCond, IndexPattern, Route, Rule};
+use super::texts::Texts;
 use super::{RuleError, RuleSet, check_index, rule_label};
 
 impl RuleSet {
@@ -295,14 +295,8 @@ fn parse_match(m: &Map<String, Value>) -> Result<MatchParts, String> {
         }
         event.contains = Some(match needles.as_slice() {
             [one] => Contains::One(Box::new(Finder::new(one.as_bytes()).into_owned())),
-            // Leftmost-first, not the standard semantics: the answer (is one
-            // there?) is the same, and only leftmost searches get the SIMD
-            // (Teddy) prefilter; the standard ones fall back to start-byte scans.
             many => Contains::Many(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::LeftmostFirst)
-                    .build(many)
-                    .map_err(|e| format!("\"contains\": {e}"))?,
+                Texts::new(many, false).ok_or("\"contains\": too many or too long texts")?,
             ),
         });
         event.needles = needles.iter().map(|n| (*n).to_owned()).collect();
