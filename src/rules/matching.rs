@@ -86,31 +86,39 @@ impl Needles {
     /// builds the automaton of their texts; None when fewer than two rules
     /// have `contains` (nothing to share) or the automaton cannot be built.
     pub(super) fn build(rules: &mut [Rule]) -> Option<Needles> {
-        // Each distinct text once, with the bits of the rules that have it.
-        let mut texts: Vec<&str> = Vec::new();
+        // Each distinct text once, with the bits of the conditions that have
+        // it; a condition is a rule's `contains` texts or its regex's prefix.
+        let mut texts: Vec<String> = Vec::new();
         let mut bits: Vec<u64> = Vec::new();
         let mut slot = 0usize;
-        for rule in rules.iter() {
-            if rule.event.needles.is_empty() || slot == MAX_SLOTS {
-                continue;
-            }
-            for n in &rule.event.needles {
-                match texts.iter().position(|t| *t == n.as_str()) {
-                    Some(at) => {
-                        if let Some(b) = bits.get_mut(at) {
-                            *b |= 1u64 << slot;
+        for rule in rules.iter_mut() {
+            let e = &mut rule.event;
+            let prefix = e.regex_prefix.iter().cloned().collect::<Vec<_>>();
+            for (set, which) in [(e.needles.clone(), 0), (prefix, 1)] {
+                if set.is_empty() || slot == MAX_SLOTS {
+                    continue;
+                }
+                let bit = 1u64 << slot;
+                slot += 1;
+                for n in set {
+                    match texts.iter().position(|t| *t == n) {
+                        Some(at) => {
+                            if let Some(b) = bits.get_mut(at) {
+                                *b |= bit;
+                            }
+                        }
+                        None => {
+                            texts.push(n);
+                            bits.push(bit);
                         }
                     }
-                    None => {
-                        texts.push(n);
-                        bits.push(1u64 << slot);
-                    }
+                }
+                if which == 0 {
+                    e.slot = Some(bit);
+                } else {
+                    e.regex_slot = Some(bit);
                 }
             }
-            slot += 1;
-        }
-        if slot < 2 {
-            return None;
         }
         let implied = texts
             .iter()
@@ -118,21 +126,19 @@ impl Needles {
                 texts
                     .iter()
                     .zip(&bits)
-                    .filter(|(inner, _)| outer.contains(**inner))
+                    .filter(|(inner, _)| outer.contains(inner.as_str()))
                     .fold(0u64, |acc, (_, b)| acc | b)
             })
             .collect();
-        let searcher = Texts::new(&texts, true)?;
-        let mut slot = 0usize;
-        for rule in rules.iter_mut() {
-            if rule.event.needles.is_empty() || slot == MAX_SLOTS {
-                continue;
+        let searcher = (slot >= 2).then(|| Texts::new(&texts, true)).flatten();
+        if searcher.is_none() {
+            for rule in rules.iter_mut() {
+                rule.event.slot = None;
+                rule.event.regex_slot = None;
             }
-            rule.event.slot = Some(1u64 << slot);
-            slot += 1;
         }
         Some(Needles {
-            texts: searcher,
+            texts: searcher?,
             implied,
         })
     }
@@ -172,7 +178,7 @@ impl RuleSet {
         for (i, rule) in self.rules.iter().enumerate() {
             if rule.applies_to(log_group, log_stream) {
                 candidates.push(i);
-                shared |= rule.event.slot.unwrap_or(0);
+                shared |= rule.event.slot.unwrap_or(0) | rule.event.regex_slot.unwrap_or(0);
                 if rule.event.is_empty() {
                     break;
                 }
@@ -275,10 +281,22 @@ impl<'r> RecordRules<'r> {
         {
             return false;
         }
-        if let Some(re) = &m.regex
-            && !re.is_match(ev.message())
-        {
-            return false;
+        if let Some(re) = &m.regex {
+            // A message without the regex's prefix cannot match: when the
+            // record's combined search covers the prefix, its answer decides that.
+            if let (Some(bit), Some(needles)) = (m.regex_slot, &self.set.needles)
+                && self.shared & bit != 0
+                && *memo
+                    .hits
+                    .get_or_insert_with(|| needles.scan(ev.message(), self.shared))
+                    & bit
+                    == 0
+            {
+                return false;
+            }
+            if !re.is_match(ev.message()) {
+                return false;
+            }
         }
         true
     }

@@ -140,6 +140,12 @@ pub(super) struct EventMatch {
     /// [`super::matching::Needles`]); None: searched on its own.
     pub(super) slot: Option<u64>,
     pub(super) regex: Option<Regex>,
+    /// The literal every match of the regex starts with, when the pattern
+    /// shows one plainly (see [`super::parse`]): a message without it cannot
+    /// match, which the combined search tells without running the regex.
+    pub(super) regex_prefix: Option<String>,
+    /// The bit of `regex_prefix` in the combined search's answer.
+    pub(super) regex_slot: Option<u64>,
 }
 
 impl EventMatch {

@@ -308,6 +308,7 @@ fn parse_match(m: &Map<String, Value>) -> Result<MatchParts, String> {
             .build()
             .map_err(|e| format!("\"regex\" is not a valid regular expression: {e}"))?;
         event.regex = Some(re);
+        event.regex_prefix = literal_prefix(text);
     }
     match (m.get("field"), m.get("equals")) {
         (None, None) => {}
@@ -367,4 +368,46 @@ fn field_cond(path: &str, eq: &Value) -> Result<FieldCond, String> {
         path: path.to_owned(),
         any_of,
     })
+}
+
+/// The literal every match of a regex starts with, read off the pattern when
+/// it shows one plainly: no `|` anywhere, and at least three plain characters
+/// (ASCII letters, digits, space and punctuation that is no regex syntax) at
+/// its start; a character a quantifier follows is not part of it. Anything
+/// else (flags such as `(?i)`, an escape, a class first) gives None, and the
+/// regex alone decides, as always.
+pub(super) fn literal_prefix(pattern: &str) -> Option<String> {
+    if pattern.contains('|') {
+        return None;
+    }
+    let plain = |c: char| {
+        c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                ' ' | '-'
+                    | '_'
+                    | ':'
+                    | '/'
+                    | '='
+                    | ','
+                    | '"'
+                    | '\''
+                    | '<'
+                    | '>'
+                    | '@'
+                    | '%'
+                    | '&'
+                    | '!'
+                    | '~'
+                    | ';'
+            )
+    };
+    let mut prefix: String = pattern.chars().take_while(|c| plain(*c)).collect();
+    let next = pattern
+        .get(prefix.len()..)
+        .and_then(|rest| rest.chars().next());
+    if matches!(next, Some('*' | '?' | '+' | '{')) {
+        prefix.pop();
+    }
+    (prefix.len() >= 3).then_some(prefix)
 }

@@ -1015,7 +1015,9 @@ fn gen_rule() -> impl Strategy<Value = Value> {
             json!(200),
             json!([500, "201"]),
         ])),
-        prop::option::of(prop::sample::select(vec!["a+b", "^b", "ba$"])),
+        prop::option::of(prop::sample::select(vec![
+            "a+b", "^b", "ba$", "bab", "aab+", "abba?", "b ab", "ab{2}",
+        ])),
         0u8..3,
     )
         .prop_map(|(group, level, contains, status, regex, action)| {
@@ -1170,4 +1172,54 @@ fn a_record_with_one_contains_rule_searches_alone_and_past_64_rules_each_does() 
         assert_eq!(index_of(d), Some(format!("i{i}")), "rule {i}");
     }
     assert_eq!(index_of(rec.decide(&ev("no needle"))), None);
+}
+
+#[test]
+fn a_regex_shows_its_literal_prefix_only_plainly() {
+    let p = |s: &str| parse::literal_prefix(s);
+    assert_eq!(
+        p("Task timed out after \\d+(\\.\\d+)? seconds").as_deref(),
+        Some("Task timed out after ")
+    );
+    assert_eq!(
+        p("abcd+").as_deref(),
+        Some("abc"),
+        "a quantified last character is left out"
+    );
+    assert_eq!(
+        p("abc?").as_deref(),
+        None,
+        "too short once the optional c is left out"
+    );
+    assert_eq!(p("abc{0}x").as_deref(), None);
+    for none in [
+        "(?i)timeout",
+        "^START",
+        "a|bcd",
+        "timeout|error",
+        "\\btask",
+        "[Tt]ask",
+        "ab",
+    ] {
+        assert_eq!(p(none), None, "{none}");
+    }
+    // With a covering search, a regex is skipped when its prefix is absent,
+    // and still decides when it is there.
+    let set = rules(
+        r#"[
+        {"match":{"contains":"kube-probe"},"action":"drop"},
+        {"match":{"regex":"Task timed out after \\d+ seconds"},"action":"route","index":"t"}
+    ]"#,
+    );
+    let rec = set.for_record("g", "s");
+    assert_eq!(rec.shared.count_ones(), 2);
+    assert_eq!(
+        index_of(rec.decide(&ev("x Task timed out after 3 seconds"))),
+        Some("t".into())
+    );
+    assert_eq!(
+        index_of(rec.decide(&ev("x Task timed out after many seconds"))),
+        None
+    );
+    assert_eq!(index_of(rec.decide(&ev("nothing"))), None);
 }
