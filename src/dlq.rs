@@ -2,7 +2,8 @@
 //! payload itself, so an operator can redrive it.
 //!
 //! Every message is self-describing JSON ([`Message`], `logship_dlq` = 1): the
-//! masked documents ready to re-ship (each with its `_id`), the reason, the
+//! masked documents ready to re-ship (each with its `_id`, and the `_index` a
+//! rule or data stream routed it to), the reason, the
 //! destination, the attempts, and the source (stream ARN, shard, sequence
 //! number, partition key). A record that could not be decoded cannot be masked;
 //! it goes as its raw base64 data with the decode error, flagged
@@ -61,6 +62,11 @@ pub struct DeadDoc<D> {
     /// The masked document; one too large for a message in plain form is a
     /// string, [`GZIP_PREFIX`] and base64 of its gzipped JSON ([`parse`] restores it).
     pub doc: D,
+    /// The index (or data stream) a rule or `LOGSHIP_DATA_STREAM_NAMESPACE`
+    /// routed the document to, as sent; absent for one that went to the
+    /// configured index (and in messages written before routing existed).
+    #[serde(rename = "_index", default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
 }
 
 /// A DLQ message. `D` is `Box<RawValue>` when reading and `&RawValue` when writing.
@@ -223,14 +229,17 @@ impl DeadLetterQueue {
             };
             let mut start = 0;
             while start < group.len() {
-                // Exact size arithmetic: a document element is `{"_id":"<id>","doc":<doc>}` plus a comma.
+                // Exact size arithmetic: a document element is
+                // `{"_id":"<id>","doc":<doc>}` plus a comma, and `,"_index":"<index>"` when routed.
                 let header = self
                     .message(record, destination, &group[start..=start])
                     .map_or(0, |m| m.len().saturating_sub(group[start].doc.len()));
                 let mut size = header;
                 let mut end = start;
                 while end < group.len() {
-                    let element = group[end].doc.len() + 42;
+                    let element = group[end].doc.len()
+                        + 42
+                        + group[end].index.as_ref().map_or(0, |i| i.len() + 12);
                     if end > start && size + element > self.max_message_bytes {
                         break;
                     }
@@ -313,6 +322,7 @@ impl DeadLetterQueue {
             documents.push(DeadDoc {
                 id: d.id.to_string(),
                 doc: raw,
+                index: d.index.clone(),
             });
         }
         let msg = Message {
@@ -479,6 +489,7 @@ mod tests {
             reason: "r".into(),
             attempts: 1,
             rejected: true,
+            index: None,
         };
         let record = KinesisRecord::default();
         let body = dlq
@@ -511,6 +522,7 @@ mod tests {
             reason: "r".into(),
             attempts: 1,
             rejected: false,
+            index: None,
         };
         let body = dlq
             .message(&KinesisRecord::default(), "elasticsearch", &[u])
@@ -533,13 +545,55 @@ mod tests {
             documents: vec![DeadDoc {
                 id: "abc".into(),
                 doc: &doc,
+                index: None,
             }],
             data: None,
         };
         let text = serde_json::to_string(&m).expect("json");
+        assert!(
+            !text.contains("_index"),
+            "no index written for the configured one"
+        );
         let back = parse(&text).expect("parses");
+        assert_eq!(back.documents[0].index, None);
         assert_eq!(back.documents[0].id, "abc");
         assert_eq!(back.documents[0].doc.get(), "{\"message\":\"x\"}");
         assert!(back.data.is_none());
+    }
+
+    #[test]
+    fn a_routed_document_keeps_its_index_in_the_message() {
+        let client = aws_sdk_sqs::Client::from_conf(
+            aws_sdk_sqs::Config::builder()
+                .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+                .build(),
+        );
+        let dlq = DeadLetterQueue::new(client, "http://unused", 262_144);
+        let u = |event: &str, index: Option<&str>| Undelivered {
+            record: 0,
+            id: crate::document::DocId::new("g", "s", event),
+            doc: b"{\"message\":\"m\"}".to_vec(),
+            reason: "r".into(),
+            attempts: 1,
+            rejected: false,
+            index: index.map(str::to_owned),
+        };
+        let body = dlq
+            .message(
+                &KinesisRecord::default(),
+                "elasticsearch",
+                &[u("1", Some("functions-2026.11")), u("2", None)],
+            )
+            .expect("message");
+        let back = parse(&body).expect("parses");
+        assert_eq!(
+            back.logship_dlq, 1,
+            "still version 1: old readers skip the new key"
+        );
+        assert_eq!(
+            back.documents[0].index.as_deref(),
+            Some("functions-2026.11")
+        );
+        assert_eq!(back.documents[1].index, None);
     }
 }

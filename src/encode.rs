@@ -70,6 +70,9 @@ pub struct Item {
     pub lines: Range<usize>,
     /// The document JSON alone (no newline).
     pub doc: Range<usize>,
+    /// The `_bulk` action names an index of the document's own (a rule's or a
+    /// data stream's) rather than the configured one: see [`Body::routed_index`].
+    pub routed: bool,
 }
 
 /// A request body and what is in it.
@@ -85,6 +88,29 @@ impl Body {
     /// The document JSON of item `i`.
     pub fn doc(&self, item: &Item) -> &[u8] {
         self.bytes.get(item.doc.clone()).unwrap_or_default()
+    }
+
+    /// The index a routed item's action line names (None for an item that
+    /// goes to the configured index, and in the NDJSON formats). Read back
+    /// from the body, so an item costs no more than a flag until it is
+    /// dead-lettered: the DLQ message records it, and a redrive sends it there.
+    pub fn routed_index(&self, item: &Item) -> Option<String> {
+        #[derive(serde::Deserialize)]
+        struct Action {
+            create: Create,
+        }
+        #[derive(serde::Deserialize)]
+        struct Create {
+            #[serde(rename = "_index")]
+            index: String,
+        }
+        if !item.routed {
+            return None;
+        }
+        let action = self.bytes.get(item.lines.start..item.doc.start)?;
+        serde_json::from_slice::<Action>(action)
+            .ok()
+            .map(|a| a.create.index)
     }
 
     /// A new body holding only the chosen items, in the same format.
@@ -104,6 +130,7 @@ impl Body {
                 id: item.id,
                 lines: start..out.bytes.len(),
                 doc: shift(&item.doc),
+                routed: item.routed,
             });
         }
         out
@@ -127,6 +154,14 @@ impl Body {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+}
+
+/// An index of a document's own: a rule's pattern, or a name already rendered
+/// (read back from a DLQ message).
+#[derive(Clone, Copy)]
+enum Index<'a> {
+    Pattern(&'a IndexPattern),
+    Name(&'a str),
 }
 
 /// Builds bodies document by document.
@@ -200,7 +235,7 @@ impl Encoder {
         };
         self.reserve();
         let start = self.body.bytes.len();
-        self.write_action(doc.id, doc.timestamp_ms, target.index);
+        let routed = self.write_action(doc.id, doc.timestamp_ms, target.index.map(Index::Pattern));
         let doc_start = self.body.bytes.len();
         let opts = LineOptions {
             with_id,
@@ -215,24 +250,26 @@ impl Encoder {
             self.truncate(doc, env, opts);
             self.body.bytes.extend_from_slice(&self.line);
         }
-        self.close_item(record, doc.id, start, doc_start)
+        self.close_item(record, doc.id, start, doc_start, routed)
     }
 
     /// Adds an already-encoded document (a redrive of a dead-lettered one), as is.
-    /// `timestamp_ms` names the index for date patterns.
+    /// `timestamp_ms` names the index for date patterns; `index`, when given,
+    /// is the index the document was routed to, used as it is (`_bulk` only).
     pub fn push_encoded(
         &mut self,
         record: u32,
         id: DocId,
         doc_json: &[u8],
         timestamp_ms: i64,
+        index: Option<&str>,
     ) -> Option<Body> {
         self.reserve();
         let start = self.body.bytes.len();
-        self.write_action(id, timestamp_ms, None);
+        let routed = self.write_action(id, timestamp_ms, index.map(Index::Name));
         let doc_start = self.body.bytes.len();
         self.body.bytes.extend_from_slice(doc_json);
-        self.close_item(record, id, start, doc_start)
+        self.close_item(record, id, start, doc_start, routed)
     }
 
     fn reserve(&mut self) {
@@ -241,13 +278,28 @@ impl Encoder {
         }
     }
 
-    fn write_action(&mut self, id: DocId, timestamp_ms: i64, pattern: Option<&IndexPattern>) {
-        if let Format::Bulk { index } = &self.format {
+    /// Writes the `_bulk` action line (nothing in the NDJSON formats); true
+    /// when it names an index of the document's own.
+    fn write_action(&mut self, id: DocId, timestamp_ms: i64, own: Option<Index<'_>>) -> bool {
+        let Format::Bulk { index } = &self.format else {
+            return false;
+        };
+        let routed = own.is_some();
+        {
             // An index name is rendered once per pattern and UTC day, not per document.
             let day = timestamp_ms.div_euclid(86_400_000);
-            let (cache, pattern) = match pattern {
+            let (cache, pattern) = match own {
                 None => (&mut self.index_cache, index.as_str()),
-                Some(p) => {
+                Some(Index::Name(name)) => {
+                    let out = &mut self.body.bytes;
+                    out.extend_from_slice(b"{\"create\":{\"_index\":");
+                    write_str(name, out);
+                    out.extend_from_slice(b",\"_id\":\"");
+                    out.extend_from_slice(id.as_str().as_bytes());
+                    out.extend_from_slice(b"\"}}\n");
+                    return routed;
+                }
+                Some(Index::Pattern(p)) => {
                     if self.pattern_cache.len() <= p.id() {
                         self.pattern_cache.resize(p.id() + 1, None);
                     }
@@ -273,6 +325,7 @@ impl Encoder {
             out.extend_from_slice(id.as_str().as_bytes());
             out.extend_from_slice(b"\"}}\n");
         }
+        routed
     }
 
     /// Ends the item just written at `start..`; when it overflows the body, it
@@ -283,6 +336,7 @@ impl Encoder {
         id: DocId,
         start: usize,
         doc_start: usize,
+        routed: bool,
     ) -> Option<Body> {
         let doc_end = self.body.bytes.len();
         self.body.bytes.push(b'\n');
@@ -309,6 +363,7 @@ impl Encoder {
             id,
             lines: start - shift..self.body.bytes.len(),
             doc: doc_start - shift..doc_end - shift,
+            routed,
         });
         done
     }
@@ -532,6 +587,26 @@ mod tests {
             ]
         );
         assert!(lines(&body)[1].get("type").is_none());
+        // A routed item's index is read back for the DLQ (in a subset too);
+        // an item for the configured index has none.
+        let indexes: Vec<Option<String>> =
+            body.items.iter().map(|i| body.routed_index(i)).collect();
+        assert_eq!(
+            indexes,
+            [
+                Some("logs-aws.vpcflow-default".to_owned()),
+                Some("ecs-2023.11".to_owned()),
+                None,
+                Some("logs-aws.vpcflow-default".to_owned()),
+                Some("ecs-2023.11".to_owned()),
+            ]
+        );
+        let part = body.subset(body.items.iter().skip(1));
+        assert_eq!(
+            part.routed_index(&part.items[0]).as_deref(),
+            Some("ecs-2023.11")
+        );
+        assert_eq!(part.routed_index(&part.items[1]), None);
         let mut enc = Encoder::new(Format::Ndjson { with_id: false }, Limits::default());
         let json = Document::new(
             &ENV,
@@ -569,6 +644,39 @@ mod tests {
             target.index.map(|p| p.render(1_700_000_000_000)).as_deref(),
             Some("x-2023.11.14")
         );
+    }
+
+    #[test]
+    fn a_redriven_document_goes_to_its_recorded_index() {
+        let d = doc(0, "m");
+        let json = {
+            let mut out = Vec::new();
+            d.write_json_with(&ENV.json(), &mut out, false, None);
+            out
+        };
+        let mut enc = Encoder::new(
+            Format::Bulk {
+                index: "logship-%Y".into(),
+            },
+            Limits::default(),
+        );
+        enc.push_encoded(0, d.id, &json, d.timestamp_ms, Some("functions-2023.11"));
+        enc.push_encoded(1, d.id, &json, d.timestamp_ms, None);
+        let body = enc.flush().expect("body");
+        let l = lines(&body);
+        assert_eq!(l[0]["create"]["_index"], "functions-2023.11");
+        assert_eq!(l[2]["create"]["_index"], "logship-2023");
+        assert_eq!(
+            body.routed_index(&body.items[0]).as_deref(),
+            Some("functions-2023.11")
+        );
+        assert_eq!(body.routed_index(&body.items[1]), None);
+        // Logz.io lines have no action: the index is not theirs to keep.
+        let mut enc = Encoder::new(Format::Ndjson { with_id: false }, Limits::default());
+        enc.push_encoded(0, d.id, &json, d.timestamp_ms, Some("functions-2023.11"));
+        let body = enc.flush().expect("body");
+        assert_eq!(body.bytes, [json.as_slice(), b"\n"].concat());
+        assert_eq!(body.routed_index(&body.items[0]), None);
     }
 
     #[test]

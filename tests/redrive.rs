@@ -608,3 +608,83 @@ async fn an_interrupted_redrive_loses_nothing() {
     let all: BTreeSet<String> = delivered.union(&queued).cloned().collect();
     assert_eq!(all, expected);
 }
+
+/// The index a document of the routing test belongs in: the rule's for Lambda
+/// groups, the configured one for the rest (both dated from `@timestamp`).
+fn routed_index(doc: &serde_json::Value) -> String {
+    let ts = doc["@timestamp"].as_str().expect("@timestamp");
+    let (y, m, d) = (&ts[0..4], &ts[5..7], &ts[8..10]);
+    let group = doc["aws"]["cloudwatch"]["log_group"]
+        .as_str()
+        .expect("log group");
+    if group.starts_with("/aws/lambda/") {
+        format!("functions-{y}.{m}")
+    } else {
+        format!("logship-{y}.{m}.{d}")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_routed_document_is_redriven_to_the_index_its_rule_chose() {
+    let sdk = moto_or_skip!();
+    let (sqs, queue, server, url) = rig(&sdk, "redrive-routed").await;
+    let rules = r#"[{"name":"functions","match":{"log_group":"/aws/lambda/*"},"action":"route","index":"functions-%Y.%m"}]"#;
+    let services = es_services(&sdk, &url, &queue, &[("LOGSHIP_RULES", rules)]).await;
+    let event = sample(8, 10, 33);
+    let expected = event_ids(&event);
+
+    // The mapping refuses everything: every document is dead-lettered.
+    server.set_persistent_reject(|_| true);
+    let outcome = handle(&services, &event, None).await;
+    let s = &outcome.summary;
+    assert!(s.balanced(), "{s:?}");
+    assert_eq!((s.delivered, s.dead_lettered), (0, 80), "{s:?}");
+
+    // Each routed document's message names its index; the others name none
+    // (they go where the configuration says, as before).
+    let bodies = queue_bodies(&sqs, &queue).await;
+    let (mut routed, mut plain) = (0, 0);
+    for b in &bodies {
+        let m = logship::dlq::parse(b).expect("a DLQ message");
+        for d in &m.documents {
+            let doc: serde_json::Value = serde_json::from_str(d.doc.get()).expect("doc");
+            let want = routed_index(&doc);
+            if want.starts_with("functions-") {
+                assert_eq!(d.index.as_deref(), Some(want.as_str()), "{}", d.id);
+                routed += 1;
+            } else {
+                assert_eq!(d.index, None, "{}", d.id);
+                plain += 1;
+            }
+        }
+    }
+    assert!(
+        routed > 0 && plain > 0,
+        "both kinds: {routed} routed, {plain} not"
+    );
+
+    // The mapping is fixed; the first redrive request loses every other item,
+    // twice, so messages are rewritten and come round again: the rewritten
+    // messages keep their documents' index too.
+    server.clear_persistent_reject();
+    server.push_faults([
+        Fault::ItemStatus {
+            status: 503,
+            every_nth: 2,
+        },
+        Fault::ItemStatus {
+            status: 503,
+            every_nth: 1,
+        },
+    ]);
+    let report = redrive(&sqs, &queue, &services, options()).await;
+    assert!(!report.incomplete(), "{:?}", report.messages);
+    assert!(report.progress.rewritten >= 1, "{:?}", report.progress);
+    assert_exactly_once(&server, &expected);
+    let by_index = server.docs_by_index();
+    assert_eq!(by_index.len(), 80);
+    for ((index, id), doc) in &by_index {
+        assert_eq!(index, &routed_index(doc), "document {id}");
+    }
+    assert!(queue_bodies(&sqs, &queue).await.is_empty());
+}

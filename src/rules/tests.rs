@@ -12,7 +12,7 @@ use crate::decode::LogEvent;
 use crate::document::{Document, Envelope};
 
 /// A hand-made event.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Ev {
     message: String,
     level: Option<String>,
@@ -1003,4 +1003,226 @@ fn the_documented_rule_set_parses_and_explains_the_sample_event() {
     let total: u64 = x.groups().iter().map(GroupTally::events).sum();
     assert_eq!(total, 4000);
     assert!(x.counters().filtered() > 0);
+}
+
+// ---- the fast matcher decides as the plain reading does -------------------------
+
+/// One generated rule: its match object and its action keys.
+fn gen_rule() -> impl Strategy<Value = Value> {
+    (
+        prop::option::of(prop::sample::select(vec!["g1", "g*", "h?", "*"])),
+        prop::option::of(prop::sample::select(vec!["debug", "info", "error"])),
+        prop::option::of(prop::collection::vec("[ab]{1,3}", 1..4)),
+        prop::option::of(prop::sample::select(vec![
+            json!("200"),
+            json!(200),
+            json!([500, "201"]),
+        ])),
+        prop::option::of(prop::sample::select(vec![
+            "a+b", "^b", "ba$", "bab", "aab+", "abba?", "b ab", "ab{2}",
+        ])),
+        0u8..3,
+    )
+        .prop_map(|(group, level, contains, status, regex, action)| {
+            let mut m = serde_json::Map::new();
+            m.insert("log_group".into(), json!(group.unwrap_or("*")));
+            if let Some(l) = level {
+                m.insert("level_below".into(), json!(l));
+            }
+            if let Some(c) = contains {
+                m.insert("contains".into(), json!(c));
+            }
+            if let Some(s) = status {
+                m.insert("field".into(), json!("status"));
+                m.insert("equals".into(), s);
+            }
+            if let Some(r) = regex {
+                m.insert("regex".into(), json!(r));
+            }
+            match action {
+                0 => json!({"match": m, "action": "drop"}),
+                1 => json!({"match": m, "action": "sample", "keep_one_in": 2, "logzio_type": "s"}),
+                _ => json!({"match": m, "action": "route", "index": "routed"}),
+            }
+        })
+}
+
+fn gen_event() -> impl Strategy<Value = (String, Ev)> {
+    (
+        prop::sample::select(vec!["g1", "g2", "h1"]),
+        "[ab ]{0,14}",
+        prop::option::of(prop::sample::select(vec![
+            "DEBUG", "info", "Error", "trace", "x",
+        ])),
+        prop::option::of(prop::sample::select(vec![
+            json!(200),
+            json!("200"),
+            json!(500),
+            json!("201"),
+        ])),
+        "[0-9]{1,6}",
+    )
+        .prop_map(|(group, message, level, status, id)| {
+            let mut fields = serde_json::Map::new();
+            if let Some(s) = status {
+                fields.insert("status".into(), s);
+            }
+            let e = Ev {
+                message,
+                level: level.map(str::to_owned),
+                id,
+                fields,
+            };
+            (group.to_owned(), e)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn the_fast_matcher_decides_as_the_plain_reading(
+        rule_list in prop::collection::vec(gen_rule(), 1..9),
+        events in prop::collection::vec(gen_event(), 1..12),
+    ) {
+        let set = RuleSet::parse(&Value::Array(rule_list).to_string())
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        for (group, e) in &events {
+            let fast = set.for_record(group, "s").decide(e);
+            let plain = matching::decide_plainly(&set, group, "s", e);
+            prop_assert_eq!(fast, plain, "group {} message {:?}", group, e.message);
+        }
+    }
+
+    #[test]
+    fn levels_rank_as_the_table_says(name in "(?i)(trace|verbose|debug|info|information|notice|warn|warning|error|err|fatal|critical|crit|alert|emerg|emergency|panic)|[a-zA-Z]{0,12}") {
+        const LEVELS: &[(&str, u8)] = &[
+            ("trace", 0), ("verbose", 0), ("debug", 1), ("info", 2), ("information", 2),
+            ("notice", 2), ("warn", 3), ("warning", 3), ("error", 4), ("err", 4),
+            ("fatal", 5), ("critical", 5), ("crit", 5), ("alert", 5), ("emerg", 5),
+            ("emergency", 5), ("panic", 5),
+        ];
+        let want = LEVELS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(&name))
+            .map(|(_, r)| *r);
+        prop_assert_eq!(level_rank(&name), want);
+    }
+}
+
+#[test]
+fn one_search_answers_for_overlapping_and_shared_texts() {
+    // "health" inside "GET /health", the same text in two rules, and a rule
+    // whose text occurs only after another rule's: each rule sees its own.
+    let set = rules(
+        r#"[
+        {"match":{"contains":"GET /health","level_below":"info"},"action":"drop"},
+        {"match":{"contains":["health","zzz"]},"action":"route","index":"a"},
+        {"match":{"contains":"probe"},"action":"route","index":"b"},
+        {"match":{"contains":"probe"},"action":"route","index":"c"}
+    ]"#,
+    );
+    assert!(set.needles.is_some());
+    let rec = set.for_record("g", "s");
+    assert_eq!(rec.shared.count_ones(), 4);
+    let warn = |m: &str| Ev {
+        level: Some("warn".into()),
+        ..ev(m)
+    };
+    assert_eq!(
+        index_of(rec.decide(&warn("GET /health 200"))),
+        Some("a".into())
+    );
+    assert!(matches!(
+        rec.decide(&Ev {
+            level: Some("debug".into()),
+            ..ev("GET /health 200")
+        }),
+        Decision::Drop { rule: 0 }
+    ));
+    assert_eq!(
+        index_of(rec.decide(&warn("kube-probe then health"))),
+        Some("a".into())
+    );
+    assert_eq!(index_of(rec.decide(&warn("kube-probe"))), Some("b".into()));
+    assert_eq!(index_of(rec.decide(&warn("nothing"))), None);
+}
+
+#[test]
+fn a_record_with_one_contains_rule_searches_alone_and_past_64_rules_each_does() {
+    let set = rules(
+        r#"[
+        {"match":{"log_group":"/vpc/*","contains":" ACCEPT "},"action":"drop"},
+        {"match":{"log_group":"/ecs/*","contains":"kube-probe"},"action":"drop"}
+    ]"#,
+    );
+    let rec = set.for_record("/vpc/flows", "s");
+    assert_eq!(rec.shared, 0, "one contains rule: its own finder");
+    assert!(matches!(
+        rec.decide(&ev("x ACCEPT OK")),
+        Decision::Drop { rule: 0 }
+    ));
+    assert!(!rec.decide(&ev("x REJECT OK")).is_filtered());
+
+    let many: Vec<Value> = (0..70)
+        .map(|i| json!({"match": {"contains": format!("needle{i:02}!")}, "action": "route", "index": format!("i{i}")}))
+        .collect();
+    let set = rules(&Value::Array(many).to_string());
+    let rec = set.for_record("g", "s");
+    assert_eq!(rec.shared.count_ones(), 64);
+    for i in [0, 5, 63, 64, 69] {
+        let d = rec.decide(&ev(&format!("a needle{i:02}! here")));
+        assert_eq!(index_of(d), Some(format!("i{i}")), "rule {i}");
+    }
+    assert_eq!(index_of(rec.decide(&ev("no needle"))), None);
+}
+
+#[test]
+fn a_regex_shows_its_literal_prefix_only_plainly() {
+    let p = |s: &str| parse::literal_prefix(s);
+    assert_eq!(
+        p("Task timed out after \\d+(\\.\\d+)? seconds").as_deref(),
+        Some("Task timed out after ")
+    );
+    assert_eq!(
+        p("abcd+").as_deref(),
+        Some("abc"),
+        "a quantified last character is left out"
+    );
+    assert_eq!(
+        p("abc?").as_deref(),
+        None,
+        "too short once the optional c is left out"
+    );
+    assert_eq!(p("abc{0}x").as_deref(), None);
+    for none in [
+        "(?i)timeout",
+        "^START",
+        "a|bcd",
+        "timeout|error",
+        "\\btask",
+        "[Tt]ask",
+        "ab",
+    ] {
+        assert_eq!(p(none), None, "{none}");
+    }
+    // With a covering search, a regex is skipped when its prefix is absent,
+    // and still decides when it is there.
+    let set = rules(
+        r#"[
+        {"match":{"contains":"kube-probe"},"action":"drop"},
+        {"match":{"regex":"Task timed out after \\d+ seconds"},"action":"route","index":"t"}
+    ]"#,
+    );
+    let rec = set.for_record("g", "s");
+    assert_eq!(rec.shared.count_ones(), 2);
+    assert_eq!(
+        index_of(rec.decide(&ev("x Task timed out after 3 seconds"))),
+        Some("t".into())
+    );
+    assert_eq!(
+        index_of(rec.decide(&ev("x Task timed out after many seconds"))),
+        None
+    );
+    assert_eq!(index_of(rec.decide(&ev("nothing"))), None);
 }

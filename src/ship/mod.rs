@@ -51,6 +51,9 @@ pub struct Undelivered {
     pub attempts: u32,
     /// Refused for good by the destination (as opposed to not reached in time).
     pub rejected: bool,
+    /// The index a rule or a data stream routed it to (None: the configured
+    /// one), so the DLQ message records it and a redrive sends it back there.
+    pub index: Option<String>,
 }
 
 /// What became of one body.
@@ -83,6 +86,7 @@ impl ShipReport {
                 reason: reason.to_owned(),
                 attempts,
                 rejected,
+                index: body.routed_index(item),
             });
         }
     }

@@ -5,9 +5,11 @@
 //! and for each [`dlq::Message`] of kind `documents`
 //! re-ships its documents as they are, with their `_id` (an Elasticsearch
 //! `create` of an `_id` that is already there answers 409, which counts as
-//! delivered, so a redrive after a partial success creates no duplicate), with
-//! the index named from the document's `@timestamp`, through the same
-//! [`Shipper`](crate::ship::Shipper) and retry rules as the Lambda.
+//! delivered, so a redrive after a partial success creates no duplicate), to
+//! the index a rule or data stream routed it to (the message's `_index`), else
+//! the configured index named from the document's `@timestamp`, through the
+//! same [`Shipper`](crate::ship::Shipper) and retry rules as the Lambda. The
+//! rules are not applied again: a document goes where the failed run sent it.
 //!
 //! The rules that keep every document somewhere:
 //! - a message is deleted only after every one of its documents is delivered;
@@ -179,7 +181,7 @@ enum Parsed {
         source: Source,
         reason: String,
         attempts: u32,
-        docs: Vec<(DocId, Box<RawValue>)>,
+        docs: Vec<Pending>,
     },
     Undecodable {
         source: Source,
@@ -217,7 +219,20 @@ fn parse(body: &str) -> Parsed {
                         d.id
                     ));
                 }
-                docs.push((id, d.doc));
+                if let Some(index) = &d.index
+                    && let Err(problem) = crate::rules::check_index(index)
+                {
+                    return Parsed::Unparseable(format!(
+                        "document {i} ({}) has an invalid _index: {problem}",
+                        d.id
+                    ));
+                }
+                docs.push(Pending {
+                    message: 0,
+                    id,
+                    doc: d.doc,
+                    index: d.index,
+                });
             }
             Parsed::Documents {
                 source: msg.source,
@@ -243,6 +258,8 @@ struct Pending {
     message: usize,
     id: DocId,
     doc: Box<RawValue>,
+    /// The index it was routed to (None: the configured one).
+    index: Option<String>,
 }
 
 /// The redrive of one queue.
@@ -414,11 +431,7 @@ impl Redrive {
                     report.reason = reason;
                     report.source = Some(source);
                     report.documents = docs.len();
-                    pending.extend(docs.into_iter().map(|(id, doc)| Pending {
-                        message: i,
-                        id,
-                        doc,
-                    }));
+                    pending.extend(docs.into_iter().map(|p| Pending { message: i, ..p }));
                 }
                 Parsed::Undecodable {
                     source,
@@ -552,6 +565,7 @@ impl Redrive {
                         reason: "the ship task failed".into(),
                         attempts: 0,
                         rejected: false,
+                        index: pending[d].index.clone(),
                     })
                 })
                 .collect();
@@ -671,8 +685,16 @@ mod tests {
         match parse(&good) {
             Parsed::Documents { docs, attempts, .. } => {
                 assert_eq!(docs.len(), 1);
-                assert_eq!(docs[0].0, id);
+                assert_eq!(docs[0].id, id);
+                assert_eq!(docs[0].index, None, "a message without _index");
                 assert_eq!(attempts, 2);
+            }
+            _ => panic!("documents expected"),
+        }
+        let routed = good.replace(r#","doc":"#, r#","_index":"functions-2026.11","doc":"#);
+        match parse(&routed) {
+            Parsed::Documents { docs, .. } => {
+                assert_eq!(docs[0].index.as_deref(), Some("functions-2026.11"))
             }
             _ => panic!("documents expected"),
         }
@@ -683,6 +705,7 @@ mod tests {
             good.replace("\"documents\",", "\"other\","),
             good.replace(id.as_str(), "short"),
             good.replace(r#"{"message":"m"}"#, "[1]"),
+            good.replace(r#","doc":"#, r#","_index":"Bad Index","doc":"#),
             r#"{"logship_dlq":1,"kind":"undecodable","reason":"r","destination":"d","attempts":0,"source":{"event_source_arn":"","shard_id":"","sequence_number":"","partition_key":""}}"#.to_owned(),
         ] {
             assert!(matches!(parse(&bad), Parsed::Unparseable(_)), "{bad}");

@@ -1,5 +1,6 @@
 //! Re-shipping: documents of a message encoded as they are (with their `_id`,
-//! the index named from their `@timestamp`) and shipped through the pipeline's
+//! to their recorded `_index` or the configured index named from their
+//! `@timestamp`) and shipped through the pipeline's
 //! bounded fan-out; undecodable records run through the whole pipeline again;
 //! documents written to a file instead (NDJSON, `_id` first).
 
@@ -40,7 +41,8 @@ impl Redrive {
         let now = now_ms();
         for (i, p) in pending.iter().enumerate() {
             let ts = timestamp_ms(&p.doc).unwrap_or(now);
-            if let Some(body) = encoder.push_encoded(i as u32, p.id, p.doc.get().as_bytes(), ts) {
+            let doc = p.doc.get().as_bytes();
+            if let Some(body) = encoder.push_encoded(i as u32, p.id, doc, ts, p.index.as_deref()) {
                 bodies.push(body);
             }
         }
@@ -219,6 +221,10 @@ pub(super) fn write_docs(
         line.extend_from_slice(b"{\"_id\":\"");
         line.extend_from_slice(p.id.as_str().as_bytes());
         line.push(b'"');
+        if let Some(index) = &p.index {
+            line.extend_from_slice(b",\"_index\":");
+            crate::json::write_str(index, &mut line);
+        }
         // The document is a JSON object (checked when parsing): splice its members in.
         let doc = p.doc.get().trim();
         let inner = doc.strip_prefix('{').unwrap_or(doc).trim_start();
@@ -291,11 +297,13 @@ mod tests {
                 message: 0,
                 id,
                 doc: RawValue::from_string(r#"{"message":"m","n":1}"#.into()).expect("raw"),
+                index: Some("functions-2026.11".into()),
             },
             Pending {
                 message: 0,
                 id,
                 doc: RawValue::from_string("{ }".into()).expect("raw"),
+                index: None,
             },
         ];
         let mut out = Vec::new();
@@ -307,6 +315,7 @@ mod tests {
             .collect();
         assert_eq!(lines[0]["_id"], id.as_str());
         assert_eq!(lines[0]["n"], 1);
+        assert_eq!(lines[0]["_index"], "functions-2026.11");
         assert_eq!(lines[1], serde_json::json!({"_id": id.as_str()}));
     }
 }
