@@ -33,7 +33,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use crate::decode::LogEvent;
-use crate::shape::{self, LogsDropped, Shaped, Shaper};
+use crate::shape::{self, Group, LogsDropped, Shaped, Shaper};
 use crate::time;
 
 mod id;
@@ -95,7 +95,7 @@ static DEFAULT_SHAPING: Shaping = Shaping::new();
 #[derive(Debug, Clone)]
 pub struct RecordDocs<'r> {
     ids: IdHasher,
-    log_group: &'r str,
+    group: Group<'r>,
     shaping: &'r Shaping,
 }
 
@@ -104,7 +104,7 @@ impl<'r> RecordDocs<'r> {
     pub fn new(log_group: &'r str, log_stream: &str, shaping: &'r Shaping) -> RecordDocs<'r> {
         RecordDocs {
             ids: IdHasher::new(log_group, log_stream),
-            log_group,
+            group: shaping.shaper.group(log_group),
             shaping,
         }
     }
@@ -123,17 +123,16 @@ impl<'r> RecordDocs<'r> {
             }
         };
         let timestamp_ms = event.timestamp.clamp(time::MIN_MS, time::MAX_MS);
-        let shaper = &self.shaping.shaper;
         let (said, message, original) = match line {
             Cow::Borrowed(line) => {
-                let mut said = understand(self.log_group, shaper, line);
+                let mut said = understand(&self.group, line);
                 match said.message.take() {
                     Some(m) if !same_text(&m, line) => (said, m, Some(Cow::Borrowed(line))),
                     _ => (said, Cow::Borrowed(line), None),
                 }
             }
             Cow::Owned(line) => {
-                let mut said = understand(self.log_group, shaper, &line).into_owned();
+                let mut said = understand(&self.group, &line).into_owned();
                 match said.message.take() {
                     Some(m) if m != line.as_str() => (said, m, Some(Cow::Owned(line))),
                     _ => (said, Cow::Owned(line), None),
@@ -390,7 +389,7 @@ impl<'m> Understood<'m> {
 }
 
 /// Reads a line (trailing newline trimmed) of `log_group`.
-fn understand<'m>(log_group: &str, shaper: &Shaper, line: &'m str) -> Understood<'m> {
+fn understand<'m>(group: &Group<'_>, line: &'m str) -> Understood<'m> {
     let mut said = Understood::nothing();
     if let Some((request_id, what)) = lambda::platform_line(line) {
         said.request_id = Some(Cow::Borrowed(request_id));
@@ -408,7 +407,7 @@ fn understand<'m>(log_group: &str, shaper: &Shaper, line: &'m str) -> Understood
         }
         None => line,
     };
-    match shaper.understand(log_group, body) {
+    match group.understand(body) {
         Some(shaped) => said.absorb(shaped),
         None => said.app = parse_object(body),
     }

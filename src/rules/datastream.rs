@@ -1,66 +1,12 @@
 //! Data streams: each source to its own Elastic-style data stream
-//! `logs-<dataset>-<namespace>`, the dataset read from the log group name, so
+//! `logs-<dataset>-<namespace>`, the dataset of the line's shape or of its log
+//! group (one home: [`crate::shape::dataset_for_group`]), so
 //! Kibana shows one stream per source and fields of different sources never
 //! fight over one mapping. Also the name checks Elasticsearch applies to index
 //! and data stream names, used to validate rules before anything is sent.
 
-/// Datasets, in the order [`DATASETS`] lists them.
-pub const DATASETS: [&str; 5] = [
-    "aws.lambda",
-    "aws.vpcflow",
-    "aws.cloudtrail",
-    "aws.apigateway",
-    "aws.cloudwatch_logs",
-];
-
-/// The dataset of a log group:
-/// - `aws.lambda`: `/aws/lambda/…` (Lambda and Lambda@Edge functions);
-/// - `aws.apigateway`: `API-Gateway-Execution-Logs_…` (execution logs) and `/aws/apigateway/…`;
-/// - `aws.vpcflow`: names under `/vpc/` or holding `vpc-flow`, `vpcflow`,
-///   `flow-log` or `flowlog` (any case): flow log groups are named by their owner,
-///   these are the usual spellings;
-/// - `aws.cloudtrail`: names holding `cloudtrail` (any case): the console's
-///   `aws-cloudtrail-logs-<account>-<id>`, the older `CloudTrail/DefaultLogGroup`;
-/// - `aws.cloudwatch_logs`: everything else.
-pub fn dataset_for(log_group: &str) -> &'static str {
-    DATASETS
-        .get(dataset_index(log_group))
-        .copied()
-        .unwrap_or("aws.cloudwatch_logs")
-}
-
-/// Index of [`dataset_for`] in [`DATASETS`].
-pub(crate) fn dataset_index(log_group: &str) -> usize {
-    if log_group.starts_with("/aws/lambda/") {
-        0
-    } else if log_group.starts_with("API-Gateway-Execution-Logs_")
-        || log_group.starts_with("/aws/apigateway/")
-    {
-        3
-    } else if log_group.starts_with("/vpc/")
-        || [
-            "vpc-flow", "vpcflow", "flow-log", "flowlog", "vpc_flow", "flow_log",
-        ]
-        .iter()
-        .any(|hint| contains_ignore_case(log_group, hint))
-    {
-        1
-    } else if contains_ignore_case(log_group, "cloudtrail") {
-        2
-    } else {
-        4
-    }
-}
-
-/// `hay` holds `needle` (ASCII lower-case) in any ASCII case.
-fn contains_ignore_case(hay: &str, needle: &str) -> bool {
-    let n = needle.as_bytes();
-    !n.is_empty()
-        && hay
-            .as_bytes()
-            .windows(n.len())
-            .any(|w| w.eq_ignore_ascii_case(n))
-}
+pub(crate) use crate::shape::dataset_index;
+pub use crate::shape::{DATASETS, dataset_for_group as dataset_for};
 
 /// `logs-<dataset>-<namespace>`.
 pub fn data_stream_name(dataset: &str, namespace: &str) -> String {

@@ -228,6 +228,7 @@ impl<'r> RecordRules<'r> {
 
     /// Decides for one event: the first rule whose conditions all hold.
     pub fn decide<V: EventView + ?Sized>(&self, event: &V) -> Decision<'r> {
+        let fallback = self.fallback_for(event);
         let mut memo = Memo::default();
         for &i in &self.candidates {
             let Some(rule) = self.set.rules.get(i) else {
@@ -241,7 +242,7 @@ impl<'r> RecordRules<'r> {
                 Action::Sample { keep_one_in, route } => {
                     if sample_keeps(event.event_id(), *keep_one_in) {
                         Decision::Keep {
-                            target: self.target(route),
+                            target: target(route, fallback),
                             rule: Some(i),
                         }
                     } else {
@@ -249,14 +250,28 @@ impl<'r> RecordRules<'r> {
                     }
                 }
                 Action::Route(route) => Decision::Keep {
-                    target: self.target(route),
+                    target: target(route, fallback),
                     rule: Some(i),
                 },
             };
         }
         Decision::Keep {
-            target: self.default_target(),
+            target: Target {
+                index: fallback,
+                logzio_type: None,
+            },
             rule: None,
+        }
+    }
+
+    /// The data stream of an event: its shape's data set when it has one
+    /// (a flow log line in a group named otherwise), else its group's.
+    fn fallback_for<V: EventView + ?Sized>(&self, event: &V) -> Option<&'r IndexPattern> {
+        match event.dataset() {
+            Some(dataset) if !self.set.streams.is_empty() => {
+                data_stream_of(self.set, dataset).or(self.fallback)
+            }
+            _ => self.fallback,
         }
     }
 
@@ -315,13 +330,20 @@ impl<'r> RecordRules<'r> {
         }
         c.is_in(message)
     }
+}
 
-    fn target(&self, route: &'r Route) -> Target<'r> {
-        Target {
-            index: route.index.as_ref().or(self.fallback),
-            logzio_type: route.logzio_type.as_deref(),
-        }
+/// A route's target: its index, else the event's data stream (or none).
+fn target<'r>(route: &'r Route, fallback: Option<&'r IndexPattern>) -> Target<'r> {
+    Target {
+        index: route.index.as_ref().or(fallback),
+        logzio_type: route.logzio_type.as_deref(),
     }
+}
+
+/// The data stream of a data set, when data streams are on.
+fn data_stream_of<'r>(set: &'r RuleSet, dataset: &str) -> Option<&'r IndexPattern> {
+    let at = datastream::DATASETS.iter().position(|d| *d == dataset)?;
+    set.streams.get(at).and_then(|r| r.index.as_ref())
 }
 
 /// The straightforward evaluation, for tests: every rule in order, its record
@@ -334,10 +356,14 @@ pub(super) fn decide_plainly<'r, V: EventView + ?Sized>(
     stream: &str,
     ev: &V,
 ) -> Decision<'r> {
-    let fallback = set
-        .streams
-        .get(datastream::dataset_index(group))
-        .and_then(|r| r.index.as_ref());
+    let fallback = ev
+        .dataset()
+        .and_then(|d| data_stream_of(set, d))
+        .or_else(|| {
+            set.streams
+                .get(datastream::dataset_index(group))
+                .and_then(|r| r.index.as_ref())
+        });
     let target = |route: &'r Route| Target {
         index: route.index.as_ref().or(fallback),
         logzio_type: route.logzio_type.as_deref(),

@@ -845,6 +845,31 @@ fn data_streams_are_the_default_index_and_rules_still_win() {
         index_of(decide(&set, "aws-cloudtrail-logs-1", "s", &ev("m"))),
         Some("logs-aws.cloudtrail-audit".into())
     );
+    // A line's own shape names its data stream, whatever its group is called.
+    let flow_env = Envelope {
+        log_group: "/network/prod-traffic",
+        ..ENV
+    };
+    let flow = Document::new(
+        &flow_env,
+        LogEvent {
+            id: Cow::Borrowed("9"),
+            timestamp: 1_704_067_200_123,
+            message: Cow::Borrowed(
+                "2 123456789012 eni-0a1b2c3d 10.0.1.5 10.0.2.9 443 49152 6 10 840 1732000000 1732000060 ACCEPT OK",
+            ),
+            extracted_fields: None,
+        },
+        false,
+    );
+    assert_eq!(
+        index_of(set.for_record(flow_env.log_group, "s").decide(&flow)),
+        Some("logs-aws.vpcflow-prod".into())
+    );
+    assert_eq!(
+        index_of(decide(&set, flow_env.log_group, "s", &ev("plain"))),
+        Some("logs-aws.cloudwatch_logs-prod".into())
+    );
     // A rule that names only a type keeps the source's data stream.
     let d = decide(&set, "/aws/lambda/f", "s", &ev("PAYMENT ok"));
     assert_eq!(index_of(d), Some("logs-aws.lambda-prod".into()));

@@ -29,11 +29,20 @@ pub trait EventView {
     /// A field by its dotted path (`aws.lambda.event`, `http.status`), or None
     /// when the event has no such field or it is an object, an array or null.
     fn field(&self, path: &str) -> Option<FieldValue<'_>>;
+    /// The data set of the event's shape (`aws.vpcflow`, …), when it has one:
+    /// it chooses the event's data stream over its log group's.
+    fn dataset(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 impl EventView for Document<'_> {
     fn message(&self) -> &str {
         &self.message
+    }
+
+    fn dataset(&self) -> Option<&'static str> {
+        self.dataset
     }
 
     fn level(&self) -> Option<&str> {

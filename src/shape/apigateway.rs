@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::{Shape, Shaped, dataset_for_group, snake};
+use super::{Shape, Shaped, snake};
 
 const DATASET: &str = "aws.apigateway";
 
@@ -132,7 +132,7 @@ pub(super) fn shape_json<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
 
 /// The common log format, as API Gateway's console template writes it (the
 /// request id last), or Apache's combined format (referer and user agent).
-pub(super) fn parse_clf<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>> {
+pub(super) fn parse_clf<'a>(line: &'a str, dataset: &'static str) -> Option<Shaped<'a>> {
     let (ip, rest) = line.split_once(' ')?;
     if ip.len() > 45 || ip.parse::<IpAddr>().is_err() {
         return None;
@@ -162,7 +162,7 @@ pub(super) fn parse_clf<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>
     let dataset = if request_id.is_some() {
         DATASET
     } else {
-        dataset_for_group(log_group)
+        dataset
     };
     let mut s = Shaped::new(Shape::ApiGateway, dataset, Cow::Borrowed(line));
     s.put("client.ip", ip);

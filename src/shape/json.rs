@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::{Shape, Shaped, apigateway, cloudtrail, dataset_for_group, lambda, value_text};
+use super::{Shape, Shaped, apigateway, cloudtrail, lambda, value_text};
 
 /// Keys that carry the level in the JSON loggers' layouts.
 const LEVEL_KEYS: &[&str] = &[
@@ -26,7 +26,7 @@ const MESSAGE_KEYS: &[&str] = &["message", "msg"];
 /// Keys that name the logger.
 const LOGGER_KEYS: &[&str] = &["logger", "loggerName", "logger_name"];
 
-pub(super) fn understand<'a>(log_group: &str, line: &'a str) -> Option<Shaped<'a>> {
+pub(super) fn understand<'a>(dataset: &'static str, line: &'a str) -> Option<Shaped<'a>> {
     let t = line.trim_ascii();
     if !t.ends_with('}') {
         return None;
@@ -44,7 +44,7 @@ pub(super) fn understand<'a>(log_group: &str, line: &'a str) -> Option<Shaped<'a
     if apigateway::is_access_log(&map) {
         return apigateway::shape_json(map);
     }
-    app_line(map, dataset_for_group(log_group), line)
+    app_line(map, dataset, line)
 }
 
 /// An application JSON line with a message or a level; None otherwise (a JSON

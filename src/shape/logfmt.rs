@@ -9,14 +9,14 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{Shape, Shaped, dataset_for_group};
+use super::{Shape, Shaped};
 
 /// Keys one of which a logfmt line must have (to tell it from `a=b c=d` prose).
 const KNOWN: &[&str] = &[
     "level", "lvl", "msg", "message", "time", "ts", "t", "severity", "logger",
 ];
 
-pub(super) fn parse<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>> {
+pub(super) fn parse<'a>(line: &'a str, dataset: &'static str) -> Option<Shaped<'a>> {
     // Cheap rejection: the first token must be `key=`.
     let first_end = line
         .bytes()
@@ -31,11 +31,7 @@ pub(super) fn parse<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>> {
     if pairs.len() < 2 || (!known && pairs.len() < 3) {
         return None;
     }
-    let mut s = Shaped::new(
-        Shape::Logfmt,
-        dataset_for_group(log_group),
-        Cow::Borrowed(line),
-    );
+    let mut s = Shaped::new(Shape::Logfmt, dataset, Cow::Borrowed(line));
     let mut message = None;
     for (key, value) in pairs {
         match key {

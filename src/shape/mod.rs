@@ -227,8 +227,33 @@ impl Shaper {
     /// not) says, or `None` when it has no shape this module knows: it then
     /// stays a plain message. Never panics.
     pub fn understand<'a>(&self, log_group: &str, message: &'a str) -> Option<Shaped<'a>> {
+        self.group(log_group).understand(message)
+    }
+
+    /// What the shapes need to know of a log group, worked out once for all
+    /// the events of a record.
+    pub fn group(&self, log_group: &str) -> Group<'_> {
+        Group {
+            dataset: dataset_for_group(log_group),
+            flow: self.flow_format(log_group),
+        }
+    }
+}
+
+/// A log group as the shapes see it: its data set and its custom flow log
+/// format ([`Shaper::group`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Group<'s> {
+    dataset: &'static str,
+    flow: Option<&'s FlowFormat>,
+}
+
+impl Group<'_> {
+    /// [`Shaper::understand`] for a line of this group.
+    pub fn understand<'a>(&self, message: &'a str) -> Option<Shaped<'a>> {
         let line = message.trim_end_matches(['\n', '\r']);
-        if let Some(format) = self.flow_format(log_group) {
+        let dataset = self.dataset;
+        if let Some(format) = self.flow {
             // The group's own format first; a default-format record still reads.
             return vpcflow::parse(line, format).or_else(|| {
                 line.starts_with("2 ")
@@ -238,42 +263,86 @@ impl Shaper {
         }
         let first = *line.as_bytes().first()?;
         match first {
-            b'{' => json::understand(log_group, line),
-            b'<' => syslog::parse(line, log_group),
+            b'{' => json::understand(dataset, line),
+            b'<' => syslog::parse(line, dataset),
             b'0'..=b'9' => {
                 if line.starts_with("2 ") {
                     return vpcflow::parse(line, vpcflow::default_v2());
                 }
-                text::parse_timestamped(line, log_group)
-                    .or_else(|| syslog::parse(line, log_group))
-                    .or_else(|| apigateway::parse_clf(line, log_group))
+                text::parse_timestamped(line, dataset)
+                    .or_else(|| syslog::parse(line, dataset))
+                    .or_else(|| apigateway::parse_clf(line, dataset))
             }
-            b'A'..=b'Z' => text::parse_python(line, log_group)
-                .or_else(|| syslog::parse(line, log_group))
-                .or_else(|| logfmt::parse(line, log_group)),
+            b'A'..=b'Z' => text::parse_python(line, dataset)
+                .or_else(|| syslog::parse(line, dataset))
+                .or_else(|| logfmt::parse(line, dataset)),
             b'a'..=b'f' => {
-                logfmt::parse(line, log_group).or_else(|| apigateway::parse_clf(line, log_group))
+                logfmt::parse(line, dataset).or_else(|| apigateway::parse_clf(line, dataset))
             }
-            b'g'..=b'z' | b'_' | b'@' => logfmt::parse(line, log_group),
-            b':' => apigateway::parse_clf(line, log_group),
+            b'g'..=b'z' | b'_' | b'@' => logfmt::parse(line, dataset),
+            b':' => apigateway::parse_clf(line, dataset),
             _ => None,
         }
     }
 }
 
-/// The data set of a line of `log_group` that has no shape of its own.
+/// Datasets, in the order [`DATASETS`] lists them.
+pub const DATASETS: [&str; 5] = [
+    "aws.lambda",
+    "aws.vpcflow",
+    "aws.cloudtrail",
+    "aws.apigateway",
+    "aws.cloudwatch_logs",
+];
+
+/// The data set of a line of `log_group` that has no shape of its own (and
+/// of a data stream's fallback):
+/// - `aws.lambda`: `/aws/lambda/…` (Lambda and Lambda@Edge functions);
+/// - `aws.apigateway`: `API-Gateway-Execution-Logs_…` (execution logs) and `/aws/apigateway/…`;
+/// - `aws.vpcflow`: names under `/vpc/` or holding `vpc-flow`, `vpcflow`,
+///   `flow-log` or `flowlog` (any case): flow log groups are named by their owner,
+///   these are the usual spellings;
+/// - `aws.cloudtrail`: names holding `cloudtrail` (any case): the console's
+///   `aws-cloudtrail-logs-<account>-<id>`, the older `CloudTrail/DefaultLogGroup`;
+/// - `aws.cloudwatch_logs`: everything else.
 pub fn dataset_for_group(log_group: &str) -> &'static str {
+    DATASETS
+        .get(dataset_index(log_group))
+        .copied()
+        .unwrap_or("aws.cloudwatch_logs")
+}
+
+/// Index of [`dataset_for_group`] in [`DATASETS`].
+pub(crate) fn dataset_index(log_group: &str) -> usize {
     if log_group.starts_with("/aws/lambda/") {
-        "aws.lambda"
+        0
     } else if log_group.starts_with("API-Gateway-Execution-Logs_")
         || log_group.starts_with("/aws/apigateway/")
     {
-        "aws.apigateway"
-    } else if log_group.starts_with("aws-cloudtrail-logs") || log_group.contains("cloudtrail") {
-        "aws.cloudtrail"
+        3
+    } else if log_group.starts_with("/vpc/")
+        || [
+            "vpc-flow", "vpcflow", "flow-log", "flowlog", "vpc_flow", "flow_log",
+        ]
+        .iter()
+        .any(|hint| contains_ignore_case(log_group, hint))
+    {
+        1
+    } else if contains_ignore_case(log_group, "cloudtrail") {
+        2
     } else {
-        "aws.cloudwatch_logs"
+        4
     }
+}
+
+/// `hay` holds `needle` (ASCII lower-case) in any ASCII case.
+fn contains_ignore_case(hay: &str, needle: &str) -> bool {
+    let n = needle.as_bytes();
+    !n.is_empty()
+        && hay
+            .as_bytes()
+            .windows(n.len())
+            .any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// Sets a dotted `path` in `map`, creating the objects on the way. A

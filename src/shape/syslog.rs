@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::level::severity_level;
 use super::text::timestamp_len;
-use super::{Shape, Shaped, dataset_for_group};
+use super::{Shape, Shaped};
 
 const MONTHS: &[&str] = &[
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -55,7 +55,7 @@ const SEVERITIES: &[&str] = &[
     "Debug",
 ];
 
-pub(super) fn parse<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>> {
+pub(super) fn parse<'a>(line: &'a str, dataset: &'static str) -> Option<Shaped<'a>> {
     let (pri, rest) = match line.strip_prefix('<') {
         Some(after) => {
             let close = after.bytes().take(4).position(|b| b == b'>')?;
@@ -68,11 +68,7 @@ pub(super) fn parse<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>> {
         }
         None => (None, line),
     };
-    let mut s = Shaped::new(
-        Shape::Syslog,
-        dataset_for_group(log_group),
-        Cow::Borrowed(""),
-    );
+    let mut s = Shaped::new(Shape::Syslog, dataset, Cow::Borrowed(""));
     let parsed = rfc5424(rest, &mut s) || rfc3164(rest, pri.is_some(), &mut s);
     if !parsed {
         return None;

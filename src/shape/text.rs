@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 use super::level::{leading_word, normalize_level};
-use super::{Shape, Shaped, dataset_for_group};
+use super::{Shape, Shaped};
 
 /// The length of a timestamp at the start of `b`: `YYYY-MM-DD[ T]HH:MM:SS`,
 /// `YYYY/MM/DD HH:MM:SS` or `HH:MM:SS`, each with optional fractions
@@ -64,14 +64,14 @@ pub(super) fn timestamp_len(b: &[u8]) -> Option<usize> {
 }
 
 /// A line that starts with a timestamp and then a level.
-pub(super) fn parse_timestamped<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>> {
+pub(super) fn parse_timestamped<'a>(line: &'a str, dataset: &'static str) -> Option<Shaped<'a>> {
     let ts = timestamp_len(line.as_bytes())?;
     let rest = line.get(ts..)?;
     if !rest.starts_with(' ') {
         return None;
     }
     let rest = rest.trim_start_matches(' ');
-    let mut s = Shaped::new(Shape::Text, dataset_for_group(log_group), Cow::Borrowed(""));
+    let mut s = Shaped::new(Shape::Text, dataset, Cow::Borrowed(""));
 
     // Python: `%(asctime)s - %(name)s - %(levelname)s - %(message)s`.
     if let Some(after) = rest.strip_prefix("- ") {
@@ -146,7 +146,7 @@ pub(super) fn parse_timestamped<'a>(line: &'a str, log_group: &str) -> Option<Sh
 }
 
 /// Python's default `basicConfig` layout: `LEVEL:logger:message`.
-pub(super) fn parse_python<'a>(line: &'a str, log_group: &str) -> Option<Shaped<'a>> {
+pub(super) fn parse_python<'a>(line: &'a str, dataset: &'static str) -> Option<Shaped<'a>> {
     // The level word is at most 8 upper-case letters: look no further for the colon.
     let colon = line.bytes().take(9).position(|b| b == b':')?;
     let (word, rest) = (line.get(..colon)?, line.get(colon + 1..)?);
@@ -158,11 +158,7 @@ pub(super) fn parse_python<'a>(line: &'a str, log_group: &str) -> Option<Shaped<
     if logger.is_empty() || !logger.bytes().all(is_logger_byte) {
         return None;
     }
-    let mut s = Shaped::new(
-        Shape::Text,
-        dataset_for_group(log_group),
-        Cow::Borrowed(msg),
-    );
+    let mut s = Shaped::new(Shape::Text, dataset, Cow::Borrowed(msg));
     s.level = Some(Cow::Borrowed(level));
     s.logger = Some(Cow::Borrowed(logger));
     Some(s.or_line(line))
