@@ -4,16 +4,11 @@
 //! any escaping, nor any 8-byte piece of one may survive; every must-keep value
 //! must survive verbatim; look-alike messages must come back unchanged.
 
-mod support {
-    pub mod secret_corpus;
-    pub mod vendor_corpus;
-}
-
 use std::borrow::Cow;
 
+use crate::support::secret_corpus::{KINDS, Sample, corpus, forms};
 use logship::mask::{MaskConfig, MaskCounts, MaskError, MaskStyle, Masker, Rule};
 use serde_json::Value;
-use support::secret_corpus::{KINDS, Sample, corpus, forms};
 
 const DEFAULT_SEED: u64 = 0x5EC2_E75A_11CE_0001;
 
@@ -419,7 +414,7 @@ fn random_fragment_soup_never_panics() {
         "[MASKED]",
         "[MASKED:sha256:0123456789ab]",
     ];
-    let mut r = support::secret_corpus::Rng::new(99);
+    let mut r = crate::support::secret_corpus::Rng::new(99);
     let cfg = MaskConfig {
         enabled_opt_in: vec![Rule::Email, Rule::Ip],
         extra_keys: vec!["ssn".into()],
@@ -476,7 +471,7 @@ fn vendor_leak(out: &str, secret: &str) -> Option<String> {
 
 #[test]
 fn vendor_corpus_three_placements() {
-    use support::vendor_corpus::{FORMATS, lookalikes, positives};
+    use crate::support::vendor_corpus::{FORMATS, lookalikes, positives};
     let providers: std::collections::BTreeSet<&str> = FORMATS
         .iter()
         .map(|f| f.provider.split('_').next().unwrap_or(f.provider))
@@ -570,8 +565,8 @@ fn vendor_corpus_three_placements() {
 
 #[test]
 fn vendor_families_can_be_disabled_one_by_one() {
-    use support::vendor_corpus::{FORMATS, PLACEMENTS, expand, place};
-    let mut r = support::secret_corpus::Rng::new(seed());
+    use crate::support::vendor_corpus::{FORMATS, PLACEMENTS, expand, place};
+    let mut r = crate::support::secret_corpus::Rng::new(seed());
     let families: std::collections::BTreeSet<&str> = FORMATS
         .iter()
         .filter(|f| f.context.is_empty())

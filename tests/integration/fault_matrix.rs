@@ -26,21 +26,18 @@
 //! listener keeps the good lines but does not say which, so the whole body is
 //! dead-lettered (see `ship::logzio`).
 
-mod common;
-mod ops_support;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::{b64, data_record, gzip, payload, record};
+use crate::ops_support::*;
 use aws_sdk_sqs::Client as Sqs;
-use common::{b64, data_record, gzip, payload, record};
 use logship::document::DocId;
 use logship::event::KinesisEvent;
 use logship::handler::{Services, handle};
 use logship::pipeline::Summary;
-use ops_support::*;
 use serde_json::{Value, json};
 use testkit::bulk::{BulkServer, Fault};
 use testkit::moto_or_skip;

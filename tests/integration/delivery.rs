@@ -4,12 +4,10 @@
 //! delivered exactly once by `_id`, or in the DLQ, or its record is reported in
 //! `batchItemFailures`.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use logship::config::Config;
 use logship::event::KinesisEvent;
 use logship::handler::{Services, handle, response};
@@ -51,12 +49,12 @@ fn sample(records: usize, events: usize) -> (KinesisEvent, Generated) {
 
 async fn queue(sdk: &aws_config::SdkConfig) -> (aws_sdk_sqs::Client, String) {
     let sqs = aws_sdk_sqs::Client::new(sdk);
-    let url = common::create_queue(&sqs, "dlq").await;
+    let url = crate::common::create_queue(&sqs, "dlq").await;
     (sqs, url)
 }
 
 async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
-    common::receive_all(sqs, url, 300)
+    crate::common::receive_all(sqs, url, 300)
         .await
         .into_iter()
         .filter_map(|m| m.body)
@@ -859,7 +857,7 @@ fn rules_batch() -> (KinesisEvent, u64) {
     fn refs(v: &[String]) -> Vec<&str> {
         v.iter().map(String::as_str).collect()
     }
-    let event = common::event(vec![
+    let event = crate::common::event(vec![
         data_record(
             "1",
             &payload(

@@ -1,10 +1,8 @@
 //! Helpers for the operator-tool tests (redrive, tokens, fault matrix): a
 //! configuration from pairs, SQS queue helpers against moto, the `logship`
 //! binary run with the moto endpoint, and the ids every event must end up as.
-//! The queue helpers build on `tests/common` (declared `mod common;` by every
-//! test file that uses this module).
+//! The queue helpers build on [`crate::common`].
 
-#![allow(dead_code)]
 
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write as _;
@@ -35,7 +33,7 @@ pub async fn services(pairs: &[(&str, &str)], sdk: &SdkConfig) -> Services {
         .expect("services")
 }
 
-// Re-exported for the `use ops_support::*` of the tests; unused in some.
+// Re-exported for the `use crate::ops_support::*` of the tests; unused in some.
 #[allow(unused_imports)]
 pub use crate::common::create_queue;
 

@@ -5,18 +5,15 @@
 //! stay; dry runs and file runs delete nothing; a missing queue and a down
 //! destination are clear errors with their exit codes.
 
-mod common;
-mod ops_support;
-
 use std::collections::BTreeSet;
 
+use crate::ops_support::*;
 use aws_config::SdkConfig;
 use aws_sdk_sqs::Client as Sqs;
 use logship::event::KinesisEvent;
 use logship::handler::{Services, handle};
 use logship::ops::redrive::{MessageOutcome, Mode, Options, Redrive, RedriveError, Report};
 use logship::sample::{GenOptions, generate};
-use ops_support::*;
 use testkit::bulk::{BulkServer, Fault};
 use testkit::moto_or_skip;
 
@@ -121,8 +118,11 @@ async fn a_failed_delivery_is_redriven_to_completion_without_duplicates() {
     let expected = event_ids(&event);
     assert_eq!(expected.len(), 200);
     event.records.push(
-        serde_json::from_value(common::record("999", common::b64(b"plain bytes, not gzip")))
-            .expect("record"),
+        serde_json::from_value(crate::common::record(
+            "999",
+            crate::common::b64(b"plain bytes, not gzip"),
+        ))
+        .expect("record"),
     );
 
     // The failing run: bodies of 10, one at a time, two attempts each. The first

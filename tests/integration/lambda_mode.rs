@@ -3,15 +3,13 @@
 //! invocations served by the Runtime API stand-in, its documents shipped to the `_bulk` contract
 //! server, and its stdout/stderr (EMF metrics and JSON logs) read to the end.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use logship::document::DocId;
 use serde_json::{Value, json};
 use testkit::bulk::{BulkServer, Fault};

@@ -1,11 +1,9 @@
 //! `logship process` driven as a user runs it: the binary, an event file, stdout and stderr.
 
-mod common;
-
 use std::collections::HashSet;
 use std::process::{Command, Output};
 
-use common::*;
+use crate::common::*;
 use logship::sample::{GenOptions, generate};
 use serde_json::{Value, json};
 
@@ -309,7 +307,7 @@ fn operator_tools_without_aws_credentials_say_so() {
 // ---- rules (issue #14) ---------------------------------------------------------
 
 fn rules_event(dir: &tempfile::TempDir) -> String {
-    let event = common::event(vec![
+    let event = crate::common::event(vec![
         data_record(
             "1",
             &payload(

@@ -4,9 +4,7 @@
 //! writes nothing the destination refuses, the token never shows, and SSM
 //! throttling is retried (through a throttling front before moto).
 
-mod common;
-mod ops_support;
-
+use crate::ops_support::*;
 use aws_config::SdkConfig;
 use aws_sdk_ssm::Client as Ssm;
 use aws_sdk_ssm::types::ParameterType;
@@ -15,7 +13,6 @@ use logship::handler::handle;
 use logship::ops::token::{self as tokens, Probe, RotateOptions, TokenToolError, Verdict};
 use logship::sample::{GenOptions, generate};
 use logship::secret::Secret;
-use ops_support::*;
 use testkit::bulk::{BulkServer, Contract};
 use testkit::moto_or_skip;
 use testkit::throttle::ThrottlingProxy;
