@@ -24,14 +24,10 @@ use crate::ship::{ShipError, Shipper};
 /// What the function needs, built once.
 #[derive(Debug)]
 pub struct Services {
-    /// The configuration it was built from.
-    pub config: Config,
-    /// The stages.
-    pub pipeline: Pipeline,
-    /// The shipper.
-    pub shipper: Arc<Shipper>,
-    /// The dead-letter queue, when configured.
-    pub dlq: Option<DeadLetterQueue>,
+    config: Config,
+    pipeline: Pipeline,
+    shipper: Arc<Shipper>,
+    dlq: Option<DeadLetterQueue>,
 }
 
 /// The services cannot be built: an invocation-wide fault.
@@ -57,6 +53,26 @@ pub enum SetupError {
 }
 
 impl Services {
+    /// The configuration they were built from.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The stages.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// The shipper (its destination, its token).
+    pub fn shipper(&self) -> &Arc<Shipper> {
+        &self.shipper
+    }
+
+    /// The dead-letter queue, when one is configured.
+    pub fn dlq(&self) -> Option<&DeadLetterQueue> {
+        self.dlq.as_ref()
+    }
+
     /// Builds everything from a configuration; `sdk` is loaded only when needed.
     /// A CA bundle in SSM (`LOGSHIP_CA_BUNDLE_PARAM`) is read here, once.
     pub async fn new(

@@ -51,7 +51,7 @@ pub async fn invoke(
     let remaining = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
     let outcome = handle(services, event, Some(started + remaining)).await;
     let s = &outcome.summary;
-    let rules = &services.config.rules;
+    let rules = &services.config().rules;
     let per_rule: Vec<(String, u64)> = (0..rules.len())
         .map(|i| {
             let c = outcome.rules.get(i);

@@ -71,7 +71,7 @@ pub fn redrive(args: RedriveArgs) -> anyhow::Result<ExitCode> {
             None
         };
         if let Some(services) = &services
-            && let Some(code) = preflight(&services.config, services, &sdk).await
+            && let Some(code) = preflight(&services.config(), services, &sdk).await
         {
             return Ok(code);
         }
@@ -163,7 +163,7 @@ async fn preflight(
             return Some(ExitCode::from(SETUP));
         }
     };
-    let token = match services.shipper.token().get().await {
+    let token = match services.shipper().token().get().await {
         Ok(t) => t,
         Err(e) => {
             eprintln!("logship: cannot read the token: {e}");

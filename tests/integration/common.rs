@@ -2,7 +2,6 @@
 //! chosen payloads (good, broken, control) without any file from outside the
 //! repo, and SQS queues in moto (created, read to the end).
 
-
 use std::io::Write;
 
 use base64::Engine as _;

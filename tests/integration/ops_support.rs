@@ -3,7 +3,6 @@
 //! binary run with the moto endpoint, and the ids every event must end up as.
 //! The queue helpers build on [`crate::common`].
 
-
 use std::collections::{BTreeSet, HashMap};
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};

@@ -545,7 +545,7 @@ impl Redrive {
             .undelivered
             .saturating_sub(still_requeued);
         let any_rejected = undelivered.iter().flatten().any(|u| u.rejected);
-        let destination = services.shipper.destination();
+        let destination = services.shipper().destination();
         for (mi, (m, r)) in messages.iter().zip(reports.iter_mut()).enumerate() {
             if r.kind != "documents" {
                 continue;

@@ -53,7 +53,7 @@ impl Redrive {
         let mut fan_out = FanOut::new(self.config.concurrency);
         let until = self.until();
         for body in bodies {
-            if !fan_out.ship(body, &services.shipper, &until).await {
+            if !fan_out.ship(body, &services.shipper(), &until).await {
                 break;
             }
             while let Some(done) = fan_out.finished() {
@@ -152,10 +152,10 @@ impl Redrive {
         drop(decoder);
         let event = event_of(r.source.as_ref(), data);
         let outcome = services
-            .pipeline
+            .pipeline()
             .run(
                 &event,
-                &services.shipper,
+                &services.shipper(),
                 None,
                 &self.until(),
                 self.config.concurrency,
