@@ -53,7 +53,7 @@ impl Redrive {
         let mut fan_out = FanOut::new(self.config.concurrency);
         let until = self.until();
         for body in bodies {
-            if !fan_out.ship(body, &services.shipper(), &until).await {
+            if !fan_out.ship(body, services.shipper(), &until).await {
                 break;
             }
             while let Some(done) = fan_out.finished() {
@@ -155,7 +155,7 @@ impl Redrive {
             .pipeline()
             .run(
                 &event,
-                &services.shipper(),
+                services.shipper(),
                 None,
                 &self.until(),
                 self.config.concurrency,
