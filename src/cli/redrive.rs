@@ -71,7 +71,7 @@ pub fn redrive(args: RedriveArgs) -> anyhow::Result<ExitCode> {
             None
         };
         if let Some(services) = &services
-            && let Some(code) = preflight(&services.config(), services, &sdk).await
+            && let Some(code) = preflight(services.config(), services, &sdk).await
         {
             return Ok(code);
         }

@@ -1142,7 +1142,7 @@ async fn a_private_ca_is_trusted_from_a_file_or_ssm_and_only_then() {
     all_delivered(&handle(&services, &event, None).await, &g, &server);
 
     // `token check` goes through the same client: accepted with the bundle.
-    let probe = logship::ops::token::Probe::new(&services.config(), None).expect("probe");
+    let probe = logship::ops::token::Probe::new(services.config(), None).expect("probe");
     assert!(matches!(
         probe
             .check(Some(&logship::secret::Secret::new(TOKEN)))

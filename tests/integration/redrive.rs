@@ -72,7 +72,7 @@ async fn es_services(
 }
 
 fn redriver(sqs: &Sqs, queue: &str, services: &Services, options: Options) -> Redrive {
-    Redrive::new(sqs.clone(), queue, &services.config(), options).expect("redrive")
+    Redrive::new(sqs.clone(), queue, services.config(), options).expect("redrive")
 }
 
 async fn redrive(sqs: &Sqs, queue: &str, services: &Services, options: Options) -> Report {
