@@ -69,13 +69,26 @@ pub struct DeadDoc<D> {
     pub index: Option<String>,
 }
 
+/// What a DLQ message holds (`kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Masked documents, ready to ship again.
+    Documents,
+    /// A record that could not be decoded, as it came.
+    Undecodable,
+    /// A kind this logship does not know (a newer writer): left in the queue.
+    #[serde(other)]
+    Unknown,
+}
+
 /// A DLQ message. `D` is `Box<RawValue>` when reading and `&RawValue` when writing.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Message<D> {
     /// [`VERSION`].
     pub logship_dlq: u32,
-    /// `documents` or `undecodable`.
-    pub kind: String,
+    /// What it holds.
+    pub kind: Kind,
     /// Why it is here.
     pub reason: String,
     /// `logzio` or `elasticsearch`.
@@ -172,7 +185,7 @@ impl DeadLetterQueue {
             };
             let msg: Message<&RawValue> = Message {
                 logship_dlq: VERSION,
-                kind: "undecodable".into(),
+                kind: Kind::Undecodable,
                 reason: u.error,
                 destination: destination.to_owned(),
                 attempts: 0,
@@ -327,7 +340,7 @@ impl DeadLetterQueue {
         }
         let msg = Message {
             logship_dlq: VERSION,
-            kind: "documents".into(),
+            kind: Kind::Documents,
             reason: first.reason.clone(),
             destination: destination.to_owned(),
             attempts: docs.iter().map(|d| d.attempts).max().unwrap_or(0),
@@ -536,7 +549,7 @@ mod tests {
         let doc = RawValue::from_string("{\"message\":\"x\"}".to_owned()).expect("raw");
         let m: Message<&RawValue> = Message {
             logship_dlq: VERSION,
-            kind: "documents".into(),
+            kind: Kind::Documents,
             reason: "r".into(),
             destination: "elasticsearch".into(),
             attempts: 3,

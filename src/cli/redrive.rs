@@ -241,7 +241,7 @@ fn describe(m: &MessageReport) -> String {
         MessageOutcome::WouldShip => format!(
             "would re-ship {} {}{}",
             m.documents,
-            if m.kind == "undecodable" {
+            if m.kind == Some(logship::dlq::Kind::Undecodable) {
                 "events of an undecodable record (it decodes now)"
             } else {
                 "documents"

@@ -275,7 +275,7 @@ async fn rejected_documents_go_to_the_dlq_with_their_payload() {
     account(&outcome, &g, &server, &dlq, &event);
     for body in &dlq {
         let m = logship::dlq::parse(body).expect("parses");
-        assert_eq!(m.kind, "documents");
+        assert_eq!(m.kind, logship::dlq::Kind::Documents);
         assert!(m.rejected);
         assert!(
             m.reason.contains("mapper_parsing_exception"),
@@ -345,7 +345,7 @@ async fn undecodable_records_are_dead_lettered_raw_and_flagged() {
     let raw: Vec<_> = dlq
         .iter()
         .map(|b| logship::dlq::parse(b).expect("parses"))
-        .filter(|m| m.kind == "undecodable")
+        .filter(|m| m.kind == logship::dlq::Kind::Undecodable)
         .collect();
     assert_eq!(
         raw.len() + outcome.failed_sequence_numbers.len(),

@@ -74,7 +74,7 @@ pub fn dlq_contents(bodies: &[String]) -> (Vec<(String, serde_json::Value)>, BTr
         let Ok(m) = logship::dlq::parse(b) else {
             continue;
         };
-        if m.kind == "undecodable" {
+        if m.kind == logship::dlq::Kind::Undecodable {
             raw.insert(m.source.sequence_number.clone());
         }
         for d in m.documents {

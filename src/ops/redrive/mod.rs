@@ -46,7 +46,7 @@ use std::time::Instant;
 use serde_json::value::RawValue;
 
 use crate::config::Config;
-use crate::dlq::{self, DeadLetterQueue, Source};
+use crate::dlq::{self, DeadLetterQueue, Kind, Source};
 use crate::document::DocId;
 use crate::encode::Format;
 use crate::handler::Services;
@@ -203,8 +203,8 @@ fn parse(body: &str) -> Parsed {
             dlq::VERSION
         ));
     }
-    match msg.kind.as_str() {
-        "documents" => {
+    match msg.kind {
+        Kind::Documents => {
             let mut docs = Vec::with_capacity(msg.documents.len());
             for (i, d) in msg.documents.into_iter().enumerate() {
                 let Some(id) = DocId::parse(&d.id) else {
@@ -241,7 +241,7 @@ fn parse(body: &str) -> Parsed {
                 docs,
             }
         }
-        "undecodable" => match msg.data {
+        Kind::Undecodable => match msg.data {
             Some(data) => Parsed::Undecodable {
                 source: msg.source,
                 reason: msg.reason,
@@ -249,7 +249,7 @@ fn parse(body: &str) -> Parsed {
             },
             None => Parsed::Unparseable("an undecodable message without data".into()),
         },
-        other => Parsed::Unparseable(format!("unknown kind {other:?}")),
+        Kind::Unknown => Parsed::Unparseable("a kind this logship does not know".into()),
     }
 }
 
@@ -407,7 +407,7 @@ impl Redrive {
         for (i, m) in messages.iter().enumerate() {
             let mut report = MessageReport {
                 message_id: m.message_id.clone(),
-                kind: String::new(),
+                kind: None,
                 reason: String::new(),
                 source: None,
                 documents: 0,
@@ -427,7 +427,7 @@ impl Redrive {
                     docs,
                 } => {
                     attempts[i] = before;
-                    report.kind = "documents".into();
+                    report.kind = Some(Kind::Documents);
                     report.reason = reason;
                     report.source = Some(source);
                     report.documents = docs.len();
@@ -438,7 +438,7 @@ impl Redrive {
                     reason,
                     data,
                 } => {
-                    report.kind = "undecodable".into();
+                    report.kind = Some(Kind::Undecodable);
                     report.outcome = MessageOutcome::Undecodable {
                         error: reason.clone(),
                     };
@@ -458,7 +458,10 @@ impl Redrive {
         let mut stop = None;
         match mode {
             Mode::DryRun => {
-                for r in reports.iter_mut().filter(|r| r.kind == "documents") {
+                for r in reports
+                    .iter_mut()
+                    .filter(|r| r.kind == Some(Kind::Documents))
+                {
                     r.outcome = MessageOutcome::WouldShip;
                 }
                 for (i, data) in &raw {
@@ -470,7 +473,10 @@ impl Redrive {
                     stop = Some(e);
                 } else {
                     state.report.progress.written += pending.len() as u64;
-                    for r in reports.iter_mut().filter(|r| r.kind == "documents") {
+                    for r in reports
+                        .iter_mut()
+                        .filter(|r| r.kind == Some(Kind::Documents))
+                    {
                         r.outcome = MessageOutcome::Written;
                     }
                     for (i, data) in &raw {
@@ -517,7 +523,7 @@ impl Redrive {
         if pending.is_empty() {
             // Document messages without documents: nothing to lose by deleting them.
             for (m, r) in messages.iter().zip(reports.iter_mut()) {
-                if r.kind == "documents" {
+                if r.kind == Some(Kind::Documents) {
                     self.delete(m, r, 0, state).await;
                 }
             }
@@ -547,7 +553,7 @@ impl Redrive {
         let any_rejected = undelivered.iter().flatten().any(|u| u.rejected);
         let destination = services.shipper().destination();
         for (mi, (m, r)) in messages.iter().zip(reports.iter_mut()).enumerate() {
-            if r.kind != "documents" {
+            if r.kind != Some(Kind::Documents) {
                 continue;
             }
             let mine: Vec<usize> = (0..pending.len())

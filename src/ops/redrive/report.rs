@@ -106,8 +106,8 @@ pub enum MessageOutcome {
 pub struct MessageReport {
     /// The SQS message id.
     pub message_id: String,
-    /// `documents`, `undecodable`, or empty when it could not be parsed.
-    pub kind: String,
+    /// What it holds; None when it could not be parsed.
+    pub kind: Option<crate::dlq::Kind>,
     /// The reason recorded when it was dead-lettered.
     pub reason: String,
     /// Where its record came from.
