@@ -223,7 +223,9 @@ pub struct Document<'a> {
     pub bad_timestamp: bool,
 }
 
-/// Top-level keys the document owns; a line's own keys with these names go under `json`.
+/// Top-level keys the document owns: a line's own keys with these names go
+/// under `json`, and a shape's ECS fields under them are merged into the
+/// envelope's objects (or never written).
 const RESERVED: &[&str] = &[
     "@timestamp",
     "message",

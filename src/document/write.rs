@@ -6,7 +6,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{Document, Envelope, LambdaLine};
+use super::{Document, Envelope, LambdaLine, RESERVED};
 use crate::json::{write_str, write_value};
 use crate::time::write_rfc3339_ms;
 
@@ -105,19 +105,6 @@ impl Obj {
 fn object<'m>(map: Option<&'m Map<String, Value>>, key: &str) -> Option<&'m Map<String, Value>> {
     map.and_then(|m| m.get(key)).and_then(Value::as_object)
 }
-
-/// Top-level ECS keys merged into the envelope's objects (or never written).
-const MERGED: &[&str] = &[
-    "@timestamp",
-    "message",
-    "event",
-    "cloud",
-    "aws",
-    "log",
-    "faas",
-    "logship",
-    "json",
-];
 
 impl Document<'_> {
     /// Writes the document as one JSON object (no newline); see [`LineOptions`].
@@ -239,7 +226,7 @@ impl Document<'_> {
 
         let skip_type = |k: &str| opts.log_type.is_some() && k == "type";
         for (k, v) in ecs.into_iter().flatten() {
-            if !MERGED.contains(&k.as_str()) && !skip_type(k) {
+            if !RESERVED.contains(&k.as_str()) && !skip_type(k) {
                 out.push(b',');
                 write_str(k, out);
                 out.push(b':');
