@@ -354,10 +354,13 @@ pub fn put(map: &mut Map<String, Value>, path: &str, value: Value) {
     };
     let mut at = map;
     for key in objects.split('.') {
-        let slot = at
-            .entry(key.to_owned())
-            .or_insert_with(|| Value::Object(Map::new()));
-        let Value::Object(inner) = slot else { return };
+        // No key copy when the object is there already (the usual case).
+        if !at.contains_key(key) {
+            at.insert(key.to_owned(), Value::Object(Map::new()));
+        }
+        let Some(Value::Object(inner)) = at.get_mut(key) else {
+            return;
+        };
         at = inner;
     }
     at.insert(last.to_owned(), value);
@@ -395,25 +398,33 @@ pub fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
 /// `camelCase`, `PascalCase`, `kebab-case` to `snake_case` (`sourceIPAddress` →
 /// `source_ip_address`, `ARN` → `arn`, `log-status` → `log_status`).
 pub(crate) fn snake(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
+    let b = name.as_bytes();
+    if !b
+        .iter()
+        .any(|c| c.is_ascii_uppercase() || matches!(c, b'-' | b' ' | b'.'))
+    {
+        return name.to_owned();
+    }
     let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c == '-' || c == ' ' || c == '.' {
-            out.push('_');
-        } else if c.is_ascii_uppercase() {
-            let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
-            let next = chars.get(i + 1).copied();
-            let boundary = match prev {
-                Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
-                Some(p) if p.is_ascii_uppercase() => next.is_some_and(|n| n.is_ascii_lowercase()),
-                _ => false,
-            };
-            if boundary && !out.ends_with('_') {
-                out.push('_');
+    for (i, ch) in name.char_indices() {
+        match ch {
+            '-' | ' ' | '.' => out.push('_'),
+            c if c.is_ascii_uppercase() => {
+                let prev = i.checked_sub(1).and_then(|p| b.get(p)).copied();
+                let next = b.get(i + 1).copied();
+                let boundary = match prev {
+                    Some(p) if p.is_ascii_lowercase() || p.is_ascii_digit() => true,
+                    Some(p) if p.is_ascii_uppercase() => {
+                        next.is_some_and(|n| n.is_ascii_lowercase())
+                    }
+                    _ => false,
+                };
+                if boundary && !out.ends_with('_') {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
             }
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
+            c => out.push(c),
         }
     }
     out

@@ -8,6 +8,8 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::LazyLock;
 
+use serde_json::{Map, Value};
+
 use super::{Shape, Shaped, rfc3339_secs, snake};
 
 const DATASET: &str = "aws.vpcflow";
@@ -17,11 +19,13 @@ const DATASET: &str = "aws.vpcflow";
 /// ${end} ${action} ${log-status}`.
 pub const DEFAULT_V2: &str = "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}";
 
-static DEFAULT: LazyLock<FlowFormat> = LazyLock::new(|| FlowFormat {
-    fields: DEFAULT_V2
-        .split_ascii_whitespace()
-        .map(|t| t.trim_start_matches("${").trim_end_matches('}').to_owned())
-        .collect(),
+static DEFAULT: LazyLock<FlowFormat> = LazyLock::new(|| {
+    FlowFormat::with_fields(
+        DEFAULT_V2
+            .split_ascii_whitespace()
+            .map(|t| t.trim_start_matches("${").trim_end_matches('}').to_owned())
+            .collect(),
+    )
 });
 
 pub(super) fn default_v2() -> &'static FlowFormat {
@@ -32,6 +36,8 @@ pub(super) fn default_v2() -> &'static FlowFormat {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlowFormat {
     fields: Vec<String>,
+    /// Each field's `aws.vpcflow.*` name (snake case), worked out once.
+    names: Vec<String>,
 }
 
 /// Why a flow log format is not one.
@@ -69,7 +75,12 @@ impl FlowFormat {
         if fields.is_empty() {
             return Err(FlowFormatError::Empty);
         }
-        Ok(FlowFormat { fields })
+        Ok(FlowFormat::with_fields(fields))
+    }
+
+    fn with_fields(fields: Vec<String>) -> FlowFormat {
+        let names = fields.iter().map(|f| snake(f)).collect();
+        FlowFormat { fields, names }
     }
 
     /// The default version 2 format.
@@ -116,49 +127,58 @@ pub(super) fn parse<'a>(line: &'a str, format: &FlowFormat) -> Option<Shaped<'a>
     if !pairs().all(|(n, v)| valid(n, v)) {
         return None;
     }
-    let mut s = Shaped::new(Shape::VpcFlow, DATASET, Cow::Borrowed(line));
-    for (name, value) in pairs() {
+    // The objects are built directly (a flow log group is among the largest
+    // of an account: no dotted-path walks, no name formatting per record).
+    let (mut source, mut destination, mut network, mut event, mut flow) =
+        (Map::new(), Map::new(), Map::new(), Map::new(), Map::new());
+    let text = |v: &str| Value::String(v.to_owned());
+    for ((name, value), vpc_name) in pairs().zip(&format.names) {
         if value == "-" {
             continue;
         }
-        let number = || value.parse::<u64>().ok();
+        let number = || value.parse::<u64>().ok().map_or(Value::Null, Value::from);
         match name {
-            "srcaddr" => s.put("source.ip", value),
-            "dstaddr" => s.put("destination.ip", value),
-            "srcport" => s.put("source.port", number()),
-            "dstport" => s.put("destination.port", number()),
+            "srcaddr" => _ = source.insert("ip".into(), text(value)),
+            "dstaddr" => _ = destination.insert("ip".into(), text(value)),
+            "srcport" => _ = source.insert("port".into(), number()),
+            "dstport" => _ = destination.insert("port".into(), number()),
             "protocol" => {
-                s.put("network.iana_number", value);
-                if let Some(t) = number().and_then(transport) {
-                    s.put("network.transport", t);
+                network.insert("iana_number".into(), text(value));
+                if let Some(t) = value.parse::<u64>().ok().and_then(transport) {
+                    network.insert("transport".into(), t.into());
                 }
             }
-            "packets" => s.put("network.packets", number()),
-            "bytes" => s.put("network.bytes", number()),
+            "packets" => _ = network.insert("packets".into(), number()),
+            "bytes" => _ = network.insert("bytes".into(), number()),
             "start" | "end" => {
-                let at = value.parse::<i64>().ok().and_then(rfc3339_secs);
-                if let Some(at) = at {
-                    s.put(&format!("event.{name}"), at);
+                if let Some(at) = value.parse::<i64>().ok().and_then(rfc3339_secs) {
+                    event.insert(name.into(), at.into());
                 }
             }
             "action" => {
                 let accept = value == "ACCEPT";
-                s.put("event.action", if accept { "accept" } else { "reject" });
-                s.put("event.outcome", if accept { "success" } else { "failure" });
-                s.put("aws.vpcflow.action", value);
+                event.insert(
+                    "action".into(),
+                    if accept { "accept" } else { "reject" }.into(),
+                );
+                event.insert(
+                    "outcome".into(),
+                    if accept { "success" } else { "failure" }.into(),
+                );
+                flow.insert("action".into(), text(value));
             }
             "type" => {
-                s.put("network.type", value.to_ascii_lowercase());
-                s.put("aws.vpcflow.type", value);
+                network.insert("type".into(), value.to_ascii_lowercase().into());
+                flow.insert("type".into(), text(value));
             }
             "flow-direction" => {
-                s.put("network.direction", value);
-                s.put("aws.vpcflow.flow_direction", value);
+                network.insert("direction".into(), text(value));
+                flow.insert("flow_direction".into(), text(value));
             }
             "tcp-flags" => {
-                s.put("aws.vpcflow.tcp_flags", value);
-                if let Some(bits) = number() {
-                    let names: Vec<&str> = [
+                flow.insert("tcp_flags".into(), text(value));
+                if let Ok(bits) = value.parse::<u64>() {
+                    let names: Vec<Value> = [
                         (1, "fin"),
                         (2, "syn"),
                         (4, "rst"),
@@ -168,13 +188,29 @@ pub(super) fn parse<'a>(line: &'a str, format: &FlowFormat) -> Option<Shaped<'a>
                     ]
                     .iter()
                     .filter(|(bit, _)| bits & bit != 0)
-                    .map(|(_, n)| *n)
+                    .map(|(_, n)| Value::from(*n))
                     .collect();
-                    s.put("aws.vpcflow.tcp_flags_array", names);
+                    flow.insert("tcp_flags_array".into(), Value::Array(names));
                 }
             }
-            other => s.put(&format!("aws.vpcflow.{}", snake(other)), value),
+            _ => _ = flow.insert(vpc_name.clone(), text(value)),
         }
+    }
+    let mut s = Shaped::new(Shape::VpcFlow, DATASET, Cow::Borrowed(line));
+    for (key, object) in [
+        ("source", source),
+        ("destination", destination),
+        ("network", network),
+        ("event", event),
+    ] {
+        if !object.is_empty() {
+            s.fields.insert(key.into(), Value::Object(object));
+        }
+    }
+    if !flow.is_empty() {
+        let mut aws = Map::new();
+        aws.insert("vpcflow".into(), Value::Object(flow));
+        s.fields.insert("aws".into(), Value::Object(aws));
     }
     Some(s)
 }
