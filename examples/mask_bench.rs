@@ -5,6 +5,9 @@
 //! Reports MB/s of message bytes for `mask_text` on clean, mixed (~3% lines
 //! with a secret) and secret-heavy inputs, and for `mask_message` (text +
 //! parsed JSON) on the JSON share of the mix.
+//! With `MASK_BENCH_LINES=FILE` (one JSON-encoded string per line, e.g. the
+//! messages of a `logship gen-event` event), that file's messages are a
+//! further case, `file`: the benchmark event's own lines.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -291,6 +294,19 @@ fn main() {
     .expect("config");
     if on("text mixed +email+ip") {
         bench_text("mixed +email+ip", &opt, &mixed);
+    }
+    if let Ok(path) = std::env::var("MASK_BENCH_LINES") {
+        let raw = std::fs::read_to_string(&path).expect("MASK_BENCH_LINES file");
+        let lines: Vec<String> = raw
+            .lines()
+            .filter_map(|l| serde_json::from_str::<String>(l).ok())
+            .collect();
+        if on("text file") {
+            bench_text("file", &m, &lines);
+        }
+        if on("JSON file") {
+            bench_json("file", &m, &lines);
+        }
     }
     if on("JSON clean") {
         bench_json("clean", &m, &clean);

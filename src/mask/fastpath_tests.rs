@@ -156,3 +156,40 @@ proptest! {
         prop_assert_eq!(seen, naive_runs(&b));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn credential_word_test_agrees_with_the_plain_search(
+        key in "([kKsStTpPaAcCbBjJhH]|key|KEY|sec|ret|tok|en|pas|s|pw|d|au|th|cr|ed|ap|i|ac|ce|ss|ig|se|ion|co|ok|ie|be|ar|er|pr|iv|at|e|jw|t|hm|ac|sa|lt|[a-z0-9_.\\-]|\u{e9}){0,24}"
+    ) {
+        let k = key.as_bytes();
+        prop_assert_eq!(keyword::has_cred_word(k), keyword::has_cred_word_slow(k), "{:?}", key);
+    }
+}
+
+#[test]
+fn credential_words_are_three_lower_case_letters_or_more() {
+    // The pair table of `has_cred_word` relies on it.
+    for w in keyword::CRED_WORDS {
+        assert!(
+            w.len() >= 3 && w.iter().all(u8::is_ascii_lowercase),
+            "{w:?}"
+        );
+    }
+    for key in [
+        "X-Api-Key",
+        "SESSION_ID",
+        "dbPass",
+        "tokens_used",
+        "hmac",
+        "Jwt",
+        "salt",
+    ] {
+        assert!(keyword::has_cred_word(key.as_bytes()), "{key}");
+    }
+    for key in ["requestId", "xray_trace_id", "40.123Z", "ke", "", "deploy"] {
+        assert!(!keyword::has_cred_word(key.as_bytes()), "{key}");
+    }
+}

@@ -12,7 +12,7 @@ use super::rules::before;
 use super::tokens::url;
 
 /// Credential words: a key containing one of these names a credential.
-const CRED_WORDS: &[&[u8]] = &[
+pub(crate) const CRED_WORDS: &[&[u8]] = &[
     b"key", b"secret", b"token", b"pass", b"pwd", b"auth", b"cred", b"api", b"access", b"sig",
     b"session", b"cookie", b"bearer", b"private", b"jwt", b"hmac", b"salt",
 ];
@@ -234,27 +234,51 @@ pub(crate) fn keyword_before(
     Some((tight, 16))
 }
 
-/// Whether a key holds a credential word, ASCII case-insensitively (only
-/// positions holding a first letter of one are compared).
-fn has_cred_word(key: &[u8]) -> bool {
-    for (i, &c) in key.iter().enumerate() {
-        if !matches!(
-            c.to_ascii_lowercase(),
-            b'k' | b's' | b't' | b'p' | b'a' | b'c' | b'b' | b'j' | b'h'
-        ) {
-            continue;
-        }
-        let rest = &key[i..];
-        if CRED_WORDS.iter().any(|w| {
-            w.len() <= rest.len()
-                && w.iter()
-                    .zip(rest)
-                    .all(|(a, b)| *a == b.to_ascii_lowercase())
-        }) {
+/// Bit `j` of entry `i` set when some credential word starts with the
+/// lower-case letters `i` and `'a' + j`: a key position whose two bytes are no
+/// such pair cannot start one, so one lookup rejects most positions.
+static CRED_PAIRS: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut k = 0;
+    while k < CRED_WORDS.len() {
+        let w = CRED_WORDS[k];
+        t[w[0] as usize] |= 1 << (w[1] - b'a');
+        k += 1;
+    }
+    t
+};
+
+/// Whether a key holds a credential word, ASCII case-insensitively. Every
+/// credential word is at least three lower-case letters long; only positions
+/// whose first two bytes start one ([`CRED_PAIRS`]) are compared in full.
+pub(crate) fn has_cred_word(key: &[u8]) -> bool {
+    let mut i = 0;
+    while i + 2 < key.len() {
+        let a = key[i].to_ascii_lowercase();
+        let b = key[i + 1].to_ascii_lowercase().wrapping_sub(b'a');
+        if b < 26 && CRED_PAIRS[usize::from(a)] & (1 << b) != 0 && cred_word_at(&key[i..]) {
             return true;
         }
+        i += 1;
     }
     false
+}
+
+/// Whether `rest` starts with a credential word (ASCII case-insensitive).
+fn cred_word_at(rest: &[u8]) -> bool {
+    CRED_WORDS.iter().any(|w| {
+        w.len() <= rest.len()
+            && w.iter()
+                .zip(rest)
+                .all(|(a, b)| *a == b.to_ascii_lowercase())
+    })
+}
+
+/// [`has_cred_word`] the plain way: every position against every word (the
+/// reference the fast version is tested against).
+#[cfg(test)]
+pub(crate) fn has_cred_word_slow(key: &[u8]) -> bool {
+    (0..key.len()).any(|i| cred_word_at(&key[i..]))
 }
 
 /// The last word of a key (`db_password` -> `password`, `apiKeyId` -> `Id`).
