@@ -468,6 +468,7 @@ impl Config {
                     None => None,
                     Some(p) => Some(check_fields_prefix(p)?),
                 },
+                shapes_off: !flag("LOGSHIP_SHAPES", true)?,
             },
             keep_original: flag("LOGSHIP_KEEP_ORIGINAL", false)?,
             ca: CaSetting::from_lookup(lookup)?,

@@ -76,6 +76,9 @@ pub struct Shaping {
     /// of the top level (validated by the configuration: a plain name that no
     /// document field uses).
     pub fields_prefix: Option<String>,
+    /// `LOGSHIP_SHAPES=off`: only Lambda's text format and JSON objects are
+    /// read (the cheaper documents of earlier versions).
+    pub shapes_off: bool,
 }
 
 impl Shaping {
@@ -84,6 +87,7 @@ impl Shaping {
         Shaping {
             shaper: Shaper::new(),
             fields_prefix: None,
+            shapes_off: false,
         }
     }
 }
@@ -95,7 +99,8 @@ static DEFAULT_SHAPING: Shaping = Shaping::new();
 #[derive(Debug, Clone)]
 pub struct RecordDocs<'r> {
     ids: IdHasher,
-    group: Group<'r>,
+    /// None with `LOGSHIP_SHAPES=off`.
+    group: Option<Group<'r>>,
     shaping: &'r Shaping,
 }
 
@@ -104,7 +109,7 @@ impl<'r> RecordDocs<'r> {
     pub fn new(log_group: &'r str, log_stream: &str, shaping: &'r Shaping) -> RecordDocs<'r> {
         RecordDocs {
             ids: IdHasher::new(log_group, log_stream),
-            group: shaping.shaper.group(log_group),
+            group: (!shaping.shapes_off).then(|| shaping.shaper.group(log_group)),
             shaping,
         }
     }
@@ -125,14 +130,14 @@ impl<'r> RecordDocs<'r> {
         let timestamp_ms = event.timestamp.clamp(time::MIN_MS, time::MAX_MS);
         let (said, message, original) = match line {
             Cow::Borrowed(line) => {
-                let mut said = understand(&self.group, line);
+                let mut said = understand(self.group.as_ref(), line);
                 match said.message.take() {
                     Some(m) if !same_text(&m, line) => (said, m, Some(Cow::Borrowed(line))),
                     _ => (said, Cow::Borrowed(line), None),
                 }
             }
             Cow::Owned(line) => {
-                let mut said = understand(&self.group, &line).into_owned();
+                let mut said = understand(self.group.as_ref(), &line).into_owned();
                 match said.message.take() {
                     Some(m) if m != line.as_str() => (said, m, Some(Cow::Owned(line))),
                     _ => (said, Cow::Owned(line), None),
@@ -391,7 +396,7 @@ impl<'m> Understood<'m> {
 }
 
 /// Reads a line (trailing newline trimmed) of `log_group`.
-fn understand<'m>(group: &Group<'_>, line: &'m str) -> Understood<'m> {
+fn understand<'m>(group: Option<&Group<'_>>, line: &'m str) -> Understood<'m> {
     let mut said = Understood::nothing();
     if let Some((request_id, what)) = lambda::platform_line(line) {
         said.request_id = Some(Cow::Borrowed(request_id));
@@ -409,7 +414,7 @@ fn understand<'m>(group: &Group<'_>, line: &'m str) -> Understood<'m> {
         }
         None => line,
     };
-    match group.understand(body) {
+    match group.and_then(|g| g.understand(body)) {
         Some(shaped) => said.absorb(shaped),
         None => said.app = parse_object(body),
     }
@@ -526,6 +531,31 @@ mod tests {
         assert_eq!(v["order"], 42);
         assert_eq!(v["json"]["event"], "x");
         assert_eq!(v["json"]["_private"]["nested"], true);
+    }
+
+    #[test]
+    fn shapes_off_reads_only_the_lambda_text_format_and_json_objects() {
+        let shaping = Shaping {
+            shapes_off: true,
+            ..Shaping::default()
+        };
+        let docs = RecordDocs::new("/vpc/flow-logs", "s", &shaping);
+        let event = |m: &'static str| LogEvent {
+            id: Cow::Borrowed("1"),
+            timestamp: 1_704_067_200_123,
+            message: Cow::Borrowed(m),
+            extracted_fields: None,
+        };
+        let flow = "2 123456789012 eni-1 10.0.1.5 10.0.2.9 443 49152 6 10 840 1732000000 1732000060 ACCEPT OK";
+        let d = docs.build(event(flow), false);
+        assert!(d.ecs.is_none() && d.original.is_none());
+        assert_eq!(d.message, flow);
+        let d = docs.build(event(r#"{"level":"warn","msg":"m","n":1}"#), false);
+        assert!(d.ecs.is_none());
+        assert_eq!(d.fields.as_ref().map(|f| f.len()), Some(3));
+        let d = docs.build(event("2024-01-01T00:00:00.123Z\treq-1\tERROR\tboom"), false);
+        assert_eq!(d.message, "boom");
+        assert_eq!(d.level.as_deref(), Some("error"));
     }
 
     #[test]
