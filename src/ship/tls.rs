@@ -77,6 +77,8 @@ impl TlsRoots {
     /// valid X.509 certificate. Other PEM sections (a key) are ignored.
     pub fn from_pem(pem: &[u8], var: &'static str) -> Result<TlsRoots, CaError> {
         let problem = |problem: String| CaError::Pem { var, problem };
+        // A file saved by a Windows editor may start with a byte-order mark.
+        let pem = pem.strip_prefix("\u{feff}".as_bytes()).unwrap_or(pem);
         let mut certs = Vec::new();
         let mut store = rustls::RootCertStore::empty();
         for (i, der) in CertificateDer::pem_slice_iter(pem).enumerate() {
@@ -97,10 +99,14 @@ impl TlsRoots {
             certs.push(cert);
         }
         if certs.is_empty() {
-            return Err(problem(
+            let trusted =
+                memchr::memmem::find(pem, b"-----BEGIN TRUSTED CERTIFICATE-----").is_some();
+            return Err(problem(if trusted {
+                "an OpenSSL TRUSTED CERTIFICATE, not a plain one (convert it: openssl x509 -in ca.pem -out plain.pem)".to_owned()
+            } else {
                 "no certificate in it (expected PEM: -----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----)"
-                    .to_owned(),
-            ));
+                    .to_owned()
+            }));
         }
         Ok(TlsRoots { certs })
     }
@@ -269,6 +275,28 @@ mod tests {
             .expect_err("no END")
             .to_string();
         assert!(e.contains("certificate 1 is not valid PEM"), "{e}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_fine_and_a_trusted_certificate_is_named() {
+        let test_ca = testkit::tls::TestCa::new();
+        let ca = test_ca.ca_pem();
+        let mut bom = "\u{feff}".as_bytes().to_vec();
+        bom.extend_from_slice(ca.as_bytes());
+        assert_eq!(
+            TlsRoots::from_pem(&bom, VAR_CA_BUNDLE)
+                .map(|r| r.len())
+                .ok(),
+            Some(1)
+        );
+        let trusted = ca
+            .replace("BEGIN CERTIFICATE", "BEGIN TRUSTED CERTIFICATE")
+            .replace("END CERTIFICATE", "END TRUSTED CERTIFICATE");
+        let e = TlsRoots::from_pem(trusted.as_bytes(), VAR_CA_BUNDLE)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("TRUSTED CERTIFICATE"), "{e}");
     }
 
     #[test]
