@@ -176,6 +176,14 @@ impl Input {
     /// own: a subscription delivers within its region).
     pub fn parse_event(text: &str, region: &str) -> Result<Input, EventError> {
         match look(text)? {
+            Looks::BarePayload => Err(EventError::Other(BARE_PAYLOAD)),
+            looks => Input::from_looks(looks, text, region),
+        }
+    }
+
+    /// The input a JSON text that is not a bare payload turned out to be.
+    fn from_looks(looks: Looks, text: &str, region: &str) -> Result<Input, EventError> {
+        match looks {
             Looks::Kinesis(event) => Ok(Input {
                 event,
                 source: Source::Kinesis,
@@ -217,9 +225,11 @@ impl Input {
         let text = std::str::from_utf8(raw).map_err(|e| EventError::Utf8 {
             at: e.valid_up_to(),
         })?;
+        // The text is read once: a bare payload is taken as it is, anything
+        // else as the event it looks like.
         match look(text)? {
             Looks::BarePayload => Ok(payload(text.trim().as_bytes())),
-            _ => Input::parse_event(text, region),
+            looks => Input::from_looks(looks, text, region),
         }
     }
 

@@ -330,7 +330,8 @@ impl<'a> Document<'a> {
 struct Understood<'m> {
     /// The human message, when the line names one.
     message: Option<Cow<'m, str>>,
-    level: Option<Cow<'m, str>>,
+    /// Normalized: a name of the shared vocabulary, or a lower-cased copy.
+    level: Option<Cow<'static, str>>,
     logger: Option<Cow<'m, str>>,
     request_id: Option<Cow<'m, str>>,
     lambda: LambdaLine,
@@ -377,13 +378,7 @@ impl<'m> Understood<'m> {
         let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
         Understood {
             message: self.message.map(own),
-            level: self.level.map(|l| match l {
-                Cow::Borrowed(b) => match shape::normalize_level(b) {
-                    Some(known) => Cow::Borrowed(known),
-                    None => Cow::Owned(b.to_owned()),
-                },
-                Cow::Owned(o) => Cow::Owned(o),
-            }),
+            level: self.level,
             logger: self.logger.map(own),
             request_id: self.request_id.map(own),
             lambda: self.lambda,
