@@ -525,17 +525,6 @@ pub fn mask_document(masker: &Masker, doc: &mut Document, counts: &mut MaskCount
         return 0;
     }
     let before = counts.total();
-    // Fields from outside the line are read in full: the line cannot say
-    // whether they hold a secret.
-    if doc.outside_fields
-        && let Some(ecs) = doc.ecs.as_mut()
-    {
-        let mut tree = Value::Object(std::mem::take(ecs));
-        masker.mask_json_counted(&mut tree, counts);
-        if let Value::Object(map) = tree {
-            *ecs = map;
-        }
-    }
     // Where the message sits in the line, when it is a slice of it: its
     // masked form is then cut from the masked line, at no extra cost.
     let slice = doc
@@ -545,7 +534,13 @@ pub fn mask_document(masker: &Masker, doc: &mut Document, counts: &mut MaskCount
     let own_message = doc.original.is_some() && slice.is_none();
     let mut tree = derived_tree(doc, own_message);
     let raw = doc.original.as_deref().unwrap_or(&doc.message);
-    let masked_line = match masker.mask_message_counted(raw, tree.as_mut(), counts) {
+    // Fields from outside the line (extracted fields) are read in full: the
+    // line cannot say whether they hold a secret.
+    let masked = match tree.as_mut() {
+        Some(tree) if doc.outside_fields => masker.mask_message_and_outside(raw, tree, counts),
+        tree => masker.mask_message_counted(raw, tree, counts),
+    };
+    let masked_line = match masked {
         Cow::Owned(masked) => Some(masked),
         Cow::Borrowed(_) => None,
     };

@@ -449,6 +449,28 @@ impl Masker {
         parsed: Option<&mut Value>,
         counts: &mut MaskCounts,
     ) -> Cow<'a, str> {
+        self.mask_message_with(raw, parsed, counts, false)
+    }
+
+    /// [`Masker::mask_message_counted`] for a tree that holds values which
+    /// are not in `raw` (a subscription filter's extracted fields): the tree
+    /// is always read in full, and what it masks is masked in the text too.
+    pub fn mask_message_and_outside<'a>(
+        &self,
+        raw: &'a str,
+        parsed: &mut Value,
+        counts: &mut MaskCounts,
+    ) -> Cow<'a, str> {
+        self.mask_message_with(raw, Some(parsed), counts, true)
+    }
+
+    fn mask_message_with<'a>(
+        &self,
+        raw: &'a str,
+        parsed: Option<&mut Value>,
+        counts: &mut MaskCounts,
+        outside: bool,
+    ) -> Cow<'a, str> {
         let mut seen = Seen::default();
         let mut text_counts = MaskCounts::default();
         // A `\uXXXX` escape can hide a key word or a value from the text
@@ -469,7 +491,8 @@ impl Masker {
         let mut json_counts = MaskCounts::default();
         let mut parsed = parsed;
         if let Some(v) = parsed.as_mut() {
-            let skip = matches!(masked, Cow::Borrowed(_))
+            let skip = !outside
+                && matches!(masked, Cow::Borrowed(_))
                 && self.extra.is_none()
                 && !hides_triggers(raw.as_bytes());
             if !skip {

@@ -372,7 +372,7 @@ fn extracted_fields_are_masked() {
         LogEvent {
             id: Cow::Borrowed("1"),
             timestamp: 1_732_000_000_123,
-            message: Cow::Borrowed("user svc logged in"),
+            message: Cow::Borrowed("user svc logged in with Xf7S3cretPassw0rd"),
             extracted_fields: Some(Box::new(extracted)),
         },
         false,
