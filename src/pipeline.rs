@@ -28,7 +28,7 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::decode::{Decoder, MessageType};
-use crate::dlq::{DeadLetterQueue, Undecodable};
+use crate::dlq::{Content, DeadLetterQueue, Letter, Source};
 use crate::document::{Document, Envelope, RecordDocs, Shaping};
 use crate::encode::{Body, Encoder, Format, Limits};
 use crate::event::KinesisEvent;
@@ -216,25 +216,47 @@ impl Pipeline {
                         "undelivered documents go to the dead-letter queue"
                     );
                 }
-                let written = dlq
-                    .send(
-                        &event.records,
-                        shipper.destination(),
-                        undelivered,
-                        undecodable,
-                    )
-                    .await;
+                // One letter per record, under the record's own source.
+                let mut by_record: std::collections::BTreeMap<u32, Vec<Undelivered>> =
+                    std::collections::BTreeMap::new();
+                for u in undelivered {
+                    by_record.entry(u.record).or_default().push(u);
+                }
+                let mut owners = Vec::new();
+                let mut letters = Vec::new();
+                for u in undecodable {
+                    if let Some(record) = event.records.get(u.record as usize) {
+                        owners.push((u.record, true));
+                        letters.push(Letter {
+                            source: Source::of(record),
+                            content: Content::Undecodable {
+                                data: &record.kinesis.data,
+                                error: u.error,
+                            },
+                        });
+                    }
+                }
+                for (index, docs) in by_record {
+                    if let Some(record) = event.records.get(index as usize) {
+                        owners.push((index, false));
+                        letters.push(Letter {
+                            source: Source::of(record),
+                            content: Content::Documents(docs),
+                        });
+                    }
+                }
+                let written = dlq.send(shipper.destination(), letters).await;
                 for e in &written.errors {
                     tracing::error!(error = %e, "dead-letter write failed; the record goes back to Kinesis");
                 }
-                for (record, n) in written.documents {
+                for (i, (record, raw)) in owners.into_iter().enumerate() {
+                    let n = written.of(i);
                     if let Some(t) = run.tallies.get_mut(record as usize) {
-                        t.dead_lettered += n;
-                    }
-                }
-                for record in written.raw {
-                    if let Some(t) = run.tallies.get_mut(record as usize) {
-                        t.raw_dead_lettered = true;
+                        if raw {
+                            t.raw_dead_lettered = n > 0;
+                        } else {
+                            t.dead_lettered += n;
+                        }
                     }
                 }
             }
@@ -296,6 +318,14 @@ impl FanOut {
     pub async fn next(&mut self) -> Option<Result<ShipReport, tokio::task::JoinError>> {
         self.tasks.join_next().await
     }
+}
+
+/// A record that could not be decoded, to dead-letter as it came.
+struct Undecodable {
+    /// Index of the record in the batch.
+    record: u32,
+    /// The decode error.
+    error: String,
 }
 
 /// One batch going through the stages, pulled body by body.

@@ -46,7 +46,7 @@ use std::time::Instant;
 use serde_json::value::RawValue;
 
 use crate::config::Config;
-use crate::dlq::{self, DeadLetterQueue, Kind, Source};
+use crate::dlq::{self, Content, DeadLetterQueue, Kind, Letter, Source};
 use crate::document::DocId;
 use crate::encode::Format;
 use crate::handler::Services;
@@ -58,7 +58,7 @@ mod queue;
 mod report;
 mod reship;
 
-use reship::{record_of, write_docs};
+use reship::write_docs;
 
 pub use report::{MessageOutcome, MessageReport, Progress, Report};
 
@@ -192,64 +192,36 @@ enum Parsed {
 }
 
 fn parse(body: &str) -> Parsed {
-    let msg = match dlq::parse(body) {
-        Ok(m) => m,
-        Err(e) => return Parsed::Unparseable(format!("not a logship DLQ message: {e}")),
-    };
-    if msg.logship_dlq != dlq::VERSION {
-        return Parsed::Unparseable(format!(
-            "logship_dlq version {} (this logship reads version {})",
-            msg.logship_dlq,
-            dlq::VERSION
-        ));
-    }
-    match msg.kind {
-        Kind::Documents => {
-            let mut docs = Vec::with_capacity(msg.documents.len());
-            for (i, d) in msg.documents.into_iter().enumerate() {
-                let Some(id) = DocId::parse(&d.id) else {
-                    return Parsed::Unparseable(format!(
-                        "document {i} has an invalid _id {:?}",
-                        d.id
-                    ));
-                };
-                if !d.doc.get().trim_start().starts_with('{') {
-                    return Parsed::Unparseable(format!(
-                        "document {i} ({}) is not a JSON object",
-                        d.id
-                    ));
-                }
-                if let Some(index) = &d.index
-                    && let Err(problem) = crate::rules::check_index(index)
-                {
-                    return Parsed::Unparseable(format!(
-                        "document {i} ({}) has an invalid _index: {problem}",
-                        d.id
-                    ));
-                }
-                docs.push(Pending {
+    match dlq::read(body) {
+        Ok(dlq::Checked::Documents {
+            source,
+            reason,
+            attempts,
+            docs,
+        }) => Parsed::Documents {
+            source,
+            reason,
+            attempts,
+            docs: docs
+                .into_iter()
+                .map(|d| Pending {
                     message: 0,
-                    id,
+                    id: d.id,
                     doc: d.doc,
                     index: d.index,
-                });
-            }
-            Parsed::Documents {
-                source: msg.source,
-                reason: msg.reason,
-                attempts: msg.attempts,
-                docs,
-            }
-        }
-        Kind::Undecodable => match msg.data {
-            Some(data) => Parsed::Undecodable {
-                source: msg.source,
-                reason: msg.reason,
-                data,
-            },
-            None => Parsed::Unparseable("an undecodable message without data".into()),
+                })
+                .collect(),
         },
-        Kind::Unknown => Parsed::Unparseable("a kind this logship does not know".into()),
+        Ok(dlq::Checked::Undecodable {
+            source,
+            reason,
+            data,
+        }) => Parsed::Undecodable {
+            source,
+            reason,
+            data,
+        },
+        Err(e) => Parsed::Unparseable(e.to_string()),
     }
 }
 
@@ -596,7 +568,6 @@ impl Redrive {
             let rest: Vec<Undelivered> = rest
                 .into_iter()
                 .map(|mut u| {
-                    u.record = 0;
                     u.attempts = u.attempts.saturating_add(before);
                     u
                 })
@@ -607,13 +578,22 @@ impl Redrive {
                 self.config.dlq_max_message_bytes,
             );
             let written = queue
-                .send(&[record_of(&source, "")], destination, rest, Vec::new())
+                .send(
+                    destination,
+                    vec![Letter {
+                        source,
+                        content: Content::Documents(rest),
+                    }],
+                )
                 .await;
-            let all_written = written.documents.get(&0).copied().unwrap_or(0) == left as u64
-                && written.errors.is_empty();
+            let all_written = written.of(0) == left as u64 && written.errors.is_empty();
             if !all_written {
                 // Some of them may be in a new message now: a duplicate in the queue, never a loss.
-                let why = written.errors.first().cloned().unwrap_or_default();
+                let why = written
+                    .errors
+                    .first()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
                 r.outcome = MessageOutcome::Left {
                     delivered: ok,
                     reason: format!("{reason} (rewriting the message failed: {why})"),

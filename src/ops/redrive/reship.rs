@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 use crate::decode::Decoder;
 use crate::dlq::Source;
 use crate::encode::{Body, Encoder};
-use crate::event::{KinesisData, KinesisEvent, KinesisRecord};
+use crate::event::KinesisEvent;
 use crate::handler::Services;
 use crate::pipeline::FanOut;
 use crate::ship::Undelivered;
@@ -181,32 +181,14 @@ impl Redrive {
     }
 }
 
-/// A Kinesis record standing for the record a message came from.
-pub(super) fn record_of(source: &Source, data: &str) -> KinesisRecord {
-    KinesisRecord {
-        event_id: format!("{}:{}", source.shard_id, source.sequence_number),
-        event_source_arn: source.event_source_arn.clone(),
-        aws_region: source
-            .event_source_arn
-            .split(':')
-            .nth(3)
-            .unwrap_or_default()
-            .to_owned(),
-        kinesis: KinesisData {
-            sequence_number: source.sequence_number.clone(),
-            partition_key: source.partition_key.clone(),
-            data: data.to_owned(),
-            approximate_arrival_timestamp: None,
-        },
-        event_source: None,
-    }
-}
-
-/// A one-record event holding an undecodable record's data again.
+/// A one-record event holding an undecodable record's data again, under its source.
 pub(super) fn event_of(source: Option<&Source>, data: &str) -> KinesisEvent {
-    let source = source.cloned().unwrap_or_default();
+    let record = match source {
+        Some(source) => source.record(data),
+        None => Source::default().record(data),
+    };
     KinesisEvent {
-        records: vec![record_of(&source, data)],
+        records: vec![record],
     }
 }
 
@@ -269,24 +251,6 @@ mod tests {
         assert_eq!(timestamp_ms(&doc), Some(1_700_000_000_000));
         let doc = RawValue::from_string(r#"{"message":"m"}"#.into()).expect("raw");
         assert_eq!(timestamp_ms(&doc), None);
-    }
-
-    #[test]
-    fn records_stand_for_their_source() {
-        let source = Source {
-            event_source_arn: "arn:aws:kinesis:eu-west-1:123:stream/logs".into(),
-            shard_id: "shardId-000000000003".into(),
-            sequence_number: "4959".into(),
-            partition_key: "pk".into(),
-        };
-        let r = record_of(&source, "ZGF0YQ==");
-        assert_eq!(Source::of(&r), source);
-        assert_eq!(r.aws_region, "eu-west-1");
-        assert_eq!(r.kinesis.data, "ZGF0YQ==");
-        assert_eq!(
-            Source::of(&record_of(&Source::default(), "")),
-            Source::default()
-        );
     }
 
     #[test]
