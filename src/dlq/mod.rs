@@ -315,7 +315,7 @@ impl DeadLetterQueue {
         let msg = Message {
             logship_dlq: VERSION,
             kind: Kind::Documents,
-            reason: first.reason.clone(),
+            reason: first.reason.to_string(),
             destination: destination.to_owned(),
             attempts: docs.iter().map(|d| d.attempts).max().unwrap_or(0),
             rejected: first.rejected,
@@ -443,7 +443,9 @@ mod tests {
             record: 0,
             id: crate::document::DocId::new("g", "s", "1"),
             doc: big.clone().into_bytes(),
-            reason: "r".into(),
+            reason: std::sync::Arc::new(crate::ship::Reason::Failed(crate::ship::Failure::Item(
+                "r".into(),
+            ))),
             attempts: 1,
             rejected: true,
             index: None,
@@ -475,7 +477,9 @@ mod tests {
             record: 0,
             id: crate::document::DocId::new("g", "s", "1"),
             doc: doc.clone().into_bytes(),
-            reason: "r".into(),
+            reason: std::sync::Arc::new(crate::ship::Reason::Failed(crate::ship::Failure::Item(
+                "r".into(),
+            ))),
             attempts: 1,
             rejected: false,
             index: None,
@@ -499,7 +503,9 @@ mod tests {
             record: 0,
             id: crate::document::DocId::new("g", "s", event),
             doc: b"{\"message\":\"m\"}".to_vec(),
-            reason: "r".into(),
+            reason: std::sync::Arc::new(crate::ship::Reason::Failed(crate::ship::Failure::Item(
+                "r".into(),
+            ))),
             attempts: 1,
             rejected: false,
             index: index.map(str::to_owned),

@@ -32,6 +32,7 @@ use crate::config::{Config, Destination, EsAuth};
 use crate::document::DocId;
 use crate::encode::{Body, Item};
 use crate::mask::Masker;
+pub use retry::{Failure, Reason};
 use retry::{RetryPolicy, StatusClass, classify, parse_retry_after};
 use scrub::Scrubber;
 use token::TokenSource;
@@ -45,8 +46,8 @@ pub struct Undelivered {
     pub id: DocId,
     /// The masked document JSON.
     pub doc: Vec<u8>,
-    /// Why.
-    pub reason: String,
+    /// Why (shared by the documents of one request).
+    pub reason: Arc<Reason>,
     /// Attempts made.
     pub attempts: u32,
     /// Refused for good by the destination (as opposed to not reached in time).
@@ -74,16 +75,17 @@ impl ShipReport {
         &mut self,
         body: &Body,
         items: impl IntoIterator<Item = &'a Item>,
-        reason: &str,
+        reason: Reason,
         attempts: u32,
         rejected: bool,
     ) {
+        let reason = Arc::new(reason);
         for item in items {
             self.undelivered.push(Undelivered {
                 record: item.record,
                 id: item.id,
                 doc: body.doc(item).to_vec(),
-                reason: reason.to_owned(),
+                reason: Arc::clone(&reason),
                 attempts,
                 rejected,
                 index: body.routed_index(item),
@@ -140,7 +142,7 @@ enum Answer {
     Delivered,
     Items(Vec<elasticsearch::ItemResult>),
     Retry {
-        reason: String,
+        failure: Failure,
         after: Option<Duration>,
     },
     Unauthorized {
@@ -148,7 +150,7 @@ enum Answer {
         token: Option<crate::secret::Secret>,
     },
     TooLarge,
-    Reject(String),
+    Reject(Failure),
 }
 
 /// Where requests go and how they authenticate: the one place a destination
@@ -339,7 +341,7 @@ impl Shipper {
                 report.give_up(
                     &body,
                     &body.items,
-                    "interrupted before delivery",
+                    Reason::InterruptedBeforeDelivery,
                     attempt - 1,
                     false,
                 );
@@ -350,7 +352,7 @@ impl Shipper {
                 report.give_up(
                     &body,
                     &body.items,
-                    "deadline reached before delivery",
+                    Reason::DeadlineBeforeDelivery,
                     attempt - 1,
                     false,
                 );
@@ -362,7 +364,7 @@ impl Shipper {
                 Answer::Delivered => report.delivered.extend(body.items.iter().map(|i| i.record)),
                 Answer::Items(results) => {
                     let mut again = Vec::new();
-                    let mut why = String::new();
+                    let mut why = None;
                     let mut refused = 0usize;
                     let tokens = self.token.known();
                     for (item, result) in body.items.iter().zip(results) {
@@ -372,33 +374,38 @@ impl Shipper {
                             }
                             elasticsearch::ItemResult::Reject(reason) => {
                                 // An item's reason may quote the document's value.
-                                let reason = self.scrubber.clean(&reason, &tokens);
+                                let reason = Reason::Failed(Failure::Item(
+                                    self.scrubber.clean(&reason, &tokens),
+                                ));
                                 if refused == 0 {
                                     tracing::warn!(destination = self.destination(), documents = body.len(), attempt, reason = %reason, "bulk items refused for good; they are not delivered");
                                 }
                                 refused += 1;
-                                report.give_up(&body, [item], &reason, attempt, true)
+                                report.give_up(&body, [item], reason, attempt, true)
                             }
                             elasticsearch::ItemResult::Retry(reason) => {
-                                why = reason;
+                                why = Some(reason);
                                 again.push(item);
                             }
                         }
                     }
                     if !again.is_empty() {
-                        let why = self.scrubber.clean(&why, &tokens);
+                        let why = Failure::Item(
+                            self.scrubber
+                                .clean(why.as_deref().unwrap_or_default(), &tokens),
+                        );
                         let rest = body.subset(again);
-                        self.again(&mut queue, &mut report, rest, attempt, &why, None, until)
+                        self.again(&mut queue, &mut report, rest, attempt, why, None, until)
                             .await;
                     }
                 }
-                Answer::Retry { reason, after } => {
+                Answer::Retry { failure, after } => {
                     self.again(
                         &mut queue,
                         &mut report,
                         body,
                         attempt,
-                        &reason,
+                        failure,
                         after,
                         until,
                     )
@@ -412,20 +419,19 @@ impl Shipper {
                             queue.push_front((body, attempt + 1));
                         }
                         Err(e) => {
-                            let reason = format!(
-                                "destination answered {status}, and re-reading the token failed: {e}"
-                            );
+                            let reason = Reason::Failed(Failure::TokenReread {
+                                status,
+                                detail: e.to_string(),
+                            });
                             self.warn_given_up(&body, attempt, &reason);
-                            report.give_up(&body, &body.items, &reason, attempt, false)
+                            report.give_up(&body, &body.items, reason, attempt, false)
                         }
                     }
                 }
                 Answer::Unauthorized { status, .. } => {
-                    let reason = format!(
-                        "destination answered {status}: the token was refused even after re-reading it"
-                    );
+                    let reason = Reason::Failed(Failure::TokenRefused(status));
                     self.warn_given_up(&body, attempt, &reason);
-                    report.give_up(&body, &body.items, &reason, attempt, false)
+                    report.give_up(&body, &body.items, reason, attempt, false)
                 }
                 Answer::TooLarge => match body.halves() {
                     Some((a, b)) => {
@@ -433,14 +439,15 @@ impl Shipper {
                         queue.push_front((a, attempt));
                     }
                     None => {
-                        let reason = "413: a single document is too large for the destination";
-                        self.warn_given_up(&body, attempt, reason);
+                        let reason = Reason::Failed(Failure::TooLarge);
+                        self.warn_given_up(&body, attempt, &reason);
                         report.give_up(&body, &body.items, reason, attempt, true)
                     }
                 },
-                Answer::Reject(reason) => {
+                Answer::Reject(failure) => {
+                    let reason = Reason::Failed(failure);
                     self.warn_given_up(&body, attempt, &reason);
-                    report.give_up(&body, &body.items, &reason, attempt, true)
+                    report.give_up(&body, &body.items, reason, attempt, true)
                 }
             }
         }
@@ -455,23 +462,23 @@ impl Shipper {
         report: &mut ShipReport,
         body: Body,
         attempt: u32,
-        reason: &str,
+        failure: Failure,
         after: Option<Duration>,
         until: &Until,
     ) {
         if attempt >= self.policy.max_attempts {
-            let reason = format!("{reason} (gave up after {attempt} attempts)");
+            let reason = Reason::GaveUp(failure, attempt);
             self.warn_given_up(&body, attempt, &reason);
-            report.give_up(&body, &body.items, &reason, attempt, false);
+            report.give_up(&body, &body.items, reason, attempt, false);
             return;
         }
         let wait = self.policy.backoff(attempt, after);
         if let Some(cutoff) = until.cutoff
             && Instant::now() + wait >= cutoff
         {
-            let reason = format!("{reason} (deadline reached after {attempt} attempts)");
+            let reason = Reason::Deadline(failure, attempt);
             self.warn_given_up(&body, attempt, &reason);
-            report.give_up(&body, &body.items, &reason, attempt, false);
+            report.give_up(&body, &body.items, reason, attempt, false);
             return;
         }
         tracing::warn!(
@@ -479,13 +486,13 @@ impl Shipper {
             documents = body.len(),
             attempt,
             retry_in_ms = wait.as_millis() as u64,
-            reason = %reason,
+            reason = %failure,
             "bulk request failed; it will be retried"
         );
         if !until.sleep(wait).await {
-            let reason = format!("{reason} (interrupted after {attempt} attempts)");
+            let reason = Reason::Interrupted(failure, attempt);
             self.warn_given_up(&body, attempt, &reason);
-            report.give_up(&body, &body.items, &reason, attempt, false);
+            report.give_up(&body, &body.items, reason, attempt, false);
             return;
         }
         report.retries += 1;
@@ -493,7 +500,7 @@ impl Shipper {
     }
 
     /// The one warning for a request whose documents are given up on.
-    fn warn_given_up(&self, body: &Body, attempt: u32, reason: &str) {
+    fn warn_given_up(&self, body: &Body, attempt: u32, reason: &Reason) {
         tracing::warn!(
             destination = self.destination(),
             documents = body.len(),
@@ -509,7 +516,7 @@ impl Shipper {
             Ok(t) => t,
             Err(e) => {
                 return Answer::Retry {
-                    reason: format!("token unavailable: {e}"),
+                    failure: Failure::TokenUnavailable(e.to_string()),
                     after: None,
                 };
             }
@@ -533,7 +540,7 @@ impl Shipper {
             Ok(r) => r.timeout(timeout),
             Err(reason) => {
                 return Answer::Retry {
-                    reason,
+                    failure: Failure::Request(reason),
                     after: None,
                 };
             }
@@ -570,29 +577,35 @@ impl Shipper {
                     }
                 };
                 // A 2xx that does not acknowledge every document delivered nothing.
-                read.unwrap_or_else(|reason| Answer::Retry {
-                    reason: format!("destination answered {status} without acknowledging the documents: {reason}"),
+                read.unwrap_or_else(|detail| Answer::Retry {
+                    failure: Failure::Unacknowledged { status, detail },
                     after: None,
                 })
             }
             StatusClass::Unauthorized => Answer::Unauthorized { status, token },
             StatusClass::TooLarge => Answer::TooLarge,
-            StatusClass::Redirect => Answer::Reject(format!(
-                "destination answered {status}, a redirect to {}; shipping requests are never redirected: point LOGSHIP_ENDPOINT at the final URL",
-                location.map_or_else(
+            StatusClass::Redirect => Answer::Reject(Failure::Redirect {
+                status,
+                to: location.map_or_else(
                     || "nowhere (no Location header)".to_owned(),
-                    |l| self.clean(crate::secret::url_without_secrets(&l).as_bytes())
-                )
-            )),
+                    |l| self.clean(crate::secret::url_without_secrets(&l).as_bytes()),
+                ),
+            }),
             StatusClass::Retry => Answer::Retry {
-                reason: format!("destination answered {status}: {}", self.describe(&answer)),
+                failure: Failure::Status {
+                    status,
+                    detail: self.describe(&answer),
+                },
                 after,
             },
             StatusClass::Reject => Answer::Reject(match &self.target {
                 Target::Logzio { .. } if status == 400 => {
-                    logzio::reason_for_400(&answer, body.len())
+                    Failure::LogzioLines(logzio::reason_for_400(&answer, body.len()))
                 }
-                _ => format!("destination answered {status}: {}", self.describe(&answer)),
+                _ => Failure::Status {
+                    status,
+                    detail: self.describe(&answer),
+                },
             }),
         }
     }
@@ -600,7 +613,7 @@ impl Shipper {
 
 fn transport_error(e: reqwest::Error) -> Answer {
     Answer::Retry {
-        reason: format!("request {}", error_chain(e)),
+        failure: Failure::Transport(error_chain(e)),
         after: None,
     }
 }

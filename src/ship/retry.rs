@@ -9,6 +9,10 @@
 //! and a `Retry-After` answer is waited at least that long, up to a cap
 //! (`LOGSHIP_MAX_RETRY_AFTER_MS`). No wait may run past
 //! the cut-off before the Lambda deadline.
+//!
+//! [`Failure`] names why one attempt failed and [`Reason`] why a document was
+//! not delivered in the end: the shipper's one vocabulary of failures, written
+//! as text only at the edges (a log line, a DLQ message, a report).
 
 use std::time::Duration;
 
@@ -88,6 +92,93 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
     })
 }
 
+/// Why one attempt failed. Every text in it is safe to log: what came from
+/// outside was cut, masked and scrubbed of the tokens before it got here.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, thiserror::Error)]
+pub enum Failure {
+    /// An error status: 408, 429 and 5xx are retried, other 4xx refused.
+    #[error("destination answered {status}: {detail}")]
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The destination's own error, or the body's size.
+        detail: String,
+    },
+    /// A 2xx that does not answer every document sent: retried.
+    #[error("destination answered {status} without acknowledging the documents: {detail}")]
+    Unacknowledged {
+        /// The HTTP status.
+        status: u16,
+        /// What is wrong with the answer.
+        detail: String,
+    },
+    /// A 3xx: never followed, refused.
+    #[error(
+        "destination answered {status}, a redirect to {to}; shipping requests are never redirected: point LOGSHIP_ENDPOINT at the final URL"
+    )]
+    Redirect {
+        /// The HTTP status.
+        status: u16,
+        /// Where it points, without query string, fragment or user info.
+        to: String,
+    },
+    /// A 413 for a body of one document: refused.
+    #[error("413: a single document is too large for the destination")]
+    TooLarge,
+    /// Logz.io's 400 with its line counters: refused.
+    #[error("{0}")]
+    LogzioLines(String),
+    /// 401/403 again after the token was re-read.
+    #[error("destination answered {0}: the token was refused even after re-reading it")]
+    TokenRefused(u16),
+    /// 401/403, and re-reading the token failed.
+    #[error("destination answered {status}, and re-reading the token failed: {detail}")]
+    TokenReread {
+        /// The HTTP status.
+        status: u16,
+        /// Why the token could not be read.
+        detail: String,
+    },
+    /// The token could not be read: retried.
+    #[error("token unavailable: {0}")]
+    TokenUnavailable(String),
+    /// The request could not be built (SigV4 signing): retried.
+    #[error("{0}")]
+    Request(String),
+    /// No answer (a timeout, a connection error): retried.
+    #[error("request {0}")]
+    Transport(String),
+    /// A bulk item's own error (`item status N: type: reason`), refused or retried.
+    #[error("{0}")]
+    Item(String),
+}
+
+/// Why a document was not delivered: its last failure and how its attempts ended.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, thiserror::Error)]
+pub enum Reason {
+    /// Given up at once: refused for good, or a token that cannot be had.
+    #[error("{0}")]
+    Failed(Failure),
+    /// Retried until the attempts ran out.
+    #[error("{0} (gave up after {1} attempts)")]
+    GaveUp(Failure, u32),
+    /// Retried until the next wait would pass the cut-off.
+    #[error("{0} (deadline reached after {1} attempts)")]
+    Deadline(Failure, u32),
+    /// Retried until the run was stopped.
+    #[error("{0} (interrupted after {1} attempts)")]
+    Interrupted(Failure, u32),
+    /// The cut-off came before the first attempt.
+    #[error("deadline reached before delivery")]
+    DeadlineBeforeDelivery,
+    /// The run was stopped before the first attempt.
+    #[error("interrupted before delivery")]
+    InterruptedBeforeDelivery,
+    /// The task shipping it died; nothing is known of it.
+    #[error("the ship task failed")]
+    TaskFailed,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,6 +220,26 @@ mod tests {
         for s in [300, 301, 302, 303, 307, 308] {
             assert_eq!(classify(s), StatusClass::Redirect);
         }
+    }
+
+    #[test]
+    fn reasons_read_as_before() {
+        let f = Failure::Status {
+            status: 503,
+            detail: "(empty body)".into(),
+        };
+        assert_eq!(
+            Reason::GaveUp(f.clone(), 3).to_string(),
+            "destination answered 503: (empty body) (gave up after 3 attempts)"
+        );
+        assert_eq!(
+            Reason::Failed(Failure::TooLarge).to_string(),
+            "413: a single document is too large for the destination"
+        );
+        assert_eq!(
+            Reason::Deadline(Failure::Transport("timed out".into()), 2).to_string(),
+            "request timed out (deadline reached after 2 attempts)"
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ use crate::encode::Format;
 use crate::handler::Services;
 use crate::mask::Masker;
 use crate::pipeline::Pipeline;
-use crate::ship::Undelivered;
+use crate::ship::{Reason, Undelivered};
 
 mod queue;
 mod report;
@@ -540,7 +540,7 @@ impl Redrive {
                         record: 0,
                         id: pending[d].id,
                         doc: pending[d].doc.get().as_bytes().to_vec(),
-                        reason: "the ship task failed".into(),
+                        reason: Arc::new(Reason::TaskFailed),
                         attempts: 0,
                         rejected: false,
                         index: pending[d].index.clone(),
@@ -551,7 +551,10 @@ impl Redrive {
                 self.delete(m, r, ok, state).await;
                 continue;
             }
-            let reason = rest.first().map(|u| u.reason.clone()).unwrap_or_default();
+            let reason = rest
+                .first()
+                .map(|u| u.reason.to_string())
+                .unwrap_or_default();
             state.report.progress.undelivered += rest.len() as u64;
             if ok == 0 {
                 r.outcome = MessageOutcome::Left {
@@ -626,7 +629,7 @@ impl Redrive {
             let reason = undelivered
                 .iter()
                 .flatten()
-                .map(|u| u.reason.clone())
+                .map(|u| u.reason.to_string())
                 .next()
                 .unwrap_or_else(|| "nothing delivered".into());
             return Some(RedriveError::DestinationDown { reason });
