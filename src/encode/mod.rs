@@ -15,13 +15,20 @@
 //! A [`Body`] remembers, for every item, the record it came from and where its
 //! lines are, so the ship stage can resend a subset (items a bulk response asked
 //! to retry, or halves after a 413) and dead-letter single documents.
+//!
+//! Files: `mod.rs` the [`Encoder`] (formats, limits, action lines, cutting
+//! bodies), `body.rs` the [`Body`], `line.rs` one document's line and its
+//! truncation, and the index names.
 
-use std::ops::Range;
+mod body;
+mod line;
+
+pub use body::{Body, Item};
+pub use line::write_index;
 
 use crate::document::{DocId, Document, EnvelopeJson, LineOptions};
 use crate::json::write_str;
 use crate::rules::{IndexPattern, Target};
-use crate::time::write_rfc3339_ms;
 
 /// The shape of the lines.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,103 +63,6 @@ impl Default for Limits {
             max_docs: 10_000,
             max_line_bytes: 500_000,
         }
-    }
-}
-
-/// One document of a body.
-#[derive(Debug, Clone)]
-pub struct Item {
-    /// Index of the Kinesis record in the batch.
-    pub record: u32,
-    /// The document id.
-    pub id: DocId,
-    /// The item's lines in the body, action line included, newline-terminated.
-    pub lines: Range<usize>,
-    /// The document JSON alone (no newline).
-    pub doc: Range<usize>,
-    /// The `_bulk` action names an index of the document's own (a rule's or a
-    /// data stream's) rather than the configured one: see [`Body::routed_index`].
-    pub routed: bool,
-}
-
-/// A request body and what is in it.
-#[derive(Debug, Clone, Default)]
-pub struct Body {
-    /// The NDJSON bytes.
-    pub bytes: Vec<u8>,
-    /// The documents, in order.
-    pub items: Vec<Item>,
-}
-
-impl Body {
-    /// The document JSON of item `i`.
-    pub fn doc(&self, item: &Item) -> &[u8] {
-        self.bytes.get(item.doc.clone()).unwrap_or_default()
-    }
-
-    /// The index a routed item's action line names (None for an item that
-    /// goes to the configured index, and in the NDJSON formats). Read back
-    /// from the body, so an item costs no more than a flag until it is
-    /// dead-lettered: the DLQ message records it, and a redrive sends it there.
-    pub fn routed_index(&self, item: &Item) -> Option<String> {
-        #[derive(serde::Deserialize)]
-        struct Action {
-            create: Create,
-        }
-        #[derive(serde::Deserialize)]
-        struct Create {
-            #[serde(rename = "_index")]
-            index: String,
-        }
-        if !item.routed {
-            return None;
-        }
-        let action = self.bytes.get(item.lines.start..item.doc.start)?;
-        serde_json::from_slice::<Action>(action)
-            .ok()
-            .map(|a| a.create.index)
-    }
-
-    /// A new body holding only the chosen items, in the same format.
-    pub fn subset<'a>(&self, items: impl IntoIterator<Item = &'a Item>) -> Body {
-        let mut out = Body::default();
-        for item in items {
-            let Some(lines) = self.bytes.get(item.lines.clone()) else {
-                continue;
-            };
-            let start = out.bytes.len();
-            out.bytes.extend_from_slice(lines);
-            let shift = |r: &Range<usize>| {
-                r.start - item.lines.start + start..r.end - item.lines.start + start
-            };
-            out.items.push(Item {
-                record: item.record,
-                id: item.id,
-                lines: start..out.bytes.len(),
-                doc: shift(&item.doc),
-                routed: item.routed,
-            });
-        }
-        out
-    }
-
-    /// Splits into two halves by items (for a 413); None when it holds one item.
-    pub fn halves(&self) -> Option<(Body, Body)> {
-        if self.items.len() < 2 {
-            return None;
-        }
-        let (a, b) = self.items.split_at(self.items.len() / 2);
-        Some((self.subset(a), self.subset(b)))
-    }
-
-    /// Number of documents.
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    /// No documents.
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
     }
 }
 
@@ -243,12 +153,15 @@ impl Encoder {
             log_type,
             keep_original: self.keep_original,
         };
-        // Written straight into the body; only an oversized line takes the slow path.
-        doc.write_line(env, &mut self.body.bytes, &opts);
-        if self.body.bytes.len() - doc_start > self.limits.max_line_bytes {
-            self.body.bytes.truncate(doc_start);
-            self.truncate(doc, env, opts);
-            self.body.bytes.extend_from_slice(&self.line);
+        if line::write(
+            doc,
+            env,
+            opts,
+            self.limits.max_line_bytes,
+            &mut self.body.bytes,
+            &mut self.line,
+        ) {
+            self.truncated += 1;
         }
         self.close_item(record, doc.id, start, doc_start, routed)
     }
@@ -372,81 +285,6 @@ impl Encoder {
     pub fn flush(&mut self) -> Option<Body> {
         (!self.body.is_empty()).then(|| std::mem::take(&mut self.body))
     }
-
-    /// Re-writes the line with a shorter message until it fits.
-    fn truncate(&mut self, doc: &Document, env: &EnvelopeJson, opts: LineOptions<'_>) {
-        self.truncated += 1;
-        let limit = self.limits.max_line_bytes;
-        // First without what was parsed from the line: the line itself may fit.
-        let mut keep = doc.full_text().len();
-        let whole = LineOptions {
-            max_message: Some(keep),
-            ..opts
-        };
-        self.line.clear();
-        doc.write_line(env, &mut self.line, &whole);
-        if self.line.len() <= limit {
-            return;
-        }
-        for _ in 0..8 {
-            let over = self.line.len().saturating_sub(limit);
-            // Escaping can make a byte of message up to six bytes of JSON.
-            keep = keep
-                .saturating_sub(over.max(1) + 256)
-                .min(keep * limit / self.line.len().max(1));
-            self.line.clear();
-            let cut = LineOptions {
-                max_message: Some(keep),
-                ..opts
-            };
-            doc.write_line(env, &mut self.line, &cut);
-            if self.line.len() <= limit {
-                return;
-            }
-        }
-        self.line.clear();
-        let cut = LineOptions {
-            max_message: Some(0),
-            ..opts
-        };
-        doc.write_line(env, &mut self.line, &cut);
-    }
-}
-
-/// Writes the index name for an event at `timestamp_ms` (UTC), `%Y`, `%m` and
-/// `%d` replaced by its date; anything else is copied. The one renderer of
-/// index patterns: the encoder JSON-quotes what it writes, and
-/// [`IndexPattern::render`] reuses it.
-pub fn write_index(pattern: &str, timestamp_ms: i64, out: &mut Vec<u8>) {
-    if !pattern.contains('%') {
-        out.extend_from_slice(pattern.as_bytes());
-        return;
-    }
-    let mut date = Vec::with_capacity(24);
-    write_rfc3339_ms(timestamp_ms, &mut date);
-    let part = |r: std::ops::Range<usize>| date.get(r).unwrap_or_default();
-    let mut rest = pattern.as_bytes();
-    while let Some(at) = rest.iter().position(|b| *b == b'%') {
-        let (head, tail) = rest.split_at(at);
-        out.extend_from_slice(head);
-        let field = match tail.get(1) {
-            Some(b'Y') => Some(part(0..4)),
-            Some(b'm') => Some(part(5..7)),
-            Some(b'd') => Some(part(8..10)),
-            _ => None,
-        };
-        match field {
-            Some(f) => {
-                out.extend_from_slice(f);
-                rest = tail.get(2..).unwrap_or_default();
-            }
-            None => {
-                out.push(b'%');
-                rest = tail.get(1..).unwrap_or_default();
-            }
-        }
-    }
-    out.extend_from_slice(rest);
 }
 
 #[cfg(test)]
