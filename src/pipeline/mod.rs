@@ -20,11 +20,13 @@ use std::collections::VecDeque;
 use std::io::Write;
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
-use tracing::Instrument as _;
-
 use serde_json::Value;
+
+mod explain;
+mod fan_out;
+
+pub use explain::explain;
+pub use fan_out::FanOut;
 
 use crate::config::Config;
 use crate::decode::{Decoder, MessageType};
@@ -33,7 +35,7 @@ use crate::document::{Document, Envelope, RecordDocs, Shaping};
 use crate::encode::{Body, Encoder, Format, Limits};
 use crate::event::KinesisEvent;
 use crate::mask::{MaskCounts, Masker};
-use crate::rules::{Decision, DestinationKind, Explain, RuleCounters, RuleSet, Target};
+use crate::rules::{Decision, RuleCounters, RuleSet, Target};
 use crate::ship::{ShipReport, Shipper, Undelivered, Until};
 
 /// Counts of one run (one invocation, or one `logship process`).
@@ -272,54 +274,6 @@ impl Pipeline {
     }
 }
 
-/// The bounded ship fan-out: bodies shipped as they come, at most
-/// `concurrency` requests at once, each report taken as it finishes. The
-/// pipeline and the redrive ship through it.
-#[derive(Debug)]
-pub struct FanOut {
-    permits: Arc<Semaphore>,
-    tasks: JoinSet<ShipReport>,
-}
-
-impl FanOut {
-    /// A fan-out of at most `concurrency` (at least 1) requests at once.
-    pub fn new(concurrency: usize) -> FanOut {
-        FanOut {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            tasks: JoinSet::new(),
-        }
-    }
-
-    /// Waits for a free slot, then starts shipping `body`; false when it cannot start.
-    pub async fn ship(&mut self, body: Body, shipper: &Arc<Shipper>, until: &Until) -> bool {
-        let Ok(permit) = Arc::clone(&self.permits).acquire_owned().await else {
-            return false;
-        };
-        let shipper = Arc::clone(shipper);
-        let until = until.clone();
-        // The invocation's span (its request id) follows the task.
-        self.tasks.spawn(
-            async move {
-                let report = shipper.ship(body, &until).await;
-                drop(permit);
-                report
-            }
-            .instrument(tracing::Span::current()),
-        );
-        true
-    }
-
-    /// A report already finished, without waiting.
-    pub fn finished(&mut self) -> Option<Result<ShipReport, tokio::task::JoinError>> {
-        self.tasks.try_join_next()
-    }
-
-    /// The next report to finish; None when nothing is in flight.
-    pub async fn next(&mut self) -> Option<Result<ShipReport, tokio::task::JoinError>> {
-        self.tasks.join_next().await
-    }
-}
-
 /// A record that could not be decoded, to dead-letter as it came.
 struct Undecodable {
     /// Index of the record in the batch.
@@ -505,43 +459,6 @@ impl<'a> Run<'a> {
         outcome.rules = self.counters;
         outcome
     }
-}
-
-/// The `--explain` preview of a batch: the configured rules decide for every
-/// event of its DATA records, nothing is masked, encoded or shipped. Returns
-/// the tallies (per log group and per rule) and the number of records that
-/// could not be decoded (left out of the tallies).
-pub fn explain(cfg: &Config, event: &KinesisEvent) -> (Explain, u64) {
-    let kind = match cfg.destination {
-        crate::config::Destination::Logzio { .. } => DestinationKind::Logzio {
-            default_type: cfg.logzio_type.clone(),
-        },
-        _ => DestinationKind::Elasticsearch {
-            default_index: cfg.index.clone(),
-        },
-    };
-    let mut explain = Explain::new(kind);
-    let mut undecodable = 0;
-    let mut decoder = Decoder::new(cfg.max_decompressed_bytes);
-    for record in &event.records {
-        let Ok(payload) = decoder.decode(&record.kinesis.data) else {
-            undecodable += 1;
-            continue;
-        };
-        if payload.message_type == MessageType::Control {
-            continue;
-        }
-        let docs = RecordDocs::new(&payload.log_group, &payload.log_stream, &cfg.shaping);
-        let rules = cfg
-            .rules
-            .for_record(&payload.log_group, &payload.log_stream);
-        let lossy = payload.lossy_utf8;
-        for log_event in payload.log_events {
-            let doc = docs.build(log_event, lossy);
-            explain.add(&payload.log_group, &rules.decide(&doc), doc.timestamp_ms);
-        }
-    }
-    (explain, undecodable)
 }
 
 /// Masks a document: the line (its `message`, or `original` when the message
