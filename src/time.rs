@@ -42,6 +42,21 @@ pub fn write_rfc3339_ms(ms: i64, out: &mut Vec<u8>) {
     out.push(b'Z');
 }
 
+/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch (a VPC flow record's
+/// start and end), or None outside years 0000–9999.
+pub fn rfc3339_secs(secs: i64) -> Option<String> {
+    let ms = secs.checked_mul(1000)?;
+    if !(MIN_MS..=MAX_MS).contains(&ms) {
+        return None;
+    }
+    let mut out = Vec::with_capacity(24);
+    write_rfc3339_ms(ms, &mut out);
+    // `.mmm` is always `.000` for whole seconds: drop it.
+    out.truncate(19);
+    out.push(b'Z');
+    String::from_utf8(out).ok()
+}
+
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
 pub(crate) fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;

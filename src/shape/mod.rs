@@ -451,20 +451,7 @@ pub(crate) fn value_text(v: &Value) -> String {
     }
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch, or None outside years 0000–9999.
-pub(crate) fn rfc3339_secs(secs: i64) -> Option<String> {
-    if !(-62_167_219_200..=253_402_300_799).contains(&secs) {
-        return None;
-    }
-    let in_day = secs.rem_euclid(86_400);
-    let (y, m, d) = crate::time::civil_from_days(secs.div_euclid(86_400));
-    Some(format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        in_day / 3600,
-        in_day % 3600 / 60,
-        in_day % 60
-    ))
-}
+pub(crate) use crate::time::rfc3339_secs;
 
 #[cfg(test)]
 mod tests;
