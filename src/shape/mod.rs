@@ -91,10 +91,12 @@ mod logfmt;
 mod syslog;
 mod text;
 mod vpcflow;
+mod written;
 
 pub use extracted::extracted;
 pub use level::normalize_level;
 pub use vpcflow::{FlowFormat, FlowFormatError};
+pub use written::EcsJson;
 
 /// Which parser understood a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +150,9 @@ pub struct Shaped<'a> {
     pub app: Map<String, Value>,
     /// Set for `platform.logsDropped`.
     pub dropped: Option<LogsDropped>,
+    /// The ECS fields already written as JSON, by the shapes that write them
+    /// so ([`Group::understand_written`]); [`Shaped::fields`] is then empty.
+    pub written: Option<EcsJson>,
 }
 
 impl<'a> Shaped<'a> {
@@ -161,6 +166,7 @@ impl<'a> Shaped<'a> {
             fields: Map::new(),
             app: Map::new(),
             dropped: None,
+            written: None,
         }
     }
 
@@ -251,13 +257,23 @@ pub struct Group<'s> {
 impl Group<'_> {
     /// [`Shaper::understand`] for a line of this group.
     pub fn understand<'a>(&self, message: &'a str) -> Option<Shaped<'a>> {
+        let mut s = self.understand_written(message)?;
+        if let Some(json) = s.written.take() {
+            s.fields = json.into_map();
+        }
+        Some(s)
+    }
+
+    /// [`Group::understand`], with the ECS fields of the shapes that can
+    /// write them directly (VPC flow records) in [`Shaped::written`].
+    pub fn understand_written<'a>(&self, message: &'a str) -> Option<Shaped<'a>> {
         let line = message.trim_end_matches(['\n', '\r']);
         let dataset = self.dataset;
         if let Some(format) = self.flow {
             // The group's own format first; a default-format record still reads.
-            return vpcflow::parse(line, format).or_else(|| {
+            return vpcflow::parse_written(line, format).or_else(|| {
                 line.starts_with("2 ")
-                    .then(|| vpcflow::parse(line, vpcflow::default_v2()))
+                    .then(|| vpcflow::parse_written(line, vpcflow::default_v2()))
                     .flatten()
             });
         }
@@ -267,7 +283,7 @@ impl Group<'_> {
             b'<' => syslog::parse(line, dataset),
             b'0'..=b'9' => {
                 if line.starts_with("2 ") {
-                    return vpcflow::parse(line, vpcflow::default_v2());
+                    return vpcflow::parse_written(line, vpcflow::default_v2());
                 }
                 text::parse_timestamped(line, dataset)
                     .or_else(|| syslog::parse(line, dataset))
@@ -453,17 +469,43 @@ pub(crate) fn value_text(v: &Value) -> String {
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch, or None outside years 0000–9999.
 pub(crate) fn rfc3339_secs(secs: i64) -> Option<String> {
+    rfc3339_secs_text(secs).map(|t| t.as_str().to_owned())
+}
+
+/// [`rfc3339_secs`] without an allocation.
+pub(crate) fn rfc3339_secs_text(secs: i64) -> Option<SecsText> {
     if !(-62_167_219_200..=253_402_300_799).contains(&secs) {
         return None;
     }
     let in_day = secs.rem_euclid(86_400);
     let (y, m, d) = crate::time::civil_from_days(secs.div_euclid(86_400));
-    Some(format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        in_day / 3600,
-        in_day % 3600 / 60,
-        in_day % 60
-    ))
+    let mut b = *b"0000-00-00T00:00:00Z";
+    for (at, width, v) in [
+        (0, 4, y),
+        (5, 2, m),
+        (8, 2, d),
+        (11, 2, in_day / 3600),
+        (14, 2, in_day % 3600 / 60),
+        (17, 2, in_day % 60),
+    ] {
+        let mut v = v;
+        for i in (at..at + width).rev() {
+            if let Some(c) = b.get_mut(i) {
+                *c = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+        }
+    }
+    Some(SecsText(b))
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` ([`rfc3339_secs_text`]).
+pub(crate) struct SecsText([u8; 20]);
+
+impl SecsText {
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,192 @@
+//! ECS fields written as JSON when the line is read: the typed shapes (VPC
+//! flow records) write their fields straight from the slices of the line into
+//! the JSON pieces the document writer copies, with no `serde_json` tree per
+//! line. The tree ([`EcsJson::map`]) is made only when something asks for it
+//! (a rule reading a field, masking that found something in the line, a
+//! subscription's extracted fields to merge), by reading those pieces back:
+//! it is the tree the pieces were written from, key for key.
+
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value};
+
+use crate::json::write_str;
+
+/// A shape's ECS fields as JSON pieces, in the order the document writes them.
+///
+/// Each piece is a run of `,"key":value` members (sorted by key, as a
+/// `serde_json::Map` iterates): the members of the document's `event`
+/// object, of its `aws` object, and its top-level members. The pieces never
+/// hold a key the document writes itself (`event.id`, `aws.cloudwatch`,
+/// `aws.lambda`) nor a top-level key the document owns.
+#[derive(Debug, Clone, Default)]
+pub struct EcsJson {
+    buf: Vec<u8>,
+    /// `buf[..event_end]`: members of `event`.
+    event_end: usize,
+    /// `buf[event_end..aws_end]`: members of `aws`; the rest: top-level members.
+    aws_end: usize,
+    /// The tree, once asked for.
+    map: OnceLock<Map<String, Value>>,
+}
+
+impl PartialEq for EcsJson {
+    fn eq(&self, other: &EcsJson) -> bool {
+        self.buf == other.buf && self.event_end == other.event_end && self.aws_end == other.aws_end
+    }
+}
+
+impl EcsJson {
+    /// The members of `event` (each with its leading comma).
+    pub fn event(&self) -> &[u8] {
+        self.buf.get(..self.event_end).unwrap_or_default()
+    }
+
+    /// The members of `aws` (each with its leading comma).
+    pub fn aws(&self) -> &[u8] {
+        self.buf
+            .get(self.event_end..self.aws_end)
+            .unwrap_or_default()
+    }
+
+    /// The top-level members (each with its leading comma).
+    pub fn top(&self) -> &[u8] {
+        self.buf.get(self.aws_end..).unwrap_or_default()
+    }
+
+    /// Whether there is no field at all.
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The fields as the tree of nested objects the pieces were written from
+    /// (read once, then kept).
+    pub fn map(&self) -> &Map<String, Value> {
+        self.map.get_or_init(|| self.read())
+    }
+
+    /// [`EcsJson::map`], taken.
+    pub fn into_map(mut self) -> Map<String, Value> {
+        match self.map.take() {
+            Some(map) => map,
+            None => self.read(),
+        }
+    }
+
+    fn read(&self) -> Map<String, Value> {
+        let mut text = Vec::with_capacity(self.buf.len() + 32);
+        text.push(b'{');
+        for (name, members) in [(&b"event"[..], self.event()), (b"aws", self.aws())] {
+            if let Some(rest) = members.strip_prefix(b",") {
+                text.extend_from_slice(b",\"");
+                text.extend_from_slice(name);
+                text.extend_from_slice(b"\":{");
+                text.extend_from_slice(rest);
+                text.push(b'}');
+            }
+        }
+        text.extend_from_slice(self.top());
+        // The first member's comma follows the opening brace.
+        if text.get(1) == Some(&b',') {
+            text.remove(1);
+        }
+        text.push(b'}');
+        serde_json::from_slice(&text).unwrap_or_default()
+    }
+}
+
+/// Writes an [`EcsJson`]: the `event` members, then the `aws` members, then
+/// the top-level ones, each part in key order.
+#[derive(Debug, Default)]
+pub(crate) struct Writer {
+    json: EcsJson,
+    /// Part: 0 event, 1 aws, 2 top level.
+    part: u8,
+    /// An object opened with [`Writer::open`] and no member yet.
+    fresh: bool,
+    depth: u8,
+}
+
+impl Writer {
+    pub(crate) fn with_capacity(n: usize) -> Writer {
+        Writer {
+            json: EcsJson {
+                buf: Vec::with_capacity(n),
+                ..EcsJson::default()
+            },
+            ..Writer::default()
+        }
+    }
+
+    /// Ends the `event` members: what follows is `aws`'s.
+    pub(crate) fn end_event(&mut self) {
+        debug_assert!(self.part == 0 && self.depth == 0);
+        self.json.event_end = self.json.buf.len();
+        self.part = 1;
+    }
+
+    /// Ends the `aws` members: what follows is top level.
+    pub(crate) fn end_aws(&mut self) {
+        debug_assert!(self.part == 1 && self.depth == 0);
+        self.json.aws_end = self.json.buf.len();
+        self.part = 2;
+    }
+
+    /// `,"key":` (or `"key":` as the first member of an object).
+    pub(crate) fn key(&mut self, key: &str) {
+        if !self.fresh {
+            self.json.buf.push(b',');
+        }
+        self.fresh = false;
+        write_str(key, &mut self.json.buf);
+        self.json.buf.push(b':');
+    }
+
+    /// A member holding a string.
+    pub(crate) fn str(&mut self, key: &str, value: &str) {
+        self.key(key);
+        write_str(value, &mut self.json.buf);
+    }
+
+    /// A member holding a whole number, or `null` when it is none.
+    pub(crate) fn uint(&mut self, key: &str, value: Option<u64>) {
+        self.key(key);
+        match value {
+            Some(n) => self
+                .json
+                .buf
+                .extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+            None => self.json.buf.extend_from_slice(b"null"),
+        }
+    }
+
+    /// The buffer itself, after [`Writer::key`], for a value written in place.
+    pub(crate) fn out(&mut self) -> &mut Vec<u8> {
+        &mut self.json.buf
+    }
+
+    /// Opens an object member: its members follow, then [`Writer::close`].
+    pub(crate) fn open(&mut self, key: &str) {
+        self.key(key);
+        self.json.buf.push(b'{');
+        self.fresh = true;
+        self.depth += 1;
+    }
+
+    pub(crate) fn close(&mut self) {
+        self.json.buf.push(b'}');
+        self.fresh = false;
+        self.depth = self.depth.saturating_sub(1);
+    }
+
+    pub(crate) fn finish(mut self) -> EcsJson {
+        debug_assert!(self.depth == 0);
+        if self.part < 1 {
+            self.end_event();
+        }
+        if self.part < 2 {
+            self.end_aws();
+        }
+        self.json
+    }
+}
