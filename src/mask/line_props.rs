@@ -3,7 +3,8 @@
 //! ([`crate::pipeline::mask_document`]); the general path reads the line and
 //! the tree of its fields as one. For arbitrary lines of the shapes whose
 //! fields are slices of the line (VPC flow records, API Gateway's common log
-//! format, syslog) and others (JSON, Lambda's text format), with and without
+//! format, syslog) and others (JSON, API Gateway's JSON layout, Lambda's text
+//! format), with and without
 //! secrets, both must give the same document, byte for byte, and the same
 //! counts; and a document whose fields were written as JSON directly must be
 //! written as the same bytes as from its tree.
@@ -111,6 +112,14 @@ fn line() -> impl Strategy<Value = (&'static str, String)> {
                 "{{\"level\":\"info\",\"msg\":\"done {}\",\"secret\":\"{}\",\"n\":{n}}}",
                 msg.replace(['"', '\\'], "_"),
                 v.replace(['"', '\\'], "_")
+            )
+        )),
+        (token(), token(), digits()).prop_map(|(path, agent, n)| (
+            "/aws/apigateway/orders-api-access",
+            format!(
+                "{{\"requestId\":\"r-{n}\",\"ip\":\"198.51.100.7\",\"httpMethod\":\"GET\",\"path\":\"/orders/{}\",\"status\":\"{n}\",\"protocol\":\"HTTP/1.1\",\"responseLength\":\"{n}\",\"responseLatency\":\"3{n}\",\"userAgent\":\"{}\",\"stage\":\"prod\"}}",
+                path.replace('"', "_"),
+                agent.replace('"', "_")
             )
         )),
         (token(), token()).prop_map(|(id, msg)| (

@@ -414,12 +414,17 @@ pub fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
 /// `camelCase`, `PascalCase`, `kebab-case` to `snake_case` (`sourceIPAddress` →
 /// `source_ip_address`, `ARN` → `arn`, `log-status` → `log_status`).
 pub(crate) fn snake(name: &str) -> String {
+    snake_cow(name).into_owned()
+}
+
+/// [`snake`], borrowed when the name is snake case already.
+pub(crate) fn snake_cow(name: &str) -> Cow<'_, str> {
     let b = name.as_bytes();
     if !b
         .iter()
         .any(|c| c.is_ascii_uppercase() || matches!(c, b'-' | b' ' | b'.'))
     {
-        return name.to_owned();
+        return Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len() + 4);
     for (i, ch) in name.char_indices() {
@@ -443,7 +448,7 @@ pub(crate) fn snake(name: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// A JSON value with every object key in snake case.

@@ -65,6 +65,8 @@ struct Plan {
     direction: Option<usize>,
     /// (`aws.vpcflow` key, field index, is `tcp_flags_array`), by key.
     vpc: Vec<(String, usize, bool)>,
+    /// What each field must hold.
+    kinds: Vec<Kind>,
 }
 
 impl Plan {
@@ -72,7 +74,10 @@ impl Plan {
         if fields.len() > MAX_TYPED {
             return None;
         }
-        let mut p = Plan::default();
+        let mut p = Plan {
+            kinds: fields.iter().map(|f| kind(f)).collect(),
+            ..Plan::default()
+        };
         for (i, (field, name)) in fields.iter().zip(names).enumerate() {
             let (slot, in_vpc) = match field.as_str() {
                 "srcaddr" => (Some(&mut p.srcaddr), false),
@@ -170,20 +175,47 @@ impl FlowFormat {
 }
 
 /// What kind of value a field must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Number,
+    Account,
+    Address,
+    Action,
+    Status,
+    Any,
+}
+
+fn kind(name: &str) -> Kind {
+    match name {
+        "version" | "srcport" | "dstport" | "protocol" | "packets" | "bytes" | "start" | "end"
+        | "tcp-flags" | "traffic-path" => Kind::Number,
+        "account-id" => Kind::Account,
+        "srcaddr" | "dstaddr" | "pkt-srcaddr" | "pkt-dstaddr" => Kind::Address,
+        "action" => Kind::Action,
+        "log-status" => Kind::Status,
+        _ => Kind::Any,
+    }
+}
+
+/// Whether a field of `name` may hold `value`.
 fn valid(name: &str, value: &str) -> bool {
+    fits(kind(name), value)
+}
+
+/// Whether a field of `kind` may hold `value`.
+fn fits(kind: Kind, value: &str) -> bool {
     if value == "-" {
         return true;
     }
     let number =
         || value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() && value.len() <= 20;
-    match name {
-        "version" | "srcport" | "dstport" | "protocol" | "packets" | "bytes" | "start" | "end"
-        | "tcp-flags" | "traffic-path" => number(),
-        "account-id" => number() || value == "unknown",
-        "srcaddr" | "dstaddr" | "pkt-srcaddr" | "pkt-dstaddr" => value.parse::<IpAddr>().is_ok(),
-        "action" => matches!(value, "ACCEPT" | "REJECT"),
-        "log-status" => matches!(value, "OK" | "NODATA" | "SKIPDATA"),
-        _ => true,
+    match kind {
+        Kind::Number => number(),
+        Kind::Account => number() || value == "unknown",
+        Kind::Address => value.parse::<IpAddr>().is_ok(),
+        Kind::Action => matches!(value, "ACCEPT" | "REJECT"),
+        Kind::Status => matches!(value, "OK" | "NODATA" | "SKIPDATA"),
+        Kind::Any => true,
     }
 }
 
@@ -203,12 +235,7 @@ pub(super) fn parse_written<'a>(line: &'a str, format: &FlowFormat) -> Option<Sh
         return None;
     }
     let values = values.get(..n)?;
-    if !format
-        .fields
-        .iter()
-        .zip(values)
-        .all(|(name, v)| valid(name, v))
-    {
+    if !plan.kinds.iter().zip(values).all(|(k, v)| fits(*k, v)) {
         return None;
     }
     let mut s = Shaped::new(Shape::VpcFlow, DATASET, Cow::Borrowed(line));

@@ -6,11 +6,12 @@
 //! subscription's extracted fields to merge), by reading those pieces back:
 //! it is the tree the pieces were written from, key for key.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
 
-use crate::json::write_str;
+use crate::json::{write_str, write_value};
 
 /// A shape's ECS fields as JSON pieces, in the order the document writes them.
 ///
@@ -138,8 +139,16 @@ impl Writer {
             self.json.buf.push(b',');
         }
         self.fresh = false;
-        write_str(key, &mut self.json.buf);
-        self.json.buf.push(b':');
+        let buf = &mut self.json.buf;
+        // Keys are short and almost always plain: copied as they are.
+        if key.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            buf.push(b'"');
+            buf.extend_from_slice(key.as_bytes());
+            buf.extend_from_slice(b"\":");
+        } else {
+            write_str(key, buf);
+            buf.push(b':');
+        }
     }
 
     /// A member holding a string.
@@ -188,5 +197,136 @@ impl Writer {
             self.end_aws();
         }
         self.json
+    }
+}
+
+/// A value of [`Fields`]: borrowed from the parsed line, or made.
+#[derive(Debug)]
+pub(crate) enum Val<'v> {
+    /// A value of the parsed line.
+    Ref(&'v Value),
+    /// A string (a part of one of the line's values, or a constant).
+    Str(&'v str),
+    /// A number or another value made from the line's.
+    Own(Value),
+}
+
+/// ECS fields set one by one by their path (objects, then the key), the last
+/// set of a path winning, as in a tree; then written as an [`EcsJson`] in
+/// the tree's key order, without making the tree.
+#[derive(Debug, Default)]
+pub(crate) struct Fields<'v> {
+    items: Vec<Item<'v>>,
+}
+
+impl<'v> Fields<'v> {
+    pub(crate) fn with_capacity(n: usize) -> Fields<'v> {
+        Fields {
+            items: Vec::with_capacity(n),
+        }
+    }
+
+    /// Sets `objects.key` (`objects` never empty, never a path another
+    /// field's key ends).
+    pub(crate) fn put(
+        &mut self,
+        objects: &'static [&'static str],
+        key: impl Into<Cow<'v, str>>,
+        value: Val<'v>,
+    ) {
+        self.items.push((objects, key.into(), value));
+    }
+
+    /// The fields as JSON: `event.*` members, `aws.*` members, then the
+    /// other top-level objects, each in key order. None when a number would
+    /// not read back as the same number ([`EcsJson::map`] would differ from
+    /// the tree): the caller then makes the tree.
+    pub(crate) fn write(mut self, capacity: usize) -> Option<EcsJson> {
+        let exact = |v: &Val<'_>| match v {
+            Val::Ref(v) => reads_back(v),
+            Val::Own(v) => reads_back(v),
+            Val::Str(_) => true,
+        };
+        if !self.items.iter().all(|(_, _, v)| exact(v)) {
+            return None;
+        }
+        // Stable: of equal paths, the last set stays last.
+        self.items.sort_by(cmp_path);
+        let mut w = Writer::with_capacity(capacity);
+        for part in 0..3 {
+            let mut open: &[&str] = &[];
+            for (i, item) in self.items.iter().enumerate() {
+                let (objects, key, value) = item;
+                let head = objects.first().copied().unwrap_or_default();
+                let in_part = match part {
+                    0 => head == "event",
+                    1 => head == "aws",
+                    _ => head != "event" && head != "aws",
+                };
+                // The last set of a path wins.
+                let overridden = self
+                    .items
+                    .get(i + 1)
+                    .is_some_and(|next| cmp_path(next, item).is_eq());
+                if !in_part || overridden {
+                    continue;
+                }
+                let objects = if part < 2 {
+                    objects.get(1..).unwrap_or_default()
+                } else {
+                    objects
+                };
+                let common = open
+                    .iter()
+                    .zip(objects.iter())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                for _ in common..open.len() {
+                    w.close();
+                }
+                for name in objects.get(common..).unwrap_or_default() {
+                    w.open(name);
+                }
+                open = objects;
+                w.key(key);
+                match value {
+                    Val::Ref(v) => write_value(v, w.out()),
+                    Val::Str(s) => write_str(s, w.out()),
+                    Val::Own(v) => write_value(v, w.out()),
+                }
+            }
+            for _ in 0..open.len() {
+                w.close();
+            }
+            match part {
+                0 => w.end_event(),
+                1 => w.end_aws(),
+                _ => {}
+            }
+        }
+        Some(w.finish())
+    }
+}
+
+type Item<'v> = (&'static [&'static str], Cow<'v, str>, Val<'v>);
+
+/// Paths in a tree's key order: object by object, then the key.
+fn cmp_path(a: &Item<'_>, b: &Item<'_>) -> std::cmp::Ordering {
+    let a = a.0.iter().copied().chain(std::iter::once(a.1.as_ref()));
+    let b = b.0.iter().copied().chain(std::iter::once(b.1.as_ref()));
+    a.cmp(b)
+}
+
+/// Whether `v`, written as JSON and read back, is `v` again: serde_json
+/// reads some long fractions one unit off in their last place.
+fn reads_back(v: &Value) -> bool {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let text = n.to_string();
+            serde_json::from_str::<Value>(&text).is_ok_and(|back| back == *v)
+        }
+        Value::Array(items) => items.iter().all(reads_back),
+        Value::Object(map) => map.values().all(reads_back),
+        _ => true,
     }
 }
