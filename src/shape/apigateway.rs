@@ -332,7 +332,7 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::{Map, Value, json};
 
-    use super::super::{Shape, understand};
+    use super::super::{EcsJson, Shape, understand};
     use super::{shape_json, shape_json_tree};
 
     fn key() -> impl Strategy<Value = String> {
@@ -380,6 +380,8 @@ mod tests {
                 // The rare line whose numbers would not read back is read into the tree.
                 if let Some(w) = written.written.take() {
                     prop_assert!(written.fields.is_empty());
+                    // Byte for byte what the document writer makes of the tree.
+                    prop_assert_eq!(&w, &EcsJson::from_tree(&tree.fields));
                     written.fields = w.into_map();
                 }
                 prop_assert_eq!(written, tree);

@@ -659,11 +659,10 @@ mod tests {
         assert_eq!(tree.is_some(), written.is_some(), "{line}");
         if let (Some(tree), Some(mut written)) = (tree, written) {
             assert!(written.fields.is_empty());
-            let map = written
-                .written
-                .take()
-                .map(EcsJson::into_map)
-                .unwrap_or_default();
+            let json = written.written.take().unwrap_or_default();
+            // Byte for byte what the document writer makes of the tree.
+            assert_eq!(json, EcsJson::from_tree(&tree.fields), "{line}");
+            let map = json.into_map();
             assert_eq!(map, tree.fields, "{line}");
             written.fields = map;
             assert_eq!(written, tree);

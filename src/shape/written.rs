@@ -7,6 +7,7 @@
 //! it is the tree the pieces were written from, key for key.
 
 use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value};
@@ -38,6 +39,39 @@ impl PartialEq for EcsJson {
 }
 
 impl EcsJson {
+    /// The pieces the document writer makes of a tree (for the tests that
+    /// hold the pieces written directly to them).
+    #[cfg(test)]
+    pub(crate) fn from_tree(map: &Map<String, Value>) -> EcsJson {
+        let mut buf = Vec::new();
+        let members = |buf: &mut Vec<u8>, m: Option<&Value>| {
+            for (k, v) in m.and_then(Value::as_object).into_iter().flatten() {
+                buf.push(b',');
+                write_str(k, buf);
+                buf.push(b':');
+                write_value(v, buf);
+            }
+        };
+        members(&mut buf, map.get("event"));
+        let event_end = buf.len();
+        members(&mut buf, map.get("aws"));
+        let aws_end = buf.len();
+        for (k, v) in map {
+            if k != "event" && k != "aws" {
+                buf.push(b',');
+                write_str(k, &mut buf);
+                buf.push(b':');
+                write_value(v, &mut buf);
+            }
+        }
+        EcsJson {
+            buf,
+            event_end,
+            aws_end,
+            map: OnceLock::new(),
+        }
+    }
+
     /// The members of `event` (each with its leading comma).
     pub fn event(&self) -> &[u8] {
         self.buf.get(..self.event_end).unwrap_or_default()
@@ -310,11 +344,29 @@ impl<'v> Fields<'v> {
 
 type Item<'v> = (&'static [&'static str], Cow<'v, str>, Val<'v>);
 
-/// Paths in a tree's key order: object by object, then the key.
-fn cmp_path(a: &Item<'_>, b: &Item<'_>) -> std::cmp::Ordering {
-    let a = a.0.iter().copied().chain(std::iter::once(a.1.as_ref()));
-    let b = b.0.iter().copied().chain(std::iter::once(b.1.as_ref()));
-    a.cmp(b)
+/// Paths in a tree's key order: object by object, then the key (as the
+/// objects and the key one after the other compare).
+fn cmp_path(a: &Item<'_>, b: &Item<'_>) -> Ordering {
+    let (ao, bo) = (a.0, b.0);
+    if std::ptr::eq(ao, bo) {
+        return a.1.cmp(&b.1);
+    }
+    let n = ao.len().min(bo.len());
+    let (Some(ah), Some(bh)) = (ao.get(..n), bo.get(..n)) else {
+        return Ordering::Equal;
+    };
+    match ah.cmp(bh) {
+        Ordering::Equal => {}
+        other => return other,
+    }
+    match (ao.get(n), bo.get(n)) {
+        (None, None) => a.1.cmp(&b.1),
+        // One path's key against the other's next object: a tie (never
+        // seen: no key is also an object) puts the shorter path first.
+        (None, Some(next)) => a.1.as_ref().cmp(next).then(Ordering::Less),
+        (Some(next), None) => (*next).cmp(b.1.as_ref()).then(Ordering::Greater),
+        (Some(_), Some(_)) => Ordering::Equal,
+    }
 }
 
 /// Whether `v`, written as JSON and read back, is `v` again: serde_json
@@ -322,6 +374,12 @@ fn cmp_path(a: &Item<'_>, b: &Item<'_>) -> std::cmp::Ordering {
 fn reads_back(v: &Value) -> bool {
     match v {
         Value::Number(n) if n.is_f64() => {
+            // A whole number below 2^53 is written `N.0` and read back exactly.
+            if n.as_f64()
+                .is_some_and(|f| f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0)
+            {
+                return true;
+            }
             let text = n.to_string();
             serde_json::from_str::<Value>(&text).is_ok_and(|back| back == *v)
         }
