@@ -108,7 +108,7 @@ impl Plan {
             }
         }
         p.vpc.sort_by(|a, b| a.0.cmp(&b.0));
-        if p.vpc.windows(2).any(|w| w[0].0 == w[1].0) {
+        if p.vpc.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
             return None;
         }
         Some(p)
