@@ -42,19 +42,47 @@ pub fn write_rfc3339_ms(ms: i64, out: &mut Vec<u8>) {
     out.push(b'Z');
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch (a VPC flow record's
-/// start and end), or None outside years 0000–9999.
+/// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch (a VPC flow record's start and end), or None outside years 0000–9999.
 pub fn rfc3339_secs(secs: i64) -> Option<String> {
-    let ms = secs.checked_mul(1000)?;
-    if !(MIN_MS..=MAX_MS).contains(&ms) {
+    rfc3339_secs_text(secs).map(|t| t.as_str().to_owned())
+}
+
+/// [`rfc3339_secs`] without an allocation.
+pub fn rfc3339_secs_text(secs: i64) -> Option<SecsText> {
+    if !(-62_167_219_200..=253_402_300_799).contains(&secs) {
         return None;
     }
-    let mut out = Vec::with_capacity(24);
-    write_rfc3339_ms(ms, &mut out);
-    // `.mmm` is always `.000` for whole seconds: drop it.
-    out.truncate(19);
-    out.push(b'Z');
-    String::from_utf8(out).ok()
+    let in_day = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let mut b = *b"0000-00-00T00:00:00Z";
+    for (at, width, v) in [
+        (0, 4, y),
+        (5, 2, m),
+        (8, 2, d),
+        (11, 2, in_day / 3600),
+        (14, 2, in_day % 3600 / 60),
+        (17, 2, in_day % 60),
+    ] {
+        let mut v = v;
+        for i in (at..at + width).rev() {
+            if let Some(c) = b.get_mut(i) {
+                *c = b'0' + (v % 10) as u8;
+            }
+            v /= 10;
+        }
+    }
+    Some(SecsText(b))
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` ([`rfc3339_secs_text`]).
+#[derive(Debug, Clone, Copy)]
+pub struct SecsText([u8; 20]);
+
+impl SecsText {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
 }
 
 /// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).

@@ -227,7 +227,17 @@ pub enum MessageError {
 /// id, JSON and index. One bad document makes the whole message unreadable,
 /// so it stays in the queue as it is.
 pub fn read(body: &str) -> Result<Checked, MessageError> {
-    let msg = parse(body).map_err(|e| MessageError::NotAMessage(e.to_string()))?;
+    let msg = parse(body).map_err(|e| {
+        // serde_json's own text may quote a value (`invalid type: string "..."`):
+        // name the field and the position instead. A gzipped document that does
+        // not restore is named by `parse` itself, without its content.
+        match serde_json::from_str::<Message<Box<RawValue>>>(body) {
+            Err(first) => MessageError::NotAMessage(
+                crate::event::JsonProblem::of::<Message<Box<RawValue>>>(body, &first).to_string(),
+            ),
+            Ok(_) => MessageError::NotAMessage(e.to_string()),
+        }
+    })?;
     if msg.logship_dlq != VERSION {
         return Err(MessageError::Version(msg.logship_dlq));
     }

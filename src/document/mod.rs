@@ -33,7 +33,7 @@ use std::borrow::Cow;
 use serde_json::{Map, Value};
 
 use crate::decode::LogEvent;
-use crate::shape::{self, Group, LogsDropped, Shaped, Shaper};
+use crate::shape::{self, EcsJson, Group, LogsDropped, Shaped, Shaper};
 use crate::time;
 
 mod id;
@@ -152,6 +152,7 @@ impl<'r> RecordDocs<'r> {
             original,
             fields: said.app,
             ecs: said.ecs,
+            ecs_json: said.written,
             level: said.level,
             logger: said.logger,
             request_id: said.request_id,
@@ -162,8 +163,13 @@ impl<'r> RecordDocs<'r> {
             lossy_utf8,
             bad_timestamp: timestamp_ms != event.timestamp,
         };
+        if doc.fields.is_some() {
+            // Placing the line's own fields reads the ECS ones.
+            doc.materialize_ecs();
+        }
         if let Some(extracted) = event.extracted_fields {
             doc.outside_fields = true;
+            doc.materialize_ecs();
             let from = shape::extracted(
                 extracted
                     .iter()
@@ -206,6 +212,11 @@ pub struct Document<'a> {
     /// ECS (and `aws.<source>.*`) fields the line's shape gives, as nested
     /// objects; merged with the envelope's objects when written.
     pub ecs: Option<Map<String, Value>>,
+    /// The ECS fields of a shape that writes them as JSON directly (VPC flow
+    /// records), when [`Document::ecs`] is None: copied into the document as
+    /// they are, read into a tree only when asked ([`Document::ecs_fields`],
+    /// [`Document::materialize_ecs`]).
+    pub ecs_json: Option<EcsJson>,
     /// `log.level`, lowercase and normalized (`warning` → `warn`).
     pub level: Option<Cow<'a, str>>,
     /// `log.logger`.
@@ -274,6 +285,28 @@ const ECS_OBJECTS: &[&str] = &[
 ];
 
 impl<'a> Document<'a> {
+    /// The ECS fields the line's shape gives, as a tree ([`Document::ecs`],
+    /// or [`Document::ecs_json`] read once).
+    pub fn ecs_fields(&self) -> Option<&Map<String, Value>> {
+        match (&self.ecs, &self.ecs_json) {
+            (Some(map), _) => Some(map),
+            (None, Some(json)) => Some(json.map()),
+            (None, None) => None,
+        }
+    }
+
+    /// Moves [`Document::ecs_json`], read into a tree, to [`Document::ecs`]
+    /// (to change a field: masking, merging).
+    pub fn materialize_ecs(&mut self) {
+        if let Some(json) = self.ecs_json.take() {
+            let map = json.into_map();
+            match self.ecs.as_mut() {
+                Some(ecs) => shape::merge(ecs, map),
+                None => self.ecs = Some(map),
+            }
+        }
+    }
+
     /// Builds the document of one log event with the default [`Shaping`].
     pub fn new(env: &Envelope<'_>, event: LogEvent<'a>, lossy_utf8: bool) -> Document<'a> {
         RecordDocs::new(env.log_group, env.log_stream, &DEFAULT_SHAPING).build(event, lossy_utf8)
@@ -336,6 +369,7 @@ struct Understood<'m> {
     request_id: Option<Cow<'m, str>>,
     lambda: LambdaLine,
     ecs: Option<Map<String, Value>>,
+    written: Option<EcsJson>,
     app: Option<Map<String, Value>>,
     dataset: Option<&'static str>,
     dropped: Option<LogsDropped>,
@@ -350,6 +384,7 @@ impl<'m> Understood<'m> {
             request_id: None,
             lambda: LambdaLine::None,
             ecs: None,
+            written: None,
             app: None,
             dataset: None,
             dropped: None,
@@ -367,6 +402,7 @@ impl<'m> Understood<'m> {
         if !s.fields.is_empty() {
             self.ecs = Some(s.fields);
         }
+        self.written = s.written;
         if !s.app.is_empty() {
             self.app = Some(s.app);
         }
@@ -383,6 +419,7 @@ impl<'m> Understood<'m> {
             request_id: self.request_id.map(own),
             lambda: self.lambda,
             ecs: self.ecs,
+            written: self.written,
             app: self.app,
             dataset: self.dataset,
             dropped: self.dropped,
@@ -409,7 +446,7 @@ fn understand<'m>(group: Option<&Group<'_>>, line: &'m str) -> Understood<'m> {
         }
         None => line,
     };
-    match group.and_then(|g| g.understand(body)) {
+    match group.and_then(|g| g.understand_written(body)) {
         Some(shaped) => said.absorb(shaped),
         None => said.app = parse_object(body),
     }

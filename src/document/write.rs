@@ -154,6 +154,11 @@ impl Document<'_> {
         // A truncated document keeps its envelope only: what was parsed from
         // the line is left out with the rest of the line.
         let ecs = if truncated { None } else { self.ecs.as_ref() };
+        let written = if truncated {
+            None
+        } else {
+            self.ecs_json.as_ref()
+        };
 
         let mut event = Obj::open(out, "event");
         event.key(out, "id");
@@ -163,6 +168,9 @@ impl Document<'_> {
             write_str(original, out);
         }
         event.rest(out, object(ecs, "event"), &["id", "original"]);
+        if let Some(w) = written {
+            out.extend_from_slice(w.event());
+        }
         out.push(b'}');
 
         let cloud = object(ecs, "cloud");
@@ -174,7 +182,8 @@ impl Document<'_> {
                 &env.raw.0,
             ) || differs(c.get("region"), &env.raw.1)
         });
-        self.write_aws(out, env, object(ecs, "aws"), another);
+        let aws_written = written.map(|w| w.aws()).unwrap_or_default();
+        self.write_aws(out, env, object(ecs, "aws"), aws_written, another);
 
         let log = object(ecs, "log");
         if self.level.is_some() || self.logger.is_some() || log.is_some() {
@@ -232,6 +241,9 @@ impl Document<'_> {
                 out.push(b':');
                 write_value(v, out);
             }
+        }
+        if let Some(w) = written {
+            out.extend_from_slice(w.top());
         }
         if let (Some(fields), false) = (&self.fields, truncated) {
             for (k, v) in fields {
@@ -308,12 +320,14 @@ impl Document<'_> {
 
     /// `aws`: `cloudwatch` (group, stream; with the envelope's own account and
     /// region as `owner`/`region` when `cloud` names another), `lambda`, and
-    /// the shape's `aws.<source>` objects.
+    /// the shape's `aws.<source>` objects (from its tree, then `written`: the
+    /// members of an [`crate::shape::EcsJson`]).
     fn write_aws(
         &self,
         out: &mut Vec<u8>,
         env: &EnvelopeJson,
         aws: Option<&Map<String, Value>>,
+        written: &[u8],
         cloud_overridden: bool,
     ) {
         let mut o = Obj::open(out, "aws");
@@ -335,6 +349,7 @@ impl Document<'_> {
         out.push(b'}');
         self.write_lambda(out, object(aws, "lambda"));
         o.rest(out, aws, &["cloudwatch", "lambda"]);
+        out.extend_from_slice(written);
         out.push(b'}');
     }
 

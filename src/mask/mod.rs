@@ -464,6 +464,28 @@ impl Masker {
         self.mask_message_with(raw, Some(parsed), counts, true)
     }
 
+    /// True when masking `raw` with the tree parsed from it
+    /// ([`Masker::mask_message_counted`]) would change and count nothing: the
+    /// text rules find nothing in the line, and then the tree is not read
+    /// (no escape in the line can hide a trigger from the text scan, and no
+    /// extra rule is configured). Then neither the line nor anything parsed
+    /// from it needs masking, and the tree need not even be made. Not for a
+    /// tree with values from outside the line
+    /// ([`Masker::mask_message_and_outside`]).
+    pub fn line_is_clean(&self, raw: &str) -> bool {
+        if !self.enabled {
+            return true;
+        }
+        if self.extra.is_some() || hides_triggers(raw.as_bytes()) {
+            return false;
+        }
+        let mut counts = MaskCounts::default();
+        matches!(
+            self.mask_text_inner(raw, &mut counts, None),
+            Cow::Borrowed(_)
+        ) && counts.total() == 0
+    }
+
     fn mask_message_with<'a>(
         &self,
         raw: &'a str,
@@ -646,5 +668,7 @@ fn hides_triggers(raw: &[u8]) -> bool {
 
 #[cfg(test)]
 mod fastpath_tests;
+#[cfg(test)]
+mod line_props;
 #[cfg(test)]
 mod tests;

@@ -97,8 +97,7 @@ impl EventView for Document<'_> {
             return n.map(FieldValue::Num);
         }
         // Then the ECS fields of the line's shape, then the line's own fields.
-        self.ecs
-            .as_ref()
+        self.ecs_fields()
             .and_then(|f| lookup(f, path))
             .and_then(scalar)
             .or_else(|| {

@@ -12,7 +12,8 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::{Shape, Shaped, snake};
+use super::written::{Fields, Val};
+use super::{Shape, Shaped, snake, snake_cow};
 
 const DATASET: &str = "aws.apigateway";
 
@@ -39,7 +40,121 @@ fn integer(v: &Value) -> Option<u64> {
     }
 }
 
+const HTTP: &[&str] = &["http"];
+const HTTP_REQUEST: &[&str] = &["http", "request"];
+const HTTP_RESPONSE: &[&str] = &["http", "response"];
+const HTTP_RESPONSE_BODY: &[&str] = &["http", "response", "body"];
+const CLIENT: &[&str] = &["client"];
+const URL: &[&str] = &["url"];
+const NETWORK: &[&str] = &["network"];
+const USER_AGENT: &[&str] = &["user_agent"];
+const USER: &[&str] = &["user"];
+const ERROR: &[&str] = &["error"];
+const EVENT: &[&str] = &["event"];
+const APIGW: &[&str] = &["aws", "apigateway"];
+
+/// An access log line of the JSON layout: its ECS fields written as JSON
+/// ([`Shaped::written`]) straight from the parsed line.
 pub(super) fn shape_json<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
+    let mut s = Shaped::new(Shape::ApiGateway, DATASET, Cow::Borrowed(""));
+    let mut f = Fields::with_capacity(map.len() + 4);
+    let mut method = None;
+    let mut path = None;
+    let mut protocol = None;
+    let mut status = None;
+    let mut bytes = 0;
+    for (key, value) in &map {
+        if value.is_null() || value.as_str() == Some("-") || value.as_str() == Some("") {
+            continue;
+        }
+        bytes += key.len() + value.as_str().map_or(8, str::len);
+        match key.as_str() {
+            "requestId" => f.put(HTTP_REQUEST, "id", Val::Ref(value)),
+            "ip" | "sourceIp" => {
+                if let Some(ip) = value.as_str().filter(|ip| ip.parse::<IpAddr>().is_ok()) {
+                    f.put(CLIENT, "ip", Val::Str(ip));
+                } else {
+                    f.put(CLIENT, "address", Val::Ref(value));
+                }
+            }
+            "httpMethod" => {
+                method = value.as_str();
+                f.put(HTTP_REQUEST, "method", Val::Ref(value));
+            }
+            "path" => {
+                path = value.as_str();
+                f.put(URL, "path", Val::Ref(value));
+            }
+            "resourcePath" => {
+                if path.is_none() {
+                    path = value.as_str();
+                }
+                f.put(APIGW, "resource_path", Val::Ref(value));
+            }
+            "status" => match integer(value) {
+                Some(code) => {
+                    status = Some(code);
+                    f.put(HTTP_RESPONSE, "status_code", Val::Own(code.into()));
+                }
+                None => f.put(APIGW, "status", Val::Ref(value)),
+            },
+            "protocol" => {
+                protocol = value.as_str();
+                if let Some(v) = value.as_str().and_then(|p| p.strip_prefix("HTTP/")) {
+                    f.put(HTTP, "version", Val::Str(v));
+                }
+                f.put(NETWORK, "protocol", Val::Str("http"));
+            }
+            "responseLength" => match integer(value) {
+                Some(n) => f.put(HTTP_RESPONSE_BODY, "bytes", Val::Own(n.into())),
+                None => f.put(APIGW, "response_length", Val::Ref(value)),
+            },
+            "userAgent" => f.put(USER_AGENT, "original", Val::Ref(value)),
+            "domainName" => f.put(URL, "domain", Val::Ref(value)),
+            "responseLatency" => match number(value) {
+                Some(ms) => {
+                    f.put(APIGW, "response_latency_ms", Val::Own(ms.into()));
+                    let ns = (ms * 1_000_000.0) as u64;
+                    f.put(EVENT, "duration", Val::Own(ns.into()));
+                }
+                None => f.put(APIGW, "response_latency", Val::Ref(value)),
+            },
+            "integrationLatency" => match number(value) {
+                Some(ms) => f.put(APIGW, "integration_latency_ms", Val::Own(ms.into())),
+                None => f.put(APIGW, "integration_latency", Val::Ref(value)),
+            },
+            "errorMessage" | "error.message" => f.put(ERROR, "message", Val::Ref(value)),
+            "user" => f.put(USER, "name", Val::Ref(value)),
+            _ => f.put(APIGW, snake_cow(key), Val::Ref(value)),
+        }
+    }
+    if let Some(code) = status {
+        let outcome = if code >= 400 { "failure" } else { "success" };
+        f.put(EVENT, "outcome", Val::Str(outcome));
+    }
+    let mut message = String::new();
+    for part in [method, path, protocol].into_iter().flatten() {
+        message.push_str(part);
+        message.push(' ');
+    }
+    match status {
+        Some(code) => message.push_str(itoa::Buffer::new().format(code)),
+        None => message.push_str("access"),
+    }
+    s.message = Cow::Owned(message);
+    let Some(json) = f.write(bytes * 2 + 256) else {
+        return shape_json_tree(map);
+    };
+    if !json.is_empty() {
+        s.written = Some(json);
+    }
+    Some(s)
+}
+
+/// [`shape_json`] into [`Shaped::fields`] (the tree): the reference of the
+/// JSON written directly, and the reader of the rare line whose numbers would
+/// not read back as they were.
+fn shape_json_tree<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
     let mut s = Shaped::new(Shape::ApiGateway, DATASET, Cow::Borrowed(""));
     let mut method = None;
     let mut path = None;
@@ -214,7 +329,65 @@ pub(super) fn parse_clf<'a>(line: &'a str, dataset: &'static str) -> Option<Shap
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Shape, understand};
+    use proptest::prelude::*;
+    use serde_json::{Map, Value, json};
+
+    use super::super::{EcsJson, Shape, understand};
+    use super::{shape_json, shape_json_tree};
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            6 => prop::sample::select(vec![
+                "requestId", "ip", "sourceIp", "httpMethod", "path", "resourcePath", "status",
+                "protocol", "responseLength", "userAgent", "domainName", "responseLatency",
+                "integrationLatency", "errorMessage", "error.message", "user", "caller",
+                "requestTime", "routeKey", "stage", "apiId", "integrationStatus",
+                "resource_path", "response_latency_ms", "status_code", "Path", "x-amzn-trace",
+                "a.b", "", "integration latency",
+            ])
+            .prop_map(str::to_owned),
+            1 => "[a-zA-Z_. \\-\"]{0,10}",
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            "[ -~]{0,12}".prop_map(Value::from),
+            Just(json!("-")),
+            Just(json!("")),
+            Just(Value::Null),
+            Just(json!("HTTP/1.1")),
+            Just(json!("198.51.100.7")),
+            "[0-9]{1,4}".prop_map(Value::from),
+            " ?[0-9]{1,3}\\.[0-9]{1,2} ?".prop_map(Value::from),
+            (0u64..100_000).prop_map(Value::from),
+            (-1e6f64..1e6).prop_map(Value::from),
+            Just(json!(true)),
+            Just(json!({"k": [1, "v"]})),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1500))]
+
+        #[test]
+        fn written_fields_are_the_tree(pairs in prop::collection::vec((key(), value()), 0..14)) {
+            let map: Map<String, Value> = pairs.into_iter().collect();
+            let tree = shape_json_tree(map.clone());
+            let written = shape_json(map);
+            prop_assert_eq!(tree.is_some(), written.is_some());
+            if let (Some(tree), Some(mut written)) = (tree, written) {
+                // The rare line whose numbers would not read back is read into the tree.
+                if let Some(w) = written.written.take() {
+                    prop_assert!(written.fields.is_empty());
+                    // Byte for byte what the document writer makes of the tree.
+                    prop_assert_eq!(&w, &EcsJson::from_tree(&tree.fields));
+                    written.fields = w.into_map();
+                }
+                prop_assert_eq!(written, tree);
+            }
+        }
+    }
 
     const G: &str = "API-Gateway-Access-Logs_orders/prod";
 

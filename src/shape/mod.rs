@@ -91,10 +91,12 @@ mod logfmt;
 mod syslog;
 mod text;
 mod vpcflow;
+mod written;
 
 pub use extracted::extracted;
 pub use level::normalize_level;
 pub use vpcflow::{FlowFormat, FlowFormatError};
+pub use written::EcsJson;
 
 /// Which parser understood a line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +150,9 @@ pub struct Shaped<'a> {
     pub app: Map<String, Value>,
     /// Set for `platform.logsDropped`.
     pub dropped: Option<LogsDropped>,
+    /// The ECS fields already written as JSON, by the shapes that write them
+    /// so ([`Group::understand_written`]); [`Shaped::fields`] is then empty.
+    pub written: Option<EcsJson>,
 }
 
 impl<'a> Shaped<'a> {
@@ -161,6 +166,7 @@ impl<'a> Shaped<'a> {
             fields: Map::new(),
             app: Map::new(),
             dropped: None,
+            written: None,
         }
     }
 
@@ -251,13 +257,23 @@ pub struct Group<'s> {
 impl Group<'_> {
     /// [`Shaper::understand`] for a line of this group.
     pub fn understand<'a>(&self, message: &'a str) -> Option<Shaped<'a>> {
+        let mut s = self.understand_written(message)?;
+        if let Some(json) = s.written.take() {
+            s.fields = json.into_map();
+        }
+        Some(s)
+    }
+
+    /// [`Group::understand`], with the ECS fields of the shapes that can
+    /// write them directly (VPC flow records) in [`Shaped::written`].
+    pub fn understand_written<'a>(&self, message: &'a str) -> Option<Shaped<'a>> {
         let line = message.trim_end_matches(['\n', '\r']);
         let dataset = self.dataset;
         if let Some(format) = self.flow {
             // The group's own format first; a default-format record still reads.
-            return vpcflow::parse(line, format).or_else(|| {
+            return vpcflow::parse_written(line, format).or_else(|| {
                 line.starts_with("2 ")
-                    .then(|| vpcflow::parse(line, vpcflow::default_v2()))
+                    .then(|| vpcflow::parse_written(line, vpcflow::default_v2()))
                     .flatten()
             });
         }
@@ -267,7 +283,7 @@ impl Group<'_> {
             b'<' => syslog::parse(line, dataset),
             b'0'..=b'9' => {
                 if line.starts_with("2 ") {
-                    return vpcflow::parse(line, vpcflow::default_v2());
+                    return vpcflow::parse_written(line, vpcflow::default_v2());
                 }
                 text::parse_timestamped(line, dataset)
                     .or_else(|| syslog::parse(line, dataset))
@@ -398,12 +414,17 @@ pub fn merge(into: &mut Map<String, Value>, from: Map<String, Value>) {
 /// `camelCase`, `PascalCase`, `kebab-case` to `snake_case` (`sourceIPAddress` →
 /// `source_ip_address`, `ARN` → `arn`, `log-status` → `log_status`).
 pub(crate) fn snake(name: &str) -> String {
+    snake_cow(name).into_owned()
+}
+
+/// [`snake`], borrowed when the name is snake case already.
+pub(crate) fn snake_cow(name: &str) -> Cow<'_, str> {
     let b = name.as_bytes();
     if !b
         .iter()
         .any(|c| c.is_ascii_uppercase() || matches!(c, b'-' | b' ' | b'.'))
     {
-        return name.to_owned();
+        return Cow::Borrowed(name);
     }
     let mut out = String::with_capacity(name.len() + 4);
     for (i, ch) in name.char_indices() {
@@ -427,7 +448,7 @@ pub(crate) fn snake(name: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    Cow::Owned(out)
 }
 
 /// A JSON value with every object key in snake case.
@@ -451,7 +472,7 @@ pub(crate) fn value_text(v: &Value) -> String {
     }
 }
 
-pub(crate) use crate::time::rfc3339_secs;
+pub(crate) use crate::time::{rfc3339_secs, rfc3339_secs_text};
 
 #[cfg(test)]
 mod tests;

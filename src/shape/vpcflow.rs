@@ -10,7 +10,8 @@ use std::sync::LazyLock;
 
 use serde_json::{Map, Value};
 
-use super::{Shape, Shaped, rfc3339_secs, snake};
+use super::written::{EcsJson, Writer};
+use super::{Shape, Shaped, rfc3339_secs, rfc3339_secs_text, snake};
 
 const DATASET: &str = "aws.vpcflow";
 
@@ -38,6 +39,80 @@ pub struct FlowFormat {
     fields: Vec<String>,
     /// Each field's `aws.vpcflow.*` name (snake case), worked out once.
     names: Vec<String>,
+    /// How a record is written as JSON directly; None for a format that
+    /// gives a field twice (read into a tree, where the last one wins).
+    plan: Option<Plan>,
+}
+
+/// Formats with more fields than this are read into a tree.
+const MAX_TYPED: usize = 64;
+
+/// Where the fields a record's ECS objects come from, and the `aws.vpcflow`
+/// members in key order: worked out once per format.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Plan {
+    srcaddr: Option<usize>,
+    dstaddr: Option<usize>,
+    srcport: Option<usize>,
+    dstport: Option<usize>,
+    protocol: Option<usize>,
+    packets: Option<usize>,
+    bytes: Option<usize>,
+    start: Option<usize>,
+    end: Option<usize>,
+    action: Option<usize>,
+    kind: Option<usize>,
+    direction: Option<usize>,
+    /// (`aws.vpcflow` key, field index, is `tcp_flags_array`), by key.
+    vpc: Vec<(String, usize, bool)>,
+    /// What each field must hold.
+    kinds: Vec<Kind>,
+}
+
+impl Plan {
+    fn new(fields: &[String], names: &[String]) -> Option<Plan> {
+        if fields.len() > MAX_TYPED {
+            return None;
+        }
+        let mut p = Plan {
+            kinds: fields.iter().map(|f| kind(f)).collect(),
+            ..Plan::default()
+        };
+        for (i, (field, name)) in fields.iter().zip(names).enumerate() {
+            let (slot, in_vpc) = match field.as_str() {
+                "srcaddr" => (Some(&mut p.srcaddr), false),
+                "dstaddr" => (Some(&mut p.dstaddr), false),
+                "srcport" => (Some(&mut p.srcport), false),
+                "dstport" => (Some(&mut p.dstport), false),
+                "protocol" => (Some(&mut p.protocol), false),
+                "packets" => (Some(&mut p.packets), false),
+                "bytes" => (Some(&mut p.bytes), false),
+                "start" => (Some(&mut p.start), false),
+                "end" => (Some(&mut p.end), false),
+                "action" => (Some(&mut p.action), true),
+                "type" => (Some(&mut p.kind), true),
+                "flow-direction" => (Some(&mut p.direction), true),
+                _ => (None, true),
+            };
+            if let Some(slot) = slot {
+                if slot.is_some() {
+                    return None;
+                }
+                *slot = Some(i);
+            }
+            if in_vpc {
+                p.vpc.push((name.clone(), i, false));
+                if field == "tcp-flags" {
+                    p.vpc.push(("tcp_flags_array".to_owned(), i, true));
+                }
+            }
+        }
+        p.vpc.sort_by(|a, b| a.0.cmp(&b.0));
+        if p.vpc.windows(2).any(|w| matches!(w, [a, b] if a.0 == b.0)) {
+            return None;
+        }
+        Some(p)
+    }
 }
 
 /// Why a flow log format is not one.
@@ -79,8 +154,13 @@ impl FlowFormat {
     }
 
     fn with_fields(fields: Vec<String>) -> FlowFormat {
-        let names = fields.iter().map(|f| snake(f)).collect();
-        FlowFormat { fields, names }
+        let names: Vec<String> = fields.iter().map(|f| snake(f)).collect();
+        let plan = Plan::new(&fields, &names);
+        FlowFormat {
+            fields,
+            names,
+            plan,
+        }
     }
 
     /// The default version 2 format.
@@ -95,23 +175,225 @@ impl FlowFormat {
 }
 
 /// What kind of value a field must hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Number,
+    Account,
+    Address,
+    Action,
+    Status,
+    Any,
+}
+
+fn kind(name: &str) -> Kind {
+    match name {
+        "version" | "srcport" | "dstport" | "protocol" | "packets" | "bytes" | "start" | "end"
+        | "tcp-flags" | "traffic-path" => Kind::Number,
+        "account-id" => Kind::Account,
+        "srcaddr" | "dstaddr" | "pkt-srcaddr" | "pkt-dstaddr" => Kind::Address,
+        "action" => Kind::Action,
+        "log-status" => Kind::Status,
+        _ => Kind::Any,
+    }
+}
+
+/// Whether a field of `name` may hold `value`.
 fn valid(name: &str, value: &str) -> bool {
+    fits(kind(name), value)
+}
+
+/// Whether a field of `kind` may hold `value`.
+fn fits(kind: Kind, value: &str) -> bool {
     if value == "-" {
         return true;
     }
     let number =
         || value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() && value.len() <= 20;
-    match name {
-        "version" | "srcport" | "dstport" | "protocol" | "packets" | "bytes" | "start" | "end"
-        | "tcp-flags" | "traffic-path" => number(),
-        "account-id" => number() || value == "unknown",
-        "srcaddr" | "dstaddr" | "pkt-srcaddr" | "pkt-dstaddr" => value.parse::<IpAddr>().is_ok(),
-        "action" => matches!(value, "ACCEPT" | "REJECT"),
-        "log-status" => matches!(value, "OK" | "NODATA" | "SKIPDATA"),
-        _ => true,
+    match kind {
+        Kind::Number => number(),
+        Kind::Account => number() || value == "unknown",
+        Kind::Address => value.parse::<IpAddr>().is_ok(),
+        Kind::Action => matches!(value, "ACCEPT" | "REJECT"),
+        Kind::Status => matches!(value, "OK" | "NODATA" | "SKIPDATA"),
+        Kind::Any => true,
     }
 }
 
+/// [`parse`] with the fields written as JSON ([`Shaped::written`]) rather
+/// than into [`Shaped::fields`], when the format allows it.
+pub(super) fn parse_written<'a>(line: &'a str, format: &FlowFormat) -> Option<Shaped<'a>> {
+    let Some(plan) = &format.plan else {
+        return parse(line, format);
+    };
+    let mut values = [""; MAX_TYPED];
+    let mut n = 0;
+    for v in line.split_ascii_whitespace() {
+        *values.get_mut(n)? = v;
+        n += 1;
+    }
+    if n != format.fields.len() {
+        return None;
+    }
+    let values = values.get(..n)?;
+    if !plan.kinds.iter().zip(values).all(|(k, v)| fits(*k, v)) {
+        return None;
+    }
+    let mut s = Shaped::new(Shape::VpcFlow, DATASET, Cow::Borrowed(line));
+    let json = write(values, plan, line.len());
+    if !json.is_empty() {
+        s.written = Some(json);
+    }
+    Some(s)
+}
+
+/// A record's ECS fields as JSON, members in key order: what [`parse`] puts
+/// in its tree, written as the document writer would write that tree.
+fn write(values: &[&str], plan: &Plan, line_len: usize) -> EcsJson {
+    let get = |slot: Option<usize>| {
+        slot.and_then(|i| values.get(i))
+            .copied()
+            .filter(|v| *v != "-")
+    };
+    let number = |v: &str| v.parse::<u64>().ok();
+    let time = |v: Option<&str>| {
+        v.and_then(|v| v.parse::<i64>().ok())
+            .and_then(rfc3339_secs_text)
+    };
+    let mut w = Writer::with_capacity(line_len * 2 + 160);
+
+    // event: action, end, outcome, start
+    let action = get(plan.action).map(|a| a == "ACCEPT");
+    if let Some(accept) = action {
+        w.str("action", if accept { "accept" } else { "reject" });
+    }
+    if let Some(end) = time(get(plan.end)) {
+        w.str("end", end.as_str());
+    }
+    if let Some(accept) = action {
+        w.str("outcome", if accept { "success" } else { "failure" });
+    }
+    if let Some(start) = time(get(plan.start)) {
+        w.str("start", start.as_str());
+    }
+    w.end_event();
+
+    // aws.vpcflow
+    let mut open = false;
+    for (key, i, flags) in &plan.vpc {
+        let Some(v) = values.get(*i).copied().filter(|v| *v != "-") else {
+            continue;
+        };
+        let bits = if *flags {
+            match number(v) {
+                Some(bits) => Some(bits),
+                None => continue,
+            }
+        } else {
+            None
+        };
+        if !open {
+            w.open("vpcflow");
+            open = true;
+        }
+        match bits {
+            None => w.str(key, v),
+            Some(bits) => {
+                w.key(key);
+                let out = w.out();
+                out.push(b'[');
+                let mut first = true;
+                for (bit, name) in TCP_FLAGS {
+                    if bits & bit != 0 {
+                        if !first {
+                            out.push(b',');
+                        }
+                        first = false;
+                        out.push(b'"');
+                        out.extend_from_slice(name.as_bytes());
+                        out.push(b'"');
+                    }
+                }
+                out.push(b']');
+            }
+        }
+    }
+    if open {
+        w.close();
+    }
+    w.end_aws();
+
+    // destination, network, source
+    let (ip, port) = (get(plan.dstaddr), get(plan.dstport));
+    if ip.is_some() || port.is_some() {
+        w.open("destination");
+        if let Some(ip) = ip {
+            w.str("ip", ip);
+        }
+        if let Some(port) = port {
+            w.uint("port", number(port));
+        }
+        w.close();
+    }
+    let (bytes, direction, protocol, packets, kind) = (
+        get(plan.bytes),
+        get(plan.direction),
+        get(plan.protocol),
+        get(plan.packets),
+        get(plan.kind),
+    );
+    if bytes.is_some()
+        || direction.is_some()
+        || protocol.is_some()
+        || packets.is_some()
+        || kind.is_some()
+    {
+        w.open("network");
+        if let Some(bytes) = bytes {
+            w.uint("bytes", number(bytes));
+        }
+        if let Some(direction) = direction {
+            w.str("direction", direction);
+        }
+        if let Some(protocol) = protocol {
+            w.str("iana_number", protocol);
+        }
+        if let Some(packets) = packets {
+            w.uint("packets", number(packets));
+        }
+        if let Some(t) = protocol.and_then(number).and_then(transport) {
+            w.str("transport", t);
+        }
+        if let Some(kind) = kind {
+            w.str("type", &kind.to_ascii_lowercase());
+        }
+        w.close();
+    }
+    let (ip, port) = (get(plan.srcaddr), get(plan.srcport));
+    if ip.is_some() || port.is_some() {
+        w.open("source");
+        if let Some(ip) = ip {
+            w.str("ip", ip);
+        }
+        if let Some(port) = port {
+            w.uint("port", number(port));
+        }
+        w.close();
+    }
+    w.finish()
+}
+
+/// `tcp-flags` bits and their names, in the order `tcp_flags_array` lists them.
+const TCP_FLAGS: [(u64, &str); 6] = [
+    (1, "fin"),
+    (2, "syn"),
+    (4, "rst"),
+    (8, "psh"),
+    (16, "ack"),
+    (32, "urg"),
+];
+
+/// Reads a record into [`Shaped::fields`] (the tree); the reference for
+/// [`parse_written`], and the reader of formats it does not take.
 pub(super) fn parse<'a>(line: &'a str, format: &FlowFormat) -> Option<Shaped<'a>> {
     let values: Vec<&str> = line.split_ascii_whitespace().collect();
     if values.len() != format.fields.len() {
@@ -178,18 +460,11 @@ pub(super) fn parse<'a>(line: &'a str, format: &FlowFormat) -> Option<Shaped<'a>
             "tcp-flags" => {
                 flow.insert("tcp_flags".into(), text(value));
                 if let Ok(bits) = value.parse::<u64>() {
-                    let names: Vec<Value> = [
-                        (1, "fin"),
-                        (2, "syn"),
-                        (4, "rst"),
-                        (8, "psh"),
-                        (16, "ack"),
-                        (32, "urg"),
-                    ]
-                    .iter()
-                    .filter(|(bit, _)| bits & bit != 0)
-                    .map(|(_, n)| Value::from(*n))
-                    .collect();
+                    let names: Vec<Value> = TCP_FLAGS
+                        .iter()
+                        .filter(|(bit, _)| bits & bit != 0)
+                        .map(|(_, n)| Value::from(*n))
+                        .collect();
                     flow.insert("tcp_flags_array".into(), Value::Array(names));
                 }
             }
@@ -240,6 +515,7 @@ fn transport(n: u64) -> Option<&'static str> {
 mod tests {
     use super::super::{Shape, Shaper, understand};
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
 
     const G: &str = "/vpc/flow-logs";
@@ -326,6 +602,105 @@ mod tests {
                 .understand("/vpc/custom-prod", "5 vpc-0a1b2c3d subnet-0a1b2c3d")
                 .is_none()
         );
+    }
+
+    /// The custom format of the property test: every field the shape
+    /// treats apart, and free ones.
+    const CUSTOM: &str = "${version} ${vpc-id} ${interface-id} ${account-id} ${type} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${pkt-srcaddr} ${protocol} ${bytes} ${packets} ${start} ${end} ${action} ${tcp-flags} ${log-status} ${flow-direction} ${traffic-path} ${pkt-src-aws-service}";
+
+    /// A value for a field of `name`: valid, `-`, or anything (mostly valid).
+    fn value(name: &'static str) -> impl Strategy<Value = String> {
+        let valid: BoxedStrategy<String> = match name {
+            "version" | "srcport" | "dstport" | "packets" | "bytes" | "traffic-path" => {
+                prop_oneof!["[0-9]{1,5}", "0[0-9]{1,3}", "[0-9]{19,20}"].boxed()
+            }
+            "protocol" => prop_oneof!["(1|6|17|58|99|255)", "0?[0-9]{1,3}"].boxed(),
+            "tcp-flags" => "[0-9]{1,3}|[0-9]{20}".boxed(),
+            "start" | "end" => prop_oneof!["1[0-9]{9}", "[0-9]{1,3}", "[0-9]{12,13}"].boxed(),
+            "account-id" => {
+                prop_oneof!["[0-9]{12}", Just("unknown".to_owned()), "4111111111111111"].boxed()
+            }
+            "srcaddr" | "dstaddr" | "pkt-srcaddr" => prop_oneof![
+                "10\\.[0-9]{1,2}\\.[0-9]\\.[0-9]{1,3}",
+                Just("2001:db8::1".to_owned())
+            ]
+            .boxed(),
+            "action" => prop_oneof![Just("ACCEPT".to_owned()), Just("REJECT".to_owned())].boxed(),
+            "log-status" => prop_oneof![Just("OK".to_owned()), Just("NODATA".to_owned())].boxed(),
+            "type" => "(IPv4|IPv6|EFA)".boxed(),
+            "flow-direction" => "(ingress|egress)".boxed(),
+            _ => prop_oneof![
+                "[a-z0-9-]{1,12}",
+                "[!-~]{1,16}",
+                Just("password=hunter2hunter2".to_owned()),
+                Just("AKIAIOSFODNN7EXAMPLE".to_owned()),
+                Just("caf\u{e9}\"\\x".to_owned()),
+            ]
+            .boxed(),
+        };
+        prop_oneof![8 => valid, 1 => Just("-".to_owned()), 1 => "[!-~]{1,6}"]
+    }
+
+    fn line(format: &'static str) -> impl Strategy<Value = String> {
+        let names: Vec<&'static str> = format
+            .split_ascii_whitespace()
+            .map(|t| t.trim_start_matches("${").trim_end_matches('}'))
+            .collect();
+        names
+            .into_iter()
+            .map(value)
+            .collect::<Vec<_>>()
+            .prop_map(|values| values.join(" "))
+    }
+
+    fn tree_and_written(line: &str, format: &FlowFormat) {
+        let tree = parse(line, format);
+        let written = parse_written(line, format);
+        assert_eq!(tree.is_some(), written.is_some(), "{line}");
+        if let (Some(tree), Some(mut written)) = (tree, written) {
+            assert!(written.fields.is_empty());
+            let json = written.written.take().unwrap_or_default();
+            // Byte for byte what the document writer makes of the tree.
+            assert_eq!(json, EcsJson::from_tree(&tree.fields), "{line}");
+            let map = json.into_map();
+            assert_eq!(map, tree.fields, "{line}");
+            written.fields = map;
+            assert_eq!(written, tree);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
+
+        #[test]
+        fn written_fields_are_the_tree_default(line in line(DEFAULT_V2)) {
+            tree_and_written(&line, default_v2());
+        }
+
+        #[test]
+        fn written_fields_are_the_tree_custom(line in line(CUSTOM)) {
+            let format = FlowFormat::parse(CUSTOM).expect("format");
+            tree_and_written(&line, &format);
+        }
+    }
+
+    #[test]
+    fn formats_giving_a_field_twice_are_read_into_a_tree() {
+        for spec in [
+            "${version} ${srcaddr} ${srcaddr}",
+            "${version} ${vpc-id} ${vpc-id}",
+            "${version} ${tcp-flags} ${tcp-flags-array}",
+        ] {
+            let format = FlowFormat::parse(spec).expect("format");
+            assert!(format.plan.is_none(), "{spec}");
+            let s = parse_written("2 10.0.0.1 -", &format);
+            assert!(s.is_none_or(|s| s.written.is_none()));
+        }
+        let format = FlowFormat::parse("${version} ${srcaddr} ${srcaddr}").expect("format");
+        let s = parse_written("2 10.0.0.1 -", &format).expect("record");
+        assert_eq!(s.fields["source"]["ip"], "10.0.0.1");
+        assert!(default_v2().plan.is_some());
+        assert!(FlowFormat::parse(CUSTOM).expect("format").plan.is_some());
     }
 
     #[test]
