@@ -29,7 +29,7 @@ use logship::document::{Document, Envelope, RecordDocs, Shaping};
 use logship::encode::{Encoder, Format};
 use logship::event::KinesisEvent;
 use logship::mask::Masker;
-use logship::pipeline::mask_document;
+use logship::mask::mask_document;
 use logship::rules::{RuleCounters, RuleSet};
 use logship::sample::{GenOptions, generate};
 

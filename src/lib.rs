@@ -6,7 +6,9 @@
 //!
 //! # Layout
 //!
-//! Data flows one way, one module per stage; a stage only uses the stages before it.
+//! Data flows one way, one module per stage; a stage only uses the stages
+//! before it, and [`config`], which reads every setting once into the stages'
+//! own types (so `config` knows the stages, and the stages read their part of it).
 //!
 //! | module | stage | owns |
 //! |---|---|---|

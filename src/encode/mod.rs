@@ -18,17 +18,16 @@
 //!
 //! Files: `mod.rs` the [`Encoder`] (formats, limits, action lines, cutting
 //! bodies), `body.rs` the [`Body`], `line.rs` one document's line and its
-//! truncation, and the index names.
+//! truncation. Index names are rendered by [`crate::rules::write_index`].
 
 mod body;
 mod line;
 
 pub use body::{Body, Item};
-pub use line::write_index;
 
 use crate::document::{DocId, Document, EnvelopeJson, LineOptions};
 use crate::json::write_str;
-use crate::rules::{IndexPattern, Target};
+use crate::rules::{IndexPattern, Target, write_index};
 
 /// The shape of the lines.
 #[derive(Debug, Clone, PartialEq, Eq)]

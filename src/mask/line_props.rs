@@ -1,6 +1,6 @@
 //! Property tests of the clean-line shortcut of document masking: a document
 //! whose line the text rules leave alone is not read field by field
-//! ([`crate::pipeline::mask_document`]); the general path reads the line and
+//! ([`crate::mask::mask_document`]); the general path reads the line and
 //! the tree of its fields as one. For arbitrary lines of the shapes whose
 //! fields are slices of the line (VPC flow records, API Gateway's common log
 //! format, syslog) and others (JSON, API Gateway's JSON layout, Lambda's text
@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::decode::LogEvent;
 use crate::document::{Document, Envelope, LineOptions, RecordDocs, Shaping};
-use crate::pipeline::{mask_document, mask_document_general};
+use crate::mask::{mask_document, mask_document_general};
 use crate::shape::{FlowFormat, Shaper};
 
 const CUSTOM: &str = "${version} ${vpc-id} ${interface-id} ${account-id} ${type} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${bytes} ${packets} ${start} ${end} ${action} ${tcp-flags} ${log-status} ${flow-direction}";

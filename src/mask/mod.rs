@@ -10,6 +10,7 @@
 mod card;
 mod catalogue;
 mod config;
+mod document;
 mod json;
 mod keys;
 mod keyword;
@@ -31,6 +32,9 @@ use serde_json::Value;
 pub use config::{
     DEFAULT_MARKER, MIN_SALT_LEN, MaskConfig, MaskCounts, MaskError, MaskStyle, Rule,
 };
+pub use document::mask_document;
+#[cfg(test)]
+pub(crate) use document::mask_document_general;
 
 use catalogue::Catalogue;
 use config::{VAR_DISABLE, VAR_ENABLE, VAR_EXTRA_KEYS, VAR_EXTRA_PATTERNS};

@@ -123,3 +123,39 @@ pub fn check_index(pattern: &str) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// Writes the index name for an event at `timestamp_ms` (UTC), `%Y`, `%m` and
+/// `%d` replaced by its date; anything else is copied. The one renderer of
+/// index patterns: the encoder JSON-quotes what it writes for the
+/// action lines, and [`IndexPattern::render`](super::IndexPattern::render) uses it.
+pub fn write_index(pattern: &str, timestamp_ms: i64, out: &mut Vec<u8>) {
+    if !pattern.contains('%') {
+        out.extend_from_slice(pattern.as_bytes());
+        return;
+    }
+    let mut date = Vec::with_capacity(24);
+    crate::time::write_rfc3339_ms(timestamp_ms, &mut date);
+    let part = |r: std::ops::Range<usize>| date.get(r).unwrap_or_default();
+    let mut rest = pattern.as_bytes();
+    while let Some(at) = rest.iter().position(|b| *b == b'%') {
+        let (head, tail) = rest.split_at(at);
+        out.extend_from_slice(head);
+        let field = match tail.get(1) {
+            Some(b'Y') => Some(part(0..4)),
+            Some(b'm') => Some(part(5..7)),
+            Some(b'd') => Some(part(8..10)),
+            _ => None,
+        };
+        match field {
+            Some(f) => {
+                out.extend_from_slice(f);
+                rest = tail.get(2..).unwrap_or_default();
+            }
+            None => {
+                out.push(b'%');
+                rest = tail.get(1..).unwrap_or_default();
+            }
+        }
+    }
+    out.extend_from_slice(rest);
+}

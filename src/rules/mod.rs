@@ -39,7 +39,9 @@ mod texts;
 mod tests;
 
 pub use counters::{RuleCount, RuleCounters, sample_hash, sample_keeps};
-pub use datastream::{DATASETS, check_index, check_namespace, data_stream_name, dataset_for};
+pub use datastream::{
+    DATASETS, check_index, check_namespace, data_stream_name, dataset_for, write_index,
+};
 pub use explain::{DestinationKind, Explain, GroupTally, render_explain};
 pub use glob::Glob;
 pub use matching::{RecordRules, level_rank};

@@ -35,13 +35,13 @@ impl IndexPattern {
     }
 
     /// The name for an event at `timestamp_ms` (ms since the epoch, UTC),
-    /// rendered by the encoder's [`crate::encode::write_index`] (one renderer).
+    /// rendered by [`super::write_index`] (the one renderer, which the encoder uses too).
     pub fn render(&self, timestamp_ms: i64) -> String {
         if !self.dated {
             return self.pattern.clone();
         }
         let mut name = Vec::with_capacity(self.pattern.len() + 8);
-        crate::encode::write_index(&self.pattern, timestamp_ms, &mut name);
+        super::write_index(&self.pattern, timestamp_ms, &mut name);
         String::from_utf8_lossy(&name).into_owned()
     }
 }

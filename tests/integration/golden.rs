@@ -378,11 +378,8 @@ fn extracted_fields_are_masked() {
         false,
     );
     let masker = logship::mask::Masker::new(&logship::mask::MaskConfig::default()).expect("masker");
-    let masked = logship::pipeline::mask_document(
-        &masker,
-        &mut doc,
-        &mut logship::mask::MaskCounts::default(),
-    );
+    let masked =
+        logship::mask::mask_document(&masker, &mut doc, &mut logship::mask::MaskCounts::default());
     assert_eq!(masked, 1);
     let mut out = Vec::new();
     doc.write_json(&env, &mut out, false, None);
@@ -512,7 +509,7 @@ mod properties {
             prop_assert_eq!(doc.full_text(), trimmed);
             let masker = logship::mask::Masker::new(&logship::mask::MaskConfig::default())
                 .map_err(|e| TestCaseError::fail(e.to_string()))?;
-            logship::pipeline::mask_document(&masker, &mut doc, &mut logship::mask::MaskCounts::default());
+            logship::mask::mask_document(&masker, &mut doc, &mut logship::mask::MaskCounts::default());
             let limits = logship::encode::Limits { max_line_bytes: max_line, ..logship::encode::Limits::default() };
             let mut enc = logship::encode::Encoder::new(logship::encode::Format::Ndjson { with_id: false }, limits)
                 .with_keep_original(keep_original);
