@@ -132,16 +132,7 @@ pub(super) fn shape_json<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
         let outcome = if code >= 400 { "failure" } else { "success" };
         f.put(EVENT, "outcome", Val::Str(outcome));
     }
-    let mut message = String::new();
-    for part in [method, path, protocol].into_iter().flatten() {
-        message.push_str(part);
-        message.push(' ');
-    }
-    match status {
-        Some(code) => message.push_str(itoa::Buffer::new().format(code)),
-        None => message.push_str("access"),
-    }
-    s.message = Cow::Owned(message);
+    s.message = Cow::Owned(access_message(method, path, protocol, status));
     let Some(json) = f.write(bytes * 2 + 256) else {
         return shape_json_tree(map);
     };
@@ -229,11 +220,25 @@ fn shape_json_tree<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
             if code >= 400 { "failure" } else { "success" },
         );
     }
+    s.message = Cow::Owned(access_message(
+        method.as_deref(),
+        path.as_deref(),
+        protocol.as_deref(),
+        status,
+    ));
+    Some(s)
+}
+
+/// An access line's message: `METHOD path protocol status` (what is known of
+/// it), or `... access` without a status.
+fn access_message(
+    method: Option<&str>,
+    path: Option<&str>,
+    protocol: Option<&str>,
+    status: Option<u64>,
+) -> String {
     let mut message = String::new();
-    for part in [method.as_deref(), path.as_deref(), protocol.as_deref()]
-        .into_iter()
-        .flatten()
-    {
+    for part in [method, path, protocol].into_iter().flatten() {
         message.push_str(part);
         message.push(' ');
     }
@@ -241,8 +246,7 @@ fn shape_json_tree<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
         Some(code) => message.push_str(itoa::Buffer::new().format(code)),
         None => message.push_str("access"),
     }
-    s.message = Cow::Owned(message);
-    Some(s)
+    message
 }
 
 /// The common log format, as API Gateway's console template writes it (the
