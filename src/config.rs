@@ -13,7 +13,8 @@ use crate::encode::{Format, Limits};
 use crate::mask::{MaskConfig, MaskError};
 use crate::rules::{RuleError, RuleSet};
 use crate::secret::Secret;
-use crate::settings::{Unknown, UnknownSettings};
+pub use crate::settings::read_packaged_file;
+use crate::settings::{Lookup, Unknown, UnknownSettings};
 use crate::shape::{FlowFormat, Shaper};
 use crate::ship::tls::{CaError, CaSetting};
 
@@ -192,14 +193,6 @@ impl From<CaError> for ConfigError {
     }
 }
 
-/// Reads a file packaged with the function (`LOGSHIP_RULES_FILE`,
-/// `LOGSHIP_CA_BUNDLE`). A relative path is relative to the working directory,
-/// which in Lambda is the function's code (`/var/task`), so a packaged file is
-/// found by its name; locally it is relative to where the CLI runs.
-pub fn read_packaged_file(path: &str) -> std::io::Result<String> {
-    std::fs::read_to_string(path)
-}
-
 // Not `#[from]`: the message already holds the cause, and a source would
 // print it twice in an error chain (`{:#}`).
 impl From<RuleError> for ConfigError {
@@ -219,7 +212,7 @@ impl From<UnknownSettings> for ConfigError {
 /// with the closest known name, to warn about; an error when
 /// `LOGSHIP_STRICT_SETTINGS` (read through `lookup`) is on. Only names are
 /// looked at, never values.
-pub fn check_settings<'a>(
+fn check_settings<'a>(
     names: impl IntoIterator<Item = &'a str>,
     lookup: Lookup<'_>,
 ) -> Result<Vec<Unknown>, ConfigError> {
@@ -236,6 +229,21 @@ pub fn check_settings<'a>(
         }
     };
     Ok(crate::settings::check(names, strict)?)
+}
+
+/// The start-up configuration, the same for the Lambda and the CLI: the
+/// unknown-settings check over `names` (the environment's variable names and
+/// any overrides), each unknown name handed to `warn` (or the error under
+/// `LOGSHIP_STRICT_SETTINGS=on`), then the validated [`Config`] from `lookup`.
+pub fn checked<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+    lookup: Lookup<'_>,
+    warn: &mut dyn FnMut(&Unknown),
+) -> Result<Config, ConfigError> {
+    for unknown in &check_settings(names, lookup)? {
+        warn(unknown);
+    }
+    Config::from_lookup(lookup)
 }
 
 /// An endpoint must be a plain http(s) URL: scheme, host, optional port and
@@ -297,9 +305,6 @@ pub fn check_index(index: &str) -> Result<(), &'static str> {
     }
     Ok(())
 }
-
-/// A lookup of settings by variable name.
-pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 impl Config {
     /// The body format of the configured destination ([`Destination::format`]).

@@ -109,12 +109,22 @@ pub fn unknown_settings<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<Unk
     out
 }
 
-/// [`unknown_settings`] of the process environment (names only).
-pub fn unknown_in_env() -> Vec<Unknown> {
-    let names: Vec<String> = std::env::vars_os()
+/// A lookup of settings by variable name.
+pub type Lookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The names of the process environment's variables (names only, never values).
+pub fn env_names() -> Vec<String> {
+    std::env::vars_os()
         .filter_map(|(k, _)| k.into_string().ok())
-        .collect();
-    unknown_settings(names.iter().map(String::as_str))
+        .collect()
+}
+
+/// Reads a file packaged with the function (`LOGSHIP_RULES_FILE`,
+/// `LOGSHIP_CA_BUNDLE`). A relative path is relative to the working directory,
+/// which in Lambda is the function's code (`/var/task`), so a packaged file is
+/// found by its name; locally it is relative to where the CLI runs.
+pub fn read_packaged_file(path: &str) -> std::io::Result<String> {
+    std::fs::read_to_string(path)
 }
 
 /// The start-up check: the unknown settings to warn about, or an error when

@@ -120,17 +120,13 @@ impl Overrides {
     /// `LOGSHIP_*` names (in the environment or among the overrides) are a
     /// warning on stderr, or a configuration error under `LOGSHIP_STRICT_SETTINGS=on`.
     fn config(self) -> anyhow::Result<Config> {
-        let mut names: Vec<String> = std::env::vars_os()
-            .filter_map(|(k, _)| k.into_string().ok())
-            .collect();
+        let mut names = logship::settings::env_names();
         names.extend(self.0.keys().cloned());
         let lookup = move |k: &str| self.0.get(k).cloned().or_else(|| std::env::var(k).ok());
-        let unknown = logship::config::check_settings(names.iter().map(String::as_str), &lookup)
-            .context("configuration")?;
-        for u in &unknown {
-            eprintln!("logship: warning: {u}");
-        }
-        Config::from_lookup(&lookup).context("configuration")
+        logship::config::checked(names.iter().map(String::as_str), &lookup, &mut |u| {
+            eprintln!("logship: warning: {u}")
+        })
+        .context("configuration")
     }
 }
 

@@ -123,9 +123,9 @@ impl RuleSet {
     }
 
     /// Reads and parses a rules file (`LOGSHIP_RULES_FILE`), packaged with the
-    /// function: a relative path is found as [`crate::config::read_packaged_file`] says.
+    /// function: a relative path is found as [`crate::settings::read_packaged_file`] says.
     pub fn from_file(path: &str) -> Result<RuleSet, RuleError> {
-        let text = crate::config::read_packaged_file(path).map_err(|e| RuleError::File {
+        let text = crate::settings::read_packaged_file(path).map_err(|e| RuleError::File {
             path: path.to_owned(),
             reason: e.to_string(),
         })?;

@@ -147,8 +147,8 @@ impl CaSetting {
     /// Reads `LOGSHIP_CA_BUNDLE` (the file, now) or `LOGSHIP_CA_BUNDLE_PARAM`
     /// (its name; read by [`CaSetting::resolve`]), not both; empty values count
     /// as unset. A relative path is found like `LOGSHIP_RULES_FILE`'s
-    /// ([`crate::config::read_packaged_file`]).
-    pub fn from_lookup(lookup: crate::config::Lookup<'_>) -> Result<CaSetting, CaError> {
+    /// ([`crate::settings::read_packaged_file`]).
+    pub fn from_lookup(lookup: crate::settings::Lookup<'_>) -> Result<CaSetting, CaError> {
         let get = |k: &str| {
             lookup(k)
                 .map(|v| v.trim().to_owned())
@@ -157,10 +157,11 @@ impl CaSetting {
         match (get(VAR_CA_BUNDLE), get(VAR_CA_BUNDLE_PARAM)) {
             (Some(_), Some(_)) => Err(CaError::Both),
             (Some(path), None) => {
-                let pem = crate::config::read_packaged_file(&path).map_err(|e| CaError::File {
-                    path: path.clone(),
-                    reason: e.to_string(),
-                })?;
+                let pem =
+                    crate::settings::read_packaged_file(&path).map_err(|e| CaError::File {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })?;
                 Ok(CaSetting::Roots(TlsRoots::from_pem(
                     pem.as_bytes(),
                     VAR_CA_BUNDLE,
