@@ -159,11 +159,7 @@ pub async fn handle(
             tracing::error!(
                 "the batch did not finish before the deadline; every record goes back to Kinesis"
             );
-            whole_batch_failed(
-                event,
-                progress.events_in(),
-                "the batch did not finish before the Lambda deadline",
-            )
+            whole_batch_failed(event, progress.events_in())
         }
     }
 }
@@ -179,7 +175,7 @@ fn cutoff(deadline: Instant, now: Instant, reserve: Duration) -> Instant {
 /// `events_in` read so far all count as failed (some may have been delivered
 /// or dead-lettered before time ran out; Kinesis sends them again), and the
 /// invocation counts as timed out.
-fn whole_batch_failed(event: &KinesisEvent, events_in: u64, why: &str) -> Outcome {
+fn whole_batch_failed(event: &KinesisEvent, events_in: u64) -> Outcome {
     let mut outcome = Outcome::default();
     outcome.summary.records = event.records.len() as u64;
     outcome.summary.events_in = events_in;
@@ -191,7 +187,7 @@ fn whole_batch_failed(event: &KinesisEvent, events_in: u64, why: &str) -> Outcom
             .push(record.sequence_number().to_owned());
         outcome.errors.push(crate::pipeline::RecordError {
             sequence_number: record.sequence_number().to_owned(),
-            error: why.to_owned(),
+            error: crate::pipeline::RecordFault::OutOfTime,
         });
     }
     outcome.summary.records_failed = outcome.failed_sequence_numbers.len() as u64;
@@ -223,7 +219,7 @@ mod tests {
             r#"{"Records":[{"kinesis":{"sequenceNumber":"1","data":""}},{"kinesis":{"sequenceNumber":"2","data":""}}]}"#,
         )
         .expect("event");
-        let outcome = whole_batch_failed(&event, 7, "late");
+        let outcome = whole_batch_failed(&event, 7);
         assert_eq!(outcome.failed_sequence_numbers, ["1", "2"]);
         assert_eq!(response(&outcome).batch_item_failures.len(), 2);
         assert!(outcome.summary.balanced());

@@ -11,15 +11,15 @@
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use aws_lambda_events::streams::KinesisEventResponse;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
 use tracing::Instrument;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::event::{Input, KinesisEvent, Source};
-use crate::handler::{Services, handle, response};
+use crate::handler::{Services, SetupError, handle, response};
 use crate::metrics::emf_line_with_rules;
 
 /// The `errorType` of an invocation that cannot run because the configuration is bad.
@@ -44,10 +44,7 @@ pub async fn invoke(
     function: &str,
 ) -> Invocation {
     let started = Instant::now();
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as u64;
+    let now_ms = crate::time::now_ms();
     let remaining = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
     let outcome = handle(services, event, Some(started + remaining)).await;
     let s = &outcome.summary;
@@ -80,41 +77,62 @@ pub async fn invoke(
 }
 
 /// The services, or the error every invocation answers when they cannot be built.
-pub async fn services_from(config: Result<Config, String>) -> Result<Services, String> {
-    match config {
-        Ok(cfg) => Services::new(cfg, None).await.map_err(|e| e.to_string()),
-        Err(e) => Err(format!("configuration: {e}")),
-    }
+pub async fn services_from(config: Result<Config, ConfigError>) -> Result<Services, SetupError> {
+    Services::new(config?, None).await
 }
 
 /// The start-up configuration: the unknown-settings check over the
 /// environment's variable names (a warning each, or the configuration error
 /// under `LOGSHIP_STRICT_SETTINGS=on`), then the validated [`Config`].
-pub fn config_from_env() -> Result<Config, String> {
-    let names: Vec<String> = std::env::vars_os()
-        .filter_map(|(k, _)| k.into_string().ok())
-        .collect();
+pub fn config_from_env() -> Result<Config, ConfigError> {
+    let names = crate::settings::env_names();
     config_from(names.iter().map(String::as_str), &|k| std::env::var(k).ok())
 }
 
 /// [`config_from_env`] over any variable names and lookup (for tests).
 pub fn config_from<'a>(
     names: impl IntoIterator<Item = &'a str>,
-    lookup: crate::config::Lookup<'_>,
-) -> Result<Config, String> {
-    let unknown = crate::config::check_settings(names, lookup).map_err(|e| e.to_string())?;
-    for u in &unknown {
+    lookup: crate::settings::Lookup<'_>,
+) -> Result<Config, ConfigError> {
+    crate::config::checked(names, lookup, &mut |u| {
         tracing::warn!(setting = %u.name, closest = u.closest.unwrap_or("-"), "{u}");
-    }
-    Config::from_lookup(lookup).map_err(|e| e.to_string())
+    })
 }
 
 /// What an invocation answers when the services could not be built.
-pub fn configuration_error(message: &str) -> Diagnostic {
+pub fn configuration_error(error: &SetupError) -> Diagnostic {
     Diagnostic {
         error_type: CONFIGURATION_ERROR.to_owned(),
-        error_message: message.to_owned(),
+        error_message: error.to_string(),
     }
+}
+
+/// The `errorType` of an invocation whose event cannot be read.
+pub const INVALID_EVENT: &str = "logship.InvalidEvent";
+
+/// One invocation from its raw event, as the runtime hands it over: the
+/// services (or why there are none), the event read (a Kinesis batch or an
+/// `awslogs` event of `region`; one that cannot be read is named by field and
+/// position, never quoting a value), the batch handled, and the answer. The
+/// EMF line is printed to stdout, where Lambda's log agent takes it.
+pub async fn on_event(
+    services: &Result<Services, SetupError>,
+    payload: &str,
+    region: &str,
+    deadline_ms: u64,
+    function: &str,
+) -> Result<KinesisEventResponse, Diagnostic> {
+    let services = services.as_ref().map_err(configuration_error)?;
+    let input = Input::parse_event(payload, region).map_err(|e| {
+        tracing::error!(error = %e, "the invocation's event cannot be read");
+        Diagnostic {
+            error_type: INVALID_EVENT.to_owned(),
+            error_message: e.to_string(),
+        }
+    })?;
+    let done = invoke(services, &input.event, deadline_ms, function).await;
+    println!("{}", done.emf);
+    answer(input.source, done)
 }
 
 /// Lambda logs: JSON on stderr, `AWS_LAMBDA_LOG_LEVEL` for logship, warnings for the rest.
@@ -172,21 +190,14 @@ pub fn serve() -> ExitCode {
                     request_id = %event.context.request_id
                 );
                 async move {
-                    let services = services
-                        .as_ref()
-                        .as_ref()
-                        .map_err(|e| configuration_error(e))?;
-                    let input = Input::parse_event(event.payload.get(), &region).map_err(|e| {
-                        tracing::error!(error = %e, "the invocation's event cannot be read");
-                        Diagnostic {
-                            error_type: "logship.InvalidEvent".to_owned(),
-                            error_message: e.to_string(),
-                        }
-                    })?;
-                    let done =
-                        invoke(services, &input.event, event.context.deadline, &function).await;
-                    println!("{}", done.emf);
-                    answer(input.source, done)
+                    on_event(
+                        &services,
+                        event.payload.get(),
+                        &region,
+                        event.context.deadline,
+                        &function,
+                    )
+                    .await
                 }
                 .instrument(span)
             },
@@ -245,12 +256,7 @@ mod tests {
         Services::new(cfg, None).await.expect("services")
     }
 
-    fn now_ms() -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .expect("clock")
-            .as_millis() as u64
-    }
+    use crate::time::now_ms;
 
     #[tokio::test]
     async fn an_empty_batch_answers_no_failure_and_one_metrics_line() {
@@ -289,7 +295,7 @@ mod tests {
         let names = ["LOGSHIP_DESTINATON", "PATH"];
         assert!(config_from(names, &|_| None).is_ok());
         let strict = |k: &str| (k == "LOGSHIP_STRICT_SETTINGS").then(|| "on".to_owned());
-        let e = config_from(names, &strict).expect_err("strict");
+        let e = config_from(names, &strict).expect_err("strict").to_string();
         assert!(
             e.contains("LOGSHIP_DESTINATON (did you mean LOGSHIP_DESTINATION?)"),
             "{e}"
@@ -298,7 +304,9 @@ mod tests {
             (k == "LOGSHIP_RULES")
                 .then(|| r#"[{"match":{"log_group":"*"},"action":"dorp"}]"#.to_owned())
         };
-        let e = config_from(names, &rules).expect_err("invalid rule");
+        let e = config_from(names, &rules)
+            .expect_err("invalid rule")
+            .to_string();
         assert!(
             e.contains("rule 1") && e.contains("did you mean \"drop\""),
             "{e}"
@@ -307,11 +315,73 @@ mod tests {
 
     #[tokio::test]
     async fn a_bad_configuration_becomes_a_configuration_error() {
-        let services = services_from(Err("LOGSHIP_DESTINATION: unknown".to_owned())).await;
-        let e = services.expect_err("no services");
-        assert_eq!(e, "configuration: LOGSHIP_DESTINATION: unknown");
-        let d = configuration_error(&e);
+        let bad = Config::from_lookup(&|k: &str| {
+            (k == "LOGSHIP_DESTINATION").then(|| "elastic".to_owned())
+        });
+        let services = services_from(bad).await;
+        let e = services.as_ref().expect_err("no services");
+        assert!(e.to_string().starts_with("configuration: "), "{e}");
+        let d = configuration_error(e);
         assert_eq!(d.error_type, CONFIGURATION_ERROR);
-        assert_eq!(d.error_message, e);
+        assert_eq!(d.error_message, e.to_string());
+        // Every invocation then answers it, whatever its event.
+        let answered = on_event(&services, r#"{"Records":[]}"#, "us-east-1", now_ms(), "f").await;
+        let d = answered.expect_err("configuration error");
+        assert_eq!(d.error_type, CONFIGURATION_ERROR);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_event_is_named_by_field_never_quoted() {
+        let services = Ok(services().await);
+        let secret = "tok-Zq8Lm2Xv9Rb4Wp7K";
+        for payload in [
+            format!(r#"{{"Records":[{{"kinesis":{{"data":5,"sequenceNumber":"{secret}"}}}}]}}"#),
+            format!(r#"{{"awslogs":{{"data":["{secret}"]}}}}"#),
+            format!(r#"{{"Records":[{{"body":"{secret}","eventSource":"aws:sqs"}}]}}"#),
+            "{}".to_owned(),
+        ] {
+            let d = on_event(&services, &payload, "us-east-1", now_ms() + 60_000, "f")
+                .await
+                .expect_err("an invalid event");
+            assert_eq!(d.error_type, INVALID_EVENT, "{payload}");
+            assert!(!d.error_message.contains(secret), "{}", d.error_message);
+            assert!(!d.error_message.is_empty());
+        }
+    }
+
+    #[tokio::test]
+    async fn an_empty_kinesis_batch_answers_no_failures() {
+        let services = Ok(services().await);
+        let answered = on_event(
+            &services,
+            r#"{"Records":[]}"#,
+            "us-east-1",
+            now_ms() + 60_000,
+            "f",
+        )
+        .await;
+        assert!(answered.expect("answer").batch_item_failures.is_empty());
+    }
+
+    fn undelivered() -> Invocation {
+        let mut response = KinesisEventResponse::default();
+        response.batch_item_failures.push(Default::default());
+        Invocation {
+            response,
+            emf: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_awslogs_invocation_with_anything_left_fails_as_a_whole() {
+        let d = answer(Source::AwsLogs, undelivered()).expect_err("retried by Lambda");
+        assert_eq!(d.error_type, UNDELIVERED);
+        let r = answer(Source::Kinesis, undelivered()).expect("partial batch response");
+        assert_eq!(r.batch_item_failures.len(), 1);
+        let none = Invocation {
+            response: KinesisEventResponse::default(),
+            emf: String::new(),
+        };
+        assert!(answer(Source::AwsLogs, none).is_ok());
     }
 }

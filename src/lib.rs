@@ -20,7 +20,7 @@
 //! | [`encode`] | `_bulk` / NDJSON bodies cut by size and count | [`encode::Encoder`], [`encode::Body`] |
 //! | [`ship`] | bodies to Logz.io or Elasticsearch, retried; the failure taxonomy; the token and its one SSM read; a private CA's roots | [`ship::Shipper`], [`ship::ShipError`], [`ship::Reason`], [`ship::token`], [`ship::tls`] |
 //! | [`dlq`] | what is undeliverable to SQS, with the payload; the message format | [`dlq::DeadLetterQueue`], [`dlq::DlqError`], [`dlq::message`] |
-//! | [`pipeline`] | runs the stages over a batch, keeps the accounting; the bounded ship fan-out | [`pipeline::Pipeline`], [`pipeline::Outcome`], [`pipeline::FanOut`] |
+//! | [`pipeline`] | runs the stages over a batch, keeps the accounting; the bounded ship fan-out | [`pipeline::Pipeline`], [`pipeline::Outcome`], [`pipeline::ship_all`] |
 //! | [`handler`] | the Lambda handler: batch in, `batchItemFailures` out | [`handler::Services`] |
 //! | [`lambda`] | the Lambda start-up and one invocation (deadline, EMF line) | [`lambda::serve`], [`lambda::invoke`] |
 //!

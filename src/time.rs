@@ -8,6 +8,13 @@ pub const MIN_MS: i64 = -62_167_219_200_000;
 /// The latest time written: 9999-12-31T23:59:59.999Z, in milliseconds since the epoch.
 pub const MAX_MS: i64 = 253_402_300_799_999;
 
+/// Now, in milliseconds since the Unix epoch (0 for a clock before it).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// Writes `YYYY-MM-DDTHH:MM:SS.mmmZ` for milliseconds since the epoch (years 0000–9999).
 pub fn write_rfc3339_ms(ms: i64, out: &mut Vec<u8>) {
     let ms = ms.clamp(MIN_MS, MAX_MS);

@@ -23,17 +23,17 @@ mod explain;
 mod fan_out;
 
 pub use explain::explain;
-pub use fan_out::FanOut;
+pub use fan_out::{Done, ship_all};
 
 use crate::config::Config;
-use crate::decode::{Decoder, MessageType};
+use crate::decode::{DecodeError, Decoder, MessageType};
 use crate::dlq::{Content, DeadLetterQueue, Letter, Source};
 use crate::document::{Envelope, RecordDocs, Shaping};
 use crate::encode::{Body, Encoder, Format, Limits};
 use crate::event::KinesisEvent;
 use crate::mask::{Masker, mask_document};
 use crate::rules::{Decision, RuleCounters, RuleSet, Target};
-use crate::ship::{ShipReport, Shipper, Undelivered, Until};
+use crate::ship::{Shipper, Undelivered, Until};
 
 /// Counts of one run (one invocation, or one `logship process`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -87,12 +87,24 @@ impl Summary {
 }
 
 /// A record that could not be fully processed, and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RecordError {
     /// Its sequence number.
     pub sequence_number: String,
     /// What went wrong.
-    pub error: String,
+    pub error: RecordFault,
+}
+
+/// Why a record could not be fully processed. The texts name the field and
+/// the position, never a value.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RecordFault {
+    /// Its data could not be decoded (it is dead-lettered as it came).
+    #[error("{0}")]
+    Undecodable(Arc<DecodeError>),
+    /// The batch did not finish before the Lambda deadline; Kinesis sends the record again.
+    #[error("the batch did not finish before the Lambda deadline")]
+    OutOfTime,
 }
 
 /// What a run did.
@@ -191,19 +203,17 @@ impl Pipeline {
     ) -> Outcome {
         let mut run = Run::new(self, event);
         run.progress = Some(progress);
-        let mut fan_out = FanOut::new(concurrency);
-        let mut undelivered = Vec::new();
-        while let Some(body) = run.next_body() {
-            if !fan_out.ship(body, shipper, until).await {
-                break;
-            }
-            while let Some(done) = fan_out.finished() {
-                run.absorb(done, &mut undelivered);
-            }
-        }
-        while let Some(done) = fan_out.next().await {
-            run.absorb(done, &mut undelivered);
-        }
+        let mut state = (run, Vec::new());
+        ship_all(
+            &mut state,
+            concurrency,
+            shipper,
+            until,
+            |(run, _)| run.next_body(),
+            |(run, undelivered), done| run.absorb(done, undelivered),
+        )
+        .await;
+        let (mut run, undelivered) = state;
         run.summary.rejected = undelivered.iter().filter(|u| u.rejected).count() as u64;
         let undecodable = std::mem::take(&mut run.undecodable);
         match dlq {
@@ -230,7 +240,7 @@ impl Pipeline {
                             source: Source::of(record),
                             content: Content::Undecodable {
                                 data: &record.kinesis.data,
-                                error: u.error,
+                                error: u.error.to_string(),
                             },
                         });
                     }
@@ -276,7 +286,7 @@ struct Undecodable {
     /// Index of the record in the batch.
     record: u32,
     /// The decode error.
-    error: String,
+    error: Arc<DecodeError>,
 }
 
 /// One batch going through the stages, pulled body by body.
@@ -356,13 +366,14 @@ impl<'a> Run<'a> {
                     t.undecodable = true;
                 }
                 tracing::warn!(sequence_number = record.sequence_number(), error = %e, "record could not be decoded");
+                let e = Arc::new(e);
                 self.errors.push(RecordError {
                     sequence_number: record.sequence_number().to_owned(),
-                    error: e.to_string(),
+                    error: RecordFault::Undecodable(Arc::clone(&e)),
                 });
                 self.undecodable.push(Undecodable {
                     record: index as u32,
-                    error: e.to_string(),
+                    error: e,
                 });
                 return;
             }
@@ -433,11 +444,7 @@ impl<'a> Run<'a> {
 
     /// Takes in what a ship task reports; a task that died reports nothing, so its
     /// documents stay unaccounted and their records are failed back to Kinesis.
-    fn absorb(
-        &mut self,
-        done: Result<ShipReport, tokio::task::JoinError>,
-        undelivered: &mut Vec<Undelivered>,
-    ) {
+    fn absorb(&mut self, done: Done, undelivered: &mut Vec<Undelivered>) {
         match done {
             Ok(report) => {
                 self.summary.retries += report.retries;

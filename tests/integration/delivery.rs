@@ -1216,6 +1216,7 @@ fn ca_bundle_settings_that_cannot_be_used_are_start_up_errors_naming_the_setting
         let names: Vec<&str> = pairs.iter().map(|(k, _)| *k).collect();
         logship::lambda::config_from(names, &move |k| map.get(k).cloned())
             .expect_err("unusable CA bundle")
+            .to_string()
     };
     let e = config(&[
         ("LOGSHIP_CA_BUNDLE", no_cert),

@@ -46,7 +46,7 @@ use std::time::Instant;
 use serde_json::value::RawValue;
 
 use crate::config::Config;
-use crate::dlq::{self, Content, DeadLetterQueue, Kind, Letter, Source};
+use crate::dlq::{self, Checked, Content, DeadLetterQueue, Kind, Letter};
 use crate::document::DocId;
 use crate::encode::Format;
 use crate::handler::Services;
@@ -146,13 +146,13 @@ pub enum RedriveError {
     },
     /// Writing the file failed.
     #[error("writing the documents: {0}")]
-    Write(String),
+    Write(Arc<std::io::Error>),
     /// Interrupted; what was received and not handled is left in the queue.
     #[error("interrupted")]
     Interrupted,
     /// The masking rules do not compile (needed to run undecodable records through the pipeline).
     #[error("masking rules: {0}")]
-    Mask(String),
+    Mask(Arc<crate::mask::MaskError>),
 }
 
 impl RedriveError {
@@ -175,56 +175,6 @@ struct Received {
     body: String,
 }
 
-/// A message understood.
-enum Parsed {
-    Documents {
-        source: Source,
-        reason: String,
-        attempts: u32,
-        docs: Vec<Pending>,
-    },
-    Undecodable {
-        source: Source,
-        reason: String,
-        data: String,
-    },
-    Unparseable(String),
-}
-
-fn parse(body: &str) -> Parsed {
-    match dlq::read(body) {
-        Ok(dlq::Checked::Documents {
-            source,
-            reason,
-            attempts,
-            docs,
-        }) => Parsed::Documents {
-            source,
-            reason,
-            attempts,
-            docs: docs
-                .into_iter()
-                .map(|d| Pending {
-                    message: 0,
-                    id: d.id,
-                    doc: d.doc,
-                    index: d.index,
-                })
-                .collect(),
-        },
-        Ok(dlq::Checked::Undecodable {
-            source,
-            reason,
-            data,
-        }) => Parsed::Undecodable {
-            source,
-            reason,
-            data,
-        },
-        Err(e) => Parsed::Unparseable(e.to_string()),
-    }
-}
-
 /// A document of the batch being shipped.
 struct Pending {
     message: usize,
@@ -238,6 +188,8 @@ struct Pending {
 pub struct Redrive {
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
+    /// The same queue, to write the undelivered rest of a message back to.
+    requeue: DeadLetterQueue,
     config: Config,
     /// Undecodable records for the file and the dry run (NDJSON with `_id`).
     local: Pipeline,
@@ -274,10 +226,12 @@ impl Redrive {
         config: &Config,
         options: Options,
     ) -> Result<Redrive, RedriveError> {
-        let masker = Masker::new(&config.mask).map_err(|e| RedriveError::Mask(e.to_string()))?;
+        let masker = Masker::new(&config.mask).map_err(|e| RedriveError::Mask(Arc::new(e)))?;
+        let queue_url = queue_url.into();
         Ok(Redrive {
+            requeue: DeadLetterQueue::new(sqs.clone(), &queue_url, config.dlq_max_message_bytes),
             sqs,
-            queue_url: queue_url.into(),
+            queue_url,
             local: Pipeline::new(Format::Ndjson { with_id: true }, config, Arc::new(masker)),
             config: config.clone(),
             options,
@@ -388,28 +342,35 @@ impl Redrive {
                     reason: "not handled".into(),
                 },
             };
-            match parse(&m.body) {
-                Parsed::Unparseable(error) => {
-                    report.outcome = MessageOutcome::Unparseable { error }
+            match dlq::read(&m.body) {
+                Err(e) => {
+                    report.outcome = MessageOutcome::Unparseable {
+                        error: e.to_string(),
+                    }
                 }
-                Parsed::Documents {
+                Ok(Checked::Documents {
                     source,
                     reason,
                     attempts: before,
                     docs,
-                } => {
+                }) => {
                     attempts[i] = before;
                     report.kind = Some(Kind::Documents);
                     report.reason = reason;
                     report.source = Some(source);
                     report.documents = docs.len();
-                    pending.extend(docs.into_iter().map(|p| Pending { message: i, ..p }));
+                    pending.extend(docs.into_iter().map(|d| Pending {
+                        message: i,
+                        id: d.id,
+                        doc: d.doc,
+                        index: d.index,
+                    }));
                 }
-                Parsed::Undecodable {
+                Ok(Checked::Undecodable {
                     source,
                     reason,
                     data,
-                } => {
+                }) => {
                     report.kind = Some(Kind::Undecodable);
                     report.outcome = MessageOutcome::Undecodable {
                         error: reason.clone(),
@@ -575,12 +536,8 @@ impl Redrive {
                     u
                 })
                 .collect();
-            let queue = DeadLetterQueue::new(
-                self.sqs.clone(),
-                &self.queue_url,
-                self.config.dlq_max_message_bytes,
-            );
-            let written = queue
+            let written = self
+                .requeue
                 .send(
                     destination,
                     vec![Letter {
@@ -671,8 +628,8 @@ mod tests {
         let good = format!(
             r#"{{"logship_dlq":1,"kind":"documents","reason":"r","destination":"elasticsearch","attempts":2,"source":{{"event_source_arn":"arn:aws:kinesis:eu-west-1:1:stream/s","shard_id":"shardId-1","sequence_number":"9","partition_key":"pk"}},"documents":[{{"_id":"{id}","doc":{{"message":"m"}}}}]}}"#
         );
-        match parse(&good) {
-            Parsed::Documents { docs, attempts, .. } => {
+        match dlq::read(&good) {
+            Ok(Checked::Documents { docs, attempts, .. }) => {
                 assert_eq!(docs.len(), 1);
                 assert_eq!(docs[0].id, id);
                 assert_eq!(docs[0].index, None, "a message without _index");
@@ -681,8 +638,8 @@ mod tests {
             _ => panic!("documents expected"),
         }
         let routed = good.replace(r#","doc":"#, r#","_index":"functions-2026.11","doc":"#);
-        match parse(&routed) {
-            Parsed::Documents { docs, .. } => {
+        match dlq::read(&routed) {
+            Ok(Checked::Documents { docs, .. }) => {
                 assert_eq!(docs[0].index.as_deref(), Some("functions-2026.11"))
             }
             _ => panic!("documents expected"),
@@ -697,7 +654,7 @@ mod tests {
             good.replace(r#","doc":"#, r#","_index":"Bad Index","doc":"#),
             r#"{"logship_dlq":1,"kind":"undecodable","reason":"r","destination":"d","attempts":0,"source":{"event_source_arn":"","shard_id":"","sequence_number":"","partition_key":""}}"#.to_owned(),
         ] {
-            assert!(matches!(parse(&bad), Parsed::Unparseable(_)), "{bad}");
+            assert!(dlq::read(&bad).is_err(), "{bad}");
         }
     }
 }

@@ -5,7 +5,6 @@
 //! documents written to a file instead (NDJSON, `_id` first).
 
 use std::io::Write;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -15,7 +14,7 @@ use crate::dlq::Source;
 use crate::encode::{Body, Encoder};
 use crate::event::KinesisEvent;
 use crate::handler::Services;
-use crate::pipeline::FanOut;
+use crate::pipeline::ship_all;
 use crate::ship::Undelivered;
 
 use super::*;
@@ -38,7 +37,7 @@ impl Redrive {
     ) -> (Vec<bool>, Vec<Option<Undelivered>>) {
         let mut encoder = Encoder::new(self.config.format(), self.config.limits);
         let mut bodies: Vec<Body> = Vec::new();
-        let now = now_ms();
+        let now = crate::time::now_ms() as i64;
         for (i, p) in pending.iter().enumerate() {
             let ts = timestamp_ms(&p.doc).unwrap_or(now);
             let doc = p.doc.get().as_bytes();
@@ -49,34 +48,28 @@ impl Redrive {
         bodies.extend(encoder.flush());
         let mut delivered = vec![false; pending.len()];
         let mut undelivered: Vec<Option<Undelivered>> = vec![None; pending.len()];
-        let mut reports = Vec::new();
-        let mut fan_out = FanOut::new(self.config.concurrency);
-        let until = self.until();
-        for body in bodies {
-            if !fan_out.ship(body, services.shipper(), &until).await {
-                break;
-            }
-            while let Some(done) = fan_out.finished() {
-                reports.push(done);
-            }
-        }
-        while let Some(done) = fan_out.next().await {
-            reports.push(done);
-        }
-        for done in reports {
-            let Ok(report) = done else { continue };
-            for r in report.delivered {
-                if let Some(d) = delivered.get_mut(r as usize) {
-                    *d = true;
+        let mut bodies = bodies.into_iter();
+        ship_all(
+            &mut bodies,
+            self.config.concurrency,
+            services.shipper(),
+            &self.until(),
+            Iterator::next,
+            |_, done| {
+                let Ok(report) = done else { return };
+                for r in report.delivered {
+                    if let Some(d) = delivered.get_mut(r as usize) {
+                        *d = true;
+                    }
                 }
-            }
-            for u in report.undelivered {
-                let at = u.record as usize;
-                if let Some(slot) = undelivered.get_mut(at) {
-                    *slot = Some(u);
+                for u in report.undelivered {
+                    if let Some(slot) = undelivered.get_mut(u.record as usize) {
+                        *slot = Some(u);
+                    }
                 }
-            }
-        }
+            },
+        )
+        .await;
         (delivered, undelivered)
     }
 
@@ -110,18 +103,18 @@ impl Redrive {
         let outcome = self
             .local
             .run_to_writer(&event, &mut buffer)
-            .map_err(|e| RedriveError::Write(e.to_string()))?;
+            .map_err(|e| RedriveError::Write(Arc::new(e)))?;
         if outcome.summary.undecodable_records > 0 {
             let error = outcome
                 .errors
                 .first()
-                .map(|e| e.error.clone())
+                .map(|e| e.error.to_string())
                 .unwrap_or_default();
             r.outcome = MessageOutcome::Undecodable { error };
             return Ok(());
         }
         out.write_all(&buffer)
-            .map_err(|e| RedriveError::Write(e.to_string()))?;
+            .map_err(|e| RedriveError::Write(Arc::new(e)))?;
         r.documents = outcome.summary.events_in as usize;
         state.report.progress.documents += outcome.summary.events_in;
         state.report.progress.written += outcome.summary.delivered;
@@ -216,15 +209,9 @@ pub(super) fn write_docs(
         line.extend_from_slice(inner.as_bytes());
         line.push(b'\n');
         out.write_all(&line)
-            .map_err(|e| RedriveError::Write(e.to_string()))?;
+            .map_err(|e| RedriveError::Write(Arc::new(e)))?;
     }
-    out.flush().map_err(|e| RedriveError::Write(e.to_string()))
-}
-
-pub(super) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64)
+    out.flush().map_err(|e| RedriveError::Write(Arc::new(e)))
 }
 
 /// The document's `@timestamp` in milliseconds (it names the index).
