@@ -32,7 +32,7 @@ use crate::aws::{AwsError, AwsErrorKind};
 use crate::config::{Config, EsAuth};
 use crate::secret::Secret;
 use crate::ship::token::ReadError;
-use crate::ship::{Target, error_chain, http_client};
+use crate::ship::{Target, error_chain};
 
 /// A token tool failed. No variant ever holds the token.
 #[derive(Debug, thiserror::Error)]
@@ -349,20 +349,12 @@ impl Probe {
         config: &Config,
         credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
     ) -> Result<Probe, TokenToolError> {
-        let Some(target) = Target::from_config(config) else {
-            return Err(TokenToolError::NoProbe(
+        let (target, client) = crate::ship::connect(config).map_err(|e| match e {
+            crate::ship::ShipError::NotHttp(_) => TokenToolError::NoProbe(
                 "no destination to check the token against: set LOGSHIP_DESTINATION and LOGSHIP_ENDPOINT (or --destination/--endpoint)".into(),
-            ));
-        };
-        let roots = config
-            .ca
-            .roots()
-            .map_err(|e| TokenToolError::NoProbe(e.to_string()))?;
-        let client = http_client(config.connect_timeout, &roots)
-            .build()
-            .map_err(|e| {
-                TokenToolError::NoProbe(format!("building the HTTP client: {}", e.without_url()))
-            })?;
+            ),
+            e => TokenToolError::NoProbe(e.to_string()),
+        })?;
         let masker = crate::mask::Masker::new(&config.mask)
             .map_err(|e| TokenToolError::NoProbe(format!("masking rules: {e}")))?;
         Ok(Probe {

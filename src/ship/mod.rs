@@ -259,6 +259,21 @@ pub enum ShipError {
     Ca(#[from] tls::CaError),
 }
 
+/// The configured destination and one HTTP client for it (trusting the
+/// private CA, whose parameter must be resolved first): what the shipper and
+/// the token probe both talk through.
+pub(crate) fn connect(cfg: &Config) -> Result<(Target, reqwest::Client), ShipError> {
+    let Some(target) = Target::from_config(cfg) else {
+        return Err(ShipError::NotHttp("stdout"));
+    };
+    let client = http_client(cfg.connect_timeout, &cfg.ca.roots()?)
+        .pool_idle_timeout(Duration::from_secs(50))
+        .tcp_keepalive(Duration::from_secs(30))
+        .build()
+        .map_err(|e| ShipError::Client(e.without_url().to_string()))?;
+    Ok((target, client))
+}
+
 impl Shipper {
     /// Builds the shipper: one HTTP client for the life of the function.
     /// `masker` cleans what the destination answers before it is logged.
@@ -268,20 +283,13 @@ impl Shipper {
         credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,
         masker: Arc<Masker>,
     ) -> Result<Shipper, ShipError> {
-        let Some(target) = Target::from_config(cfg) else {
-            return Err(ShipError::NotHttp("stdout"));
-        };
+        let (target, client) = connect(cfg)?;
         if matches!(cfg.es_auth, EsAuth::SigV4 { .. })
             && matches!(target, Target::Elasticsearch { .. })
             && credentials.is_none()
         {
             return Err(ShipError::NoCredentials);
         }
-        let client = http_client(cfg.connect_timeout, &cfg.ca.roots()?)
-            .pool_idle_timeout(Duration::from_secs(50))
-            .tcp_keepalive(Duration::from_secs(30))
-            .build()
-            .map_err(|e| ShipError::Client(e.without_url().to_string()))?;
         Ok(Shipper {
             client,
             target,
