@@ -2,7 +2,8 @@
 //! and `AWS_ENDPOINT_URL` from the environment, with one retry policy), and one
 //! classification of AWS errors ([`AwsError`]) that each caller maps to its
 //! own error: the token's SSM reads, the token tools and the redrive's SQS
-//! calls.
+//! calls; and [`read_parameter`], the one SSM read (the token, the private
+//! CA's PEM).
 
 use std::time::Duration;
 
@@ -146,4 +147,38 @@ mod tests {
         );
         assert_eq!(classify("", Some(500)), AwsErrorKind::Other);
     }
+}
+
+/// A SecureString parameter could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// SSM answered with an error (throttling was already retried).
+    Aws(AwsError),
+    /// SSM answered without the parameter.
+    NoParameter,
+    /// The parameter has no value (or only whitespace).
+    Empty,
+}
+
+/// Reads a SecureString parameter with decryption: its value, trimmed, and
+/// its version. The one SSM read of the token, for the Lambda and the token tools.
+pub async fn read_parameter(
+    client: &aws_sdk_ssm::Client,
+    name: &str,
+) -> Result<(crate::secret::Secret, i64), ReadError> {
+    let out = client
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| ReadError::Aws(AwsError::from_sdk(&e)))?;
+    let parameter = out.parameter.ok_or(ReadError::NoParameter)?;
+    let version = parameter.version;
+    let value = parameter
+        .value
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .ok_or(ReadError::Empty)?;
+    Ok((crate::secret::Secret::new(value), version))
 }

@@ -16,7 +16,7 @@ use crate::secret::Secret;
 pub use crate::settings::read_packaged_file;
 use crate::settings::{Lookup, Unknown, UnknownSettings};
 use crate::shape::{FlowFormat, Shaper};
-use crate::ship::tls::{CaError, CaSetting};
+use crate::tls::{CaError, CaSetting};
 
 /// Where documents go.
 #[derive(Debug, Clone, PartialEq, Eq)]

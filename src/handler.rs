@@ -44,7 +44,7 @@ pub enum SetupError {
     Ship(#[from] ShipError),
     /// The private CA's parameter cannot be read or used.
     #[error("{0}")]
-    Ca(#[from] crate::ship::tls::CaError),
+    Ca(#[from] crate::tls::CaError),
     /// The Lambda needs a destination.
     #[error(
         "LOGSHIP_DESTINATION must be logzio or elasticsearch for the Lambda (stdout is for local runs)"

@@ -7,8 +7,11 @@
 //! # Layout
 //!
 //! Data flows one way, one module per stage; a stage only uses the stages
-//! before it, and [`config`], which reads every setting once into the stages'
-//! own types (so `config` knows the stages, and the stages read their part of it).
+//! before it and the shared modules below them all. [`config`] reads every
+//! setting once into a validated [`config::Config`] (with the encoder's, the
+//! rules' and the private CA's own setting types); the transport stages
+//! ([`ship`], [`dlq`]) and everything above read it, and nothing it uses reads
+//! it back.
 //!
 //! | module | stage | owns |
 //! |---|---|---|
@@ -18,7 +21,7 @@
 //! | [`rules`] | the user's routing and filtering rules: drop, sample, route (index, data stream, Logz.io type) | [`rules::RuleSet`], [`rules::RuleError`] |
 //! | [`mask`] | secrets out of every document | [`mask::Masker`], [`mask::MaskError`] |
 //! | [`encode`] | `_bulk` / NDJSON bodies cut by size and count | [`encode::Encoder`], [`encode::Body`] |
-//! | [`ship`] | bodies to Logz.io or Elasticsearch, retried; the failure taxonomy; the token and its one SSM read; a private CA's roots | [`ship::Shipper`], [`ship::ShipError`], [`ship::Reason`], [`ship::token`], [`ship::tls`] |
+//! | [`ship`] | bodies to Logz.io or Elasticsearch, retried; the failure taxonomy; the token and its cache | [`ship::Shipper`], [`ship::ShipError`], [`ship::Reason`], [`ship::token`] |
 //! | [`dlq`] | what is undeliverable to SQS, with the payload; the message format | [`dlq::DeadLetterQueue`], [`dlq::DlqError`], [`dlq::message`] |
 //! | [`pipeline`] | runs the stages over a batch, keeps the accounting; the bounded ship fan-out | [`pipeline::Pipeline`], [`pipeline::Outcome`], [`pipeline::ship_all`] |
 //! | [`handler`] | the Lambda handler: batch in, `batchItemFailures` out | [`handler::Services`] |
@@ -26,8 +29,8 @@
 //!
 //! Shared knowledge, one home each: [`config`] (every `LOGSHIP_*` setting,
 //! validated once, and the one destination → body format mapping), [`aws`]
-//! (the SDK configuration, its retry policy and one AWS error
-//! classification), [`time`] (RFC 3339 dates, written and parsed), [`json`]
+//! (the SDK configuration, its retry policy, one AWS error classification and
+//! the one SSM parameter read), [`tls`] (a private CA's setting and roots), [`time`] (RFC 3339 dates, written and parsed), [`json`]
 //! (the JSON string and value writer), [`metrics`] (one EMF line per
 //! invocation), [`secret`] (a string whose `Debug` is redacted, and URLs shown
 //! without credentials), [`settings`] (every known `LOGSHIP_*` name, and the
@@ -65,3 +68,4 @@ pub mod settings;
 pub mod shape;
 pub mod ship;
 pub mod time;
+pub mod tls;

@@ -5,7 +5,7 @@
 //!
 //! Only variable names are looked at, never values, so nothing secret can
 //! leak into the warning. A variable added to [`crate::config`],
-//! [`crate::mask`], [`crate::ship::tls`] or the CLI must be added to [`KNOWN`]
+//! [`crate::mask`], [`crate::tls`] or the CLI must be added to [`KNOWN`]
 //! too (a test greps the sources for `"LOGSHIP_…"` literals and fails on one
 //! missing here).
 

@@ -28,10 +28,10 @@ use std::time::Duration;
 use aws_sdk_ssm::error::ProvideErrorMetadata;
 use aws_sdk_ssm::types::{ParameterStringFilter, ParameterTier, ParameterType};
 
+use crate::aws::ReadError;
 use crate::aws::{AwsError, AwsErrorKind};
 use crate::config::{Config, EsAuth};
 use crate::secret::Secret;
-use crate::ship::token::ReadError;
 use crate::ship::{Target, error_chain};
 
 /// A token tool failed. No variant ever holds the token.
@@ -271,7 +271,7 @@ pub async fn read_parameter(
     ssm: &aws_sdk_ssm::Client,
     name: &str,
 ) -> Result<(Secret, i64), TokenToolError> {
-    crate::ship::token::read_parameter(ssm, name)
+    crate::aws::read_parameter(ssm, name)
         .await
         .map_err(|e| match e {
             ReadError::Aws(e) => aws_error("GetParameter", name, e, None),
@@ -344,7 +344,7 @@ pub struct Probe {
 impl Probe {
     /// A probe of the configured destination (`credentials` only for SigV4),
     /// trusting its private CA: a `LOGSHIP_CA_BUNDLE_PARAM` must be
-    /// [resolved](crate::ship::tls::CaSetting::resolve) first.
+    /// [resolved](crate::tls::CaSetting::resolve) first.
     pub fn new(
         config: &Config,
         credentials: Option<aws_credential_types::provider::SharedCredentialsProvider>,

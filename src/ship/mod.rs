@@ -19,7 +19,6 @@ pub mod elasticsearch;
 pub mod logzio;
 pub mod retry;
 pub mod scrub;
-pub mod tls;
 pub mod token;
 
 use std::collections::VecDeque;
@@ -256,7 +255,7 @@ pub enum ShipError {
     NoCredentials,
     /// The private CA's roots are not usable, or were not read first.
     #[error("{0}")]
-    Ca(#[from] tls::CaError),
+    Ca(#[from] crate::tls::CaError),
 }
 
 /// The configured destination and one HTTP client for it (trusting the
@@ -631,7 +630,10 @@ fn transport_error(e: reqwest::Error) -> Answer {
 /// logship's user agent.
 /// Redirects are never followed: reqwest would re-send a 301/302/303'd POST as
 /// a GET without its body, and a 2xx to that GET delivered nothing.
-pub fn http_client(connect_timeout: Duration, roots: &tls::TlsRoots) -> reqwest::ClientBuilder {
+pub fn http_client(
+    connect_timeout: Duration,
+    roots: &crate::tls::TlsRoots,
+) -> reqwest::ClientBuilder {
     let builder = reqwest::Client::builder()
         .connect_timeout(connect_timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -641,7 +643,7 @@ pub fn http_client(connect_timeout: Duration, roots: &tls::TlsRoots) -> reqwest:
 
 /// A transport error as `kind: error: cause: ...`, without the URL (the
 /// Logz.io token is in its query string); a certificate from an unknown issuer
-/// ends with what to set ([`tls::UNKNOWN_ISSUER_HINT`]).
+/// ends with what to set ([`crate::tls::UNKNOWN_ISSUER_HINT`]).
 pub fn error_chain(e: reqwest::Error) -> String {
     let kind = if e.is_timeout() {
         "timed out"
@@ -658,9 +660,9 @@ pub fn error_chain(e: reqwest::Error) -> String {
         out.push_str(&s.to_string());
         source = s.source();
     }
-    if tls::is_unknown_issuer(&e) {
+    if crate::tls::is_unknown_issuer(&e) {
         out.push_str(": ");
-        out.push_str(tls::UNKNOWN_ISSUER_HINT);
+        out.push_str(crate::tls::UNKNOWN_ISSUER_HINT);
     }
     out
 }

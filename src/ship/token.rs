@@ -9,7 +9,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::aws::AwsError;
+use crate::aws::{ReadError, read_parameter};
 use crate::secret::Secret;
 
 /// Where the token comes from.
@@ -167,38 +167,4 @@ impl SsmToken {
             }
         }
     }
-}
-
-/// A SecureString parameter could not be read.
-#[derive(Debug)]
-pub enum ReadError {
-    /// SSM answered with an error (throttling was already retried).
-    Aws(AwsError),
-    /// SSM answered without the parameter.
-    NoParameter,
-    /// The parameter has no value (or only whitespace).
-    Empty,
-}
-
-/// Reads a SecureString parameter with decryption: its value, trimmed, and
-/// its version. The one SSM read of the token, for the Lambda and the token tools.
-pub async fn read_parameter(
-    client: &aws_sdk_ssm::Client,
-    name: &str,
-) -> Result<(Secret, i64), ReadError> {
-    let out = client
-        .get_parameter()
-        .name(name)
-        .with_decryption(true)
-        .send()
-        .await
-        .map_err(|e| ReadError::Aws(AwsError::from_sdk(&e)))?;
-    let parameter = out.parameter.ok_or(ReadError::NoParameter)?;
-    let version = parameter.version;
-    let value = parameter
-        .value
-        .map(|v| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-        .ok_or(ReadError::Empty)?;
-    Ok((Secret::new(value), version))
 }

@@ -5,9 +5,9 @@
 //! They come from `LOGSHIP_CA_BUNDLE` (a PEM file packaged with the function,
 //! read with the rest of the configuration) or `LOGSHIP_CA_BUNDLE_PARAM` (an SSM
 //! parameter holding the PEM, read once at start-up through the token's SSM
-//! read, [`super::token::read_parameter`]); never both. [`CaSetting`] is the
+//! read, [`crate::aws::read_parameter`]); never both. [`CaSetting`] is the
 //! setting in the validated [`Config`](crate::config::Config), [`TlsRoots`] the
-//! certificates, which [`super::http_client`] adds to the usual public roots of
+//! certificates, which [`crate::ship::http_client`] adds to the usual public roots of
 //! every client that talks to the destination (the shipper, `redrive`, `token
 //! check`), and only those. Without either setting a certificate from an
 //! unknown issuer is refused as before, and the error says which setting to
@@ -195,11 +195,11 @@ impl CaSetting {
             return Err(failed("no AWS configuration to read it with".to_owned()));
         };
         let client = aws_sdk_ssm::Client::new(sdk);
-        let (pem, _) = super::token::read_parameter(&client, name)
+        let (pem, _) = crate::aws::read_parameter(&client, name)
             .await
             .map_err(|e| match e {
-                super::token::ReadError::Aws(e) => failed(format!("reading it: {}", e.detail)),
-                super::token::ReadError::NoParameter | super::token::ReadError::Empty => {
+                crate::aws::ReadError::Aws(e) => failed(format!("reading it: {}", e.detail)),
+                crate::aws::ReadError::NoParameter | crate::aws::ReadError::Empty => {
                     failed("the parameter has no value".to_owned())
                 }
             })?;
