@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::document::Shaping;
 use crate::encode::{Format, Limits};
 use crate::mask::{MaskConfig, MaskError};
-use crate::rules::{RuleError, RuleSet};
+use crate::rules::{DestinationKind, RuleError, RuleSet};
 use crate::secret::Secret;
 pub use crate::settings::read_packaged_file;
 use crate::settings::{Lookup, Unknown, UnknownSettings};
@@ -310,6 +310,21 @@ impl Config {
     /// The body format of the configured destination ([`Destination::format`]).
     pub fn format(&self) -> Format {
         self.destination.format(&self.index)
+    }
+
+    /// Where the rules' `--explain` preview says documents go by default: the
+    /// Logz.io type, or the index (stdout previews as Elasticsearch).
+    pub fn explain_destination(&self) -> DestinationKind {
+        match self.destination {
+            Destination::Logzio { .. } => DestinationKind::Logzio {
+                default_type: self.logzio_type.clone(),
+            },
+            Destination::Elasticsearch { .. } | Destination::Stdout => {
+                DestinationKind::Elasticsearch {
+                    default_index: self.index.clone(),
+                }
+            }
+        }
     }
 
     /// Reads the process environment.

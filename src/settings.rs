@@ -292,20 +292,22 @@ mod tests {
         assert_eq!(sorted, KNOWN);
         let root = env!("CARGO_MANIFEST_DIR");
         let mut missing = Vec::new();
-        for file in [
-            "src/config.rs",
-            "src/mask/config.rs",
-            "src/main.rs",
-            "src/lambda.rs",
-            "src/cli/mod.rs",
-            "src/cli/process.rs",
-            "src/cli/redrive.rs",
-            "src/cli/token.rs",
-            "src/rules/mod.rs",
-            "src/settings.rs",
-            "src/ship/tls.rs",
-        ] {
-            let text = std::fs::read_to_string(format!("{root}/{file}")).expect("source");
+        // Every source file, so a setting read in a new room is not missed.
+        let mut files = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(format!("{root}/src"))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).expect("src") {
+                let path = entry.expect("entry").path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        assert!(files.len() > 50, "the sources were found");
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("source");
             // Tests hold typos on purpose.
             let text = text.split("#[cfg(test)]").next().unwrap_or_default();
             for (at, _) in text.match_indices("\"LOGSHIP_") {
@@ -315,7 +317,7 @@ mod tests {
                     .collect();
                 // `LOGSHIP_` alone is the CLI's prefix for --set, not a variable.
                 if name != "LOGSHIP_" && !KNOWN.contains(&name.as_str()) {
-                    missing.push(format!("{file}: {name}"));
+                    missing.push(format!("{}: {name}", file.display()));
                 }
             }
         }

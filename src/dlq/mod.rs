@@ -146,11 +146,6 @@ impl DeadLetterQueue {
         &self.url
     }
 
-    /// The SQS client.
-    pub fn client(&self) -> &aws_sdk_sqs::Client {
-        &self.client
-    }
-
     /// Writes the letters; `destination` names where their documents were going.
     pub async fn send(&self, destination: &str, letters: Vec<Letter<'_>>) -> Written {
         let mut written = Written {

@@ -7,9 +7,9 @@
 //! judged by `random.rs`, and the token runs come from `tokens.rs`.
 
 use super::Masker;
+use super::class::url;
 use super::random::{is_dashed_hex_id, looks_random};
 use super::rules::before;
-use super::tokens::url;
 
 /// Credential words: a key containing one of these names a credential.
 pub(crate) const CRED_WORDS: &[&[u8]] = &[

@@ -9,6 +9,7 @@
 
 mod card;
 mod catalogue;
+mod class;
 mod config;
 mod document;
 mod json;

@@ -9,63 +9,12 @@
 //! in the text.
 
 use super::Masker;
+use super::class::{back, broad, narrow, url, value_char};
 use super::config::Rule;
 use super::keyword::keyword_before;
 use super::random::{is_placeholder, is_uuid, looks_random};
 use super::replace::Span;
 use super::rules::{before, run};
-
-const URL: u8 = 1;
-const NARROW: u8 = 2;
-const BROAD: u8 = 4;
-const VALUE: u8 = 8;
-const BACK: u8 = 16;
-
-/// Character classes of token bytes, one table lookup per byte.
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut c = 0usize;
-    while c < 256 {
-        let b = c as u8;
-        let url = b.is_ascii_alphanumeric() || b == b'_' || b == b'-';
-        let narrow = url || b == b'.' || b == b'~';
-        let value = narrow || b == b'+' || b == b'/' || b == b'=';
-        let broad = value || b == b'$' || b == b'!';
-        let back = narrow || b == b'+' || b == b'/';
-        t[c] = ((url as u8) * URL)
-            | ((narrow as u8) * NARROW)
-            | ((broad as u8) * BROAD)
-            | ((value as u8) * VALUE)
-            | ((back as u8) * BACK);
-        c += 1;
-    }
-    t
-};
-
-#[inline]
-fn is(c: u8, class: u8) -> bool {
-    CLASS[usize::from(c)] & class != 0
-}
-
-#[inline]
-pub(crate) fn url(c: u8) -> bool {
-    is(c, URL)
-}
-
-#[inline]
-fn narrow(c: u8) -> bool {
-    is(c, NARROW)
-}
-
-#[inline]
-fn broad(c: u8) -> bool {
-    is(c, BROAD)
-}
-
-#[inline]
-fn value_char(c: u8) -> bool {
-    is(c, VALUE)
-}
 
 /// Handles the token run starting at `rs`; returns the position up to which
 /// later runs need not be looked at. The scan already knows that the bytes
@@ -92,7 +41,7 @@ pub(crate) fn on_run(
     if bs == rs
         && run_end - rs == 36
         && before(b, rs) != b'/'
-        && !b.get(run_end).is_some_and(|&c| is(c, VALUE | BROAD))
+        && !b.get(run_end).is_some_and(|&c| broad(c))
         && let Some(v) = b.get(rs..run_end)
         && is_uuid(v)
     {
@@ -134,7 +83,7 @@ pub(crate) fn on_run(
     }
     if m.has(Rule::KeywordSecret) {
         let mut vs = rs;
-        while vs > 0 && rs - vs < 256 && is(b[vs - 1], BACK) {
+        while vs > 0 && rs - vs < 256 && back(b[vs - 1]) {
             vs -= 1;
         }
         let mut ve = run(b, run_end, 4096, value_char);

@@ -5,22 +5,14 @@ use crate::config::Config;
 use crate::decode::{Decoder, MessageType};
 use crate::document::RecordDocs;
 use crate::event::KinesisEvent;
-use crate::rules::{DestinationKind, Explain};
+use crate::rules::Explain;
 
 /// The `--explain` preview of a batch: the configured rules decide for every
 /// event of its DATA records, nothing is masked, encoded or shipped. Returns
 /// the tallies (per log group and per rule) and the number of records that
 /// could not be decoded (left out of the tallies).
 pub fn explain(cfg: &Config, event: &KinesisEvent) -> (Explain, u64) {
-    let kind = match cfg.destination {
-        crate::config::Destination::Logzio { .. } => DestinationKind::Logzio {
-            default_type: cfg.logzio_type.clone(),
-        },
-        _ => DestinationKind::Elasticsearch {
-            default_index: cfg.index.clone(),
-        },
-    };
-    let mut explain = Explain::new(kind);
+    let mut explain = Explain::new(cfg.explain_destination());
     let mut undecodable = 0;
     let mut decoder = Decoder::new(cfg.max_decompressed_bytes);
     for record in &event.records {
