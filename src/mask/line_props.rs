@@ -64,6 +64,8 @@ fn token() -> impl Strategy<Value = String> {
         1 => Just("ghp_16C7e42F292c6912E7710c838347Ae178B4a".to_owned()),
         1 => Just("token=0123456789abcdef0123456789abcdef".to_owned()),
         1 => Just("pass\\u0077ord=hunter2hunter2".to_owned()),
+        1 => Just("x\\nAKIAQ7ZK3MWR5BV4NX2T".to_owned()),
+        1 => Just("password\\t=\\tKq3Wz8Rt5Yp2Lm7N".to_owned()),
         1 => Just("ops@example.com".to_owned()),
         1 => Just("eni-4111111111111111".to_owned()),
     ]

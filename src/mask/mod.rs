@@ -12,6 +12,7 @@ mod catalogue;
 mod class;
 mod config;
 mod document;
+mod escapes;
 mod json;
 mod keys;
 mod keyword;
@@ -39,6 +40,7 @@ pub(crate) use document::mask_document_general;
 
 use catalogue::Catalogue;
 use config::{VAR_DISABLE, VAR_ENABLE, VAR_EXTRA_KEYS, VAR_EXTRA_PATTERNS};
+use escapes::{decode_escapes, hides_triggers};
 use keys::{KeyClass, KeyMatcher};
 use prefilter::{Prefilter, Trigger};
 use replace::{Replacer, Span};
@@ -376,7 +378,12 @@ impl Masker {
             return Cow::Borrowed(text);
         }
         let mut spans = Vec::new();
-        text::collect(self, text, &mut spans);
+        // Text scanned with its backslash escapes (`\n`, `\t`, ...) opened up,
+        // so a secret right after one is seen; positions are the same.
+        match escapes::opened(text) {
+            Some(view) => text::collect(self, &view, &mut spans),
+            None => text::collect(self, text, &mut spans),
+        }
         if spans.is_empty() {
             return Cow::Borrowed(text);
         }
@@ -622,53 +629,6 @@ impl Seen {
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], u8)> {
         self.vals.iter().map(|(v, s)| (v.as_slice(), *s))
     }
-}
-
-/// `raw` with each `\uXXXX` escape of a printable ASCII
-/// character other than `"` and `\` decoded, or `None` when there is none.
-/// Escaped backslashes (`\\u0077`) are left alone, so the result is the
-/// same JSON.
-fn decode_escapes(raw: &str) -> Option<String> {
-    let b = raw.as_bytes();
-    let hex = |c: u8| (c as char).to_digit(16);
-    let mut out: Vec<u8> = Vec::new();
-    let mut copied = 0usize;
-    let mut any = false;
-    let mut i = 0usize;
-    while let Some(off) = b.get(i..).and_then(|r| memchr::memchr(b'\\', r)) {
-        let p = i + off;
-        let (ch, len) = match b.get(p + 1) {
-            Some(b'u') => {
-                let code = b
-                    .get(p + 2..p + 6)
-                    .and_then(|h| h.iter().try_fold(0u32, |acc, &c| Some(acc * 16 + hex(c)?)));
-                match code {
-                    Some(c) if (0x20..0x7f).contains(&c) && c != 0x22 && c != 0x5c => {
-                        (u8::try_from(c).ok(), 6)
-                    }
-                    _ => (None, 2),
-                }
-            }
-            _ => (None, 2),
-        };
-        if let Some(c) = ch {
-            out.extend_from_slice(b.get(copied..p)?);
-            out.push(c);
-            copied = p + len;
-            any = true;
-        }
-        i = p + len;
-    }
-    if !any {
-        return None;
-    }
-    out.extend_from_slice(b.get(copied..)?);
-    String::from_utf8(out).ok()
-}
-
-/// Whether JSON text contains a `\u` or `\/` escape.
-fn hides_triggers(raw: &[u8]) -> bool {
-    memchr::memchr_iter(b'\\', raw).any(|i| matches!(raw.get(i + 1), Some(b'u' | b'/')))
 }
 
 #[cfg(test)]
