@@ -159,8 +159,10 @@ impl Catalogue {
                 ds -= 1;
             }
             let end = run(b, rs, 40, url);
+            // Also in the Bot API's URLs: `https://api.telegram.org/bot<token>/getMe`.
+            let in_bot_path = ds >= 4 && b.get(ds - 4..ds) == Some(b"/bot");
             if (8..=10).contains(&(colon - ds))
-                && !before(b, ds).is_ascii_alphanumeric()
+                && (!before(b, ds).is_ascii_alphanumeric() || in_bot_path)
                 && end - rs == 35
             {
                 return Some(((ds, end), Rule::ChatToken));

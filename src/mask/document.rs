@@ -121,12 +121,23 @@ fn mask_derived(masker: &Masker, doc: &mut Document, counts: &mut MaskCounts) {
 
 /// The document's parsed and derived fields as one tree for the masker
 /// (`f`: the line's own fields, `e`: the ECS fields, `m`: the message when
-/// `with_message`), taken out of the document; None when it has none.
+/// `with_message`, `r` and `g`: the request id and the logger read from the
+/// line), taken out of the document; None when it has none.
 fn derived_tree(doc: &mut Document, with_message: bool) -> Option<Value> {
-    if doc.fields.is_none() && doc.ecs.is_none() && !with_message {
+    if doc.fields.is_none()
+        && doc.ecs.is_none()
+        && doc.request_id.is_none()
+        && doc.logger.is_none()
+        && !with_message
+    {
         return None;
     }
     let mut tree = serde_json::Map::new();
+    for (key, derived) in [("r", &doc.request_id), ("g", &doc.logger)] {
+        if let Some(value) = derived {
+            tree.insert(key.to_owned(), Value::String(value.to_string()));
+        }
+    }
     if let Some(fields) = doc.fields.as_mut() {
         tree.insert("f".to_owned(), Value::Object(std::mem::take(fields)));
     }
@@ -154,6 +165,13 @@ fn put_back(doc: &mut Document, tree: Option<Value>) {
         && m != *doc.message
     {
         doc.message = Cow::Owned(m);
+    }
+    for (key, derived) in [("r", &mut doc.request_id), ("g", &mut doc.logger)] {
+        if let (Some(Value::String(masked)), Some(value)) = (tree.remove(key), derived.as_mut())
+            && masked != **value
+        {
+            *value = Cow::Owned(masked);
+        }
     }
 }
 

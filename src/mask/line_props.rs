@@ -210,3 +210,19 @@ fn a_secret_in_a_flow_record_is_masked_in_the_message_and_the_fields() {
     );
     assert!(d.ecs_json.is_some());
 }
+
+#[test]
+fn a_value_masked_in_the_line_is_masked_in_the_logger_and_the_request_id() {
+    let value = "Vb7Qm2Kx9Lr4Tw8Z";
+    for line in [
+        format!(r#"{{"level":"info","msg":"login","password":"{value}","logger":"{value}"}}"#),
+        format!("2026-11-27 10:00:02,123 ERROR [main] {value} - db_password={value}"),
+        format!("2024-01-01T00:00:00.123Z\t{value}\tINFO\tpassword={value}"),
+    ] {
+        let mut d = doc("/aws/lambda/orders", &line);
+        let n = mask_document(&maskers()[0], &mut d, &mut MaskCounts::default());
+        assert!(n >= 1, "{line}");
+        let out = bytes("/aws/lambda/orders", &d);
+        assert!(!out.contains(value), "{line} -> {out}");
+    }
+}

@@ -2,7 +2,8 @@
 //! credential (length, character classes, Shannon entropy) or like something
 //! ordinary that must stay readable: a word, a number, a path, a host name, an
 //! ARN, a version, a date, a UUID-shaped id, or a placeholder such as `xxxx`,
-//! `****`, `<your-token>`, `${TOKEN}`, `{{ token }}`, `%s`, `REDACTED`,
+//! `****`, `<your-token>`, `${TOKEN}`, `#{token}`, `{{ token }}`, `%s`,
+//! `REDACTED`, a SOPS-encrypted `ENC[...]`,
 //! `null`/`none`/`undefined` or a value of one repeated character. Pure
 //! functions over bytes; no allocation.
 
@@ -29,14 +30,17 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
     } else {
         &[][..]
     };
-    // <your-token>, ${TOKEN}, {{ token }}, %s, $TOKEN, [REDACTED], (hidden)
+    // <your-token>, ${TOKEN}, #{token}, {{ token }}, %s, $TOKEN, [REDACTED],
+    // (hidden), ENC[...] (SOPS: encrypted, not a secret in the clear)
     if (first == b'<' && last == b'>' && wordy(inner))
         || (first == b'{' && last == b'}' && wordy(inner))
         || (first == b'[' && last == b']' && wordy(inner))
         || (first == b'(' && last == b')' && wordy(inner))
         || (v.starts_with(b"{{") && v.ends_with(b"}}"))
         || v.starts_with(b"${")
+        || v.starts_with(b"#{")
         || v.starts_with(b"{{")
+        || v.starts_with(b"ENC[")
         || v.starts_with(b"%(")
         || (first == b'$' && v[1..].iter().all(|&c| c.is_ascii_uppercase() || c == b'_'))
         || matches!(v, b"%s" | b"%v" | b"%d" | b"{}" | b"?" | b"...")
@@ -436,6 +440,8 @@ mod tests {
             "****",
             "<your-token>",
             "${TOKEN}",
+            "#{api_token}",
+            "ENC[AES256_GCM,data:Zq8L,iv:Xv9R,tag:Wp7K,type:str]",
             "{{ token }}",
             "%s",
             "REDACTED",

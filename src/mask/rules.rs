@@ -172,15 +172,15 @@ fn is_token68(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-')
 }
 
-/// Position after the scheme word and its separator (`" "`, several spaces,
+/// Position after the scheme word and its separator (spaces or tabs,
 /// `%20` or `+`), if the scheme at `s..e` is a whole word followed by one.
 fn after_scheme(b: &[u8], s: usize, e: usize) -> Option<usize> {
     if before(b, s).is_ascii_alphanumeric() || at(b, e).is_ascii_alphanumeric() {
         return None;
     }
     let c = at(b, e);
-    if c == b' ' {
-        Some(run(b, e, 8, |c| c == b' '))
+    if c == b' ' || c == b'\t' {
+        Some(run(b, e, 8, |c| c == b' ' || c == b'\t'))
     } else if starts_with_at(b, e, b"%20") {
         Some(e + 3)
     } else if c == b'+' {
@@ -489,6 +489,10 @@ mod tests {
         );
         assert_eq!(
             scheme(bearer, "BEARER  mF_9.B5f-4.1JqM", "bearer").as_deref(),
+            Some("mF_9.B5f-4.1JqM")
+        );
+        assert_eq!(
+            scheme(bearer, "Bearer\tmF_9.B5f-4.1JqM", "bearer").as_deref(),
             Some("mF_9.B5f-4.1JqM")
         );
         assert_eq!(

@@ -259,6 +259,14 @@ fn vendor_tokens() {
         t("post https://hooks.slack.com/services/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 ok"),
         "post https://hooks.slack.com/services/[MASKED] ok"
     );
+    // A Telegram bot token in the Bot API's own URL (`/bot<token>/<method>`).
+    assert_eq!(
+        t(
+            "GET https://api.telegram.org/bot6038124597:AAqL3vZ9xT2mK7pW4nR8cY1bF6hJ0dS5gE3/getUpdates"
+        ),
+        "GET https://api.telegram.org/bot[MASKED]/getUpdates"
+    );
+    kept("see /robot1234567890:AAxx for details");
     // The documentation's placeholder URL is not a secret.
     kept("post https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX ok");
     kept("pk_live_51H8xYzAbCdEfGhIjKlMnOp publishable; ghp_short; xoxq-123456789012");
