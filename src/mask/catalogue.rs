@@ -8,6 +8,7 @@
 //! have their own small verifiers. Nothing is allocated per call.
 
 use super::Rule;
+use super::class::url;
 use super::random::{is_placeholder, looks_random};
 use super::rules::{Range, at, before, run};
 use super::vendors::{Check, SPECS};
@@ -223,27 +224,16 @@ impl Catalogue {
         }
         // The remaining formats are recognised by a byte at a fixed offset;
         // look at those first so that ordinary tokens cost a few compares.
-        let azure = b.get(ts + 4..ts + 6) == Some(b"Q~");
         let terraform = b.get(ts + 14..ts + 23) == Some(b".atlasv1.");
         let discord = matches!(at(b, ts), b'M' | b'N' | b'O');
         let mailchimp = b.get(ts + 32..ts + 35) == Some(b"-us");
         let newrelic = b.get(ts + 36..ts + 40) == Some(b"NRAL");
-        if !(azure || terraform || discord || mailchimp || newrelic) {
+        if !(terraform || discord || mailchimp || newrelic) {
             return None;
         }
         let dot_tilde = |c: u8| url(c) || c == b'.' || c == b'~';
         let te = run(b, ts, 4096, dot_tilde);
         let tok = &b[ts..te];
-        let boundary = !matches!(at(b, te), b'/' | b'+' | b'=' | b'@');
-        // Azure AD client secret: 3 chars, a digit, "Q~", 31-34 more.
-        if self.custom_on(Rule::CloudCredential)
-            && (37..=40).contains(&tok.len())
-            && tok.get(3).is_some_and(u8::is_ascii_digit)
-            && tok.get(4..6) == Some(b"Q~")
-            && boundary
-        {
-            return Some(((ts, te), Rule::CloudCredential));
-        }
         // Terraform Cloud / Enterprise: 14 `[a-z0-9]`, ".atlasv1.", 60-70.
         if self.custom_on(Rule::CloudCredential)
             && tok.len() >= 14 + 9 + 60
@@ -350,6 +340,28 @@ pub(crate) fn base62_crc(data: &[u8]) -> String {
         v /= 62;
     }
     String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Azure AD (Entra ID) client secret around the `Q~` at `q`: 3 characters,
+/// a digit, `Q~`, then 31–34 of `[A-Za-z0-9_.~-]`, as a whole token. Its
+/// parts between dots and tildes may all be short, so no token run finds it:
+/// the prefilter's `Q~` does.
+pub(crate) fn azure_secret(b: &[u8], q: usize) -> Option<Range> {
+    let dot_tilde = |c: u8| url(c) || c == b'.' || c == b'~';
+    let ts = q.checked_sub(4)?;
+    if b.get(q..q + 2) != Some(b"Q~")
+        || !at(b, q - 1).is_ascii_digit()
+        || !b.get(ts..q - 1)?.iter().all(|&c| url(c))
+        || dot_tilde(before(b, ts))
+    {
+        return None;
+    }
+    let te = run(b, ts, 64, dot_tilde);
+    let boundary = !matches!(at(b, te), b'/' | b'+' | b'=' | b'@');
+    let body = b.get(q + 2..te)?;
+    // The marker is structure enough; a body with dots may read as a host
+    // name to the randomness test, so only placeholders are kept.
+    ((37..=40).contains(&(te - ts)) && boundary && !is_placeholder(body)).then_some((ts, te))
 }
 
 #[cfg(test)]

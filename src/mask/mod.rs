@@ -290,6 +290,9 @@ impl Masker {
         if has(Rule::PemPrivateKey) {
             add(&["putty-user-key-file-"], Trigger::Putty);
         }
+        if has(Rule::CloudCredential) {
+            add(&["q~"], Trigger::AzureSecret);
+        }
         for k in &cfg.extra_keys {
             lits.push((keys::trigger_word(k), Trigger::Key));
         }

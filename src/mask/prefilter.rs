@@ -30,6 +30,8 @@ pub(crate) enum Trigger {
     K8sSecret,
     /// `PuTTY-User-Key-File-`.
     Putty,
+    /// `Q~` (an Azure AD client secret's marker).
+    AzureSecret,
 }
 
 enum Engine {

@@ -267,6 +267,18 @@ fn vendor_tokens() {
         "GET https://api.telegram.org/bot[MASKED]/getUpdates"
     );
     kept("see /robot1234567890:AAxx for details");
+    // Azure AD client secrets whose parts between dots and tildes are all short.
+    for secret in [
+        "Xk29Q~vR7.tL3~pW8nZ4.qM6yB1cH5jD0fG2sK9a",
+        "mP48Q~a.b~Zq7Lm2Xv9Rb4Wp7Kt3Hn6Jc1Fd5Gs",
+    ] {
+        assert_eq!(
+            t(&format!("new secret {secret} saved")),
+            "new secret [MASKED] saved",
+            "{secret}"
+        );
+    }
+    kept("emoji Q~ and Xk29Q~ short");
     // The documentation's placeholder URL is not a secret.
     kept("post https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX ok");
     kept("pk_live_51H8xYzAbCdEfGhIjKlMnOp publishable; ghp_short; xoxq-123456789012");

@@ -14,7 +14,7 @@ use super::prefilter::Trigger;
 use super::random::{is_placeholder, looks_like_password, looks_random};
 use super::replace::Span;
 use super::rules::{self, at, before, run};
-use super::{Masker, Rule, structured, tokens};
+use super::{Masker, Rule, catalogue, structured, tokens};
 
 #[inline]
 fn is_key_char(c: u8) -> bool {
@@ -621,6 +621,9 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
                 }
                 Trigger::Sig => structured::sas_sig(b, s, e).map(|r| (r, Rule::ConfigSecret)),
                 Trigger::Putty => structured::putty(b, s).map(|r| (r, Rule::PemPrivateKey)),
+                Trigger::AzureSecret => {
+                    catalogue::azure_secret(b, s).map(|r| (r, Rule::CloudCredential))
+                }
                 Trigger::K8sSecret => {
                     if !k8s_done {
                         k8s_done = true;
