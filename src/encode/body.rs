@@ -10,7 +10,10 @@ use crate::document::DocId;
 /// One document of a body.
 #[derive(Debug, Clone)]
 pub struct Item {
-    /// Index of the Kinesis record in the batch.
+    /// Where the document came from, a number the caller chose when it
+    /// pushed it: the Kinesis record's index in the batch for the pipeline,
+    /// the document's position among those re-shipped for the redrive. Each
+    /// document's fate is reported under it.
     pub record: u32,
     /// The document id.
     pub id: DocId,

@@ -39,7 +39,9 @@ use token::TokenSource;
 /// A document that could not be delivered.
 #[derive(Debug, Clone)]
 pub struct Undelivered {
-    /// The Kinesis record it came from (index in the batch).
+    /// Where it came from, as the encoder was told ([`crate::encode::Item::record`]):
+    /// the Kinesis record's index in the batch for the pipeline, the document's
+    /// position among those re-shipped for the redrive.
     pub record: u32,
     /// Its id.
     pub id: DocId,
