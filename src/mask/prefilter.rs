@@ -30,7 +30,7 @@ pub(crate) enum Trigger {
     K8sSecret,
     /// `PuTTY-User-Key-File-`.
     Putty,
-    /// `Q~` (an Azure AD client secret's marker).
+    /// A digit and `Q~` (an Azure AD client secret's marker).
     AzureSecret,
 }
 

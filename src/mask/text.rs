@@ -622,7 +622,7 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
                 Trigger::Sig => structured::sas_sig(b, s, e).map(|r| (r, Rule::ConfigSecret)),
                 Trigger::Putty => structured::putty(b, s).map(|r| (r, Rule::PemPrivateKey)),
                 Trigger::AzureSecret => {
-                    catalogue::azure_secret(b, s).map(|r| (r, Rule::CloudCredential))
+                    catalogue::azure_secret(b, s + 1).map(|r| (r, Rule::CloudCredential))
                 }
                 Trigger::K8sSecret => {
                     if !k8s_done {
