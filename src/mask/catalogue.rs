@@ -342,8 +342,9 @@ pub(crate) fn base62_crc(data: &[u8]) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Azure AD (Entra ID) client secret around the `Q~` at `q`: 3 characters,
-/// a digit, `Q~`, then 31–34 of `[A-Za-z0-9_.~-]`, as a whole token. Its
+/// Azure AD (Entra ID) client secret around the `Q~` at `q`: 3 of
+/// `[A-Za-z0-9_.~]`, a digit, `Q~`, then 31–34 of `[A-Za-z0-9_.~-]`, as a
+/// whole token. Its
 /// parts between dots and tildes may all be short, so no token run finds it:
 /// the prefilter's `Q~` does.
 pub(crate) fn azure_secret(b: &[u8], q: usize) -> Option<Range> {
@@ -351,7 +352,7 @@ pub(crate) fn azure_secret(b: &[u8], q: usize) -> Option<Range> {
     let ts = q.checked_sub(4)?;
     if b.get(q..q + 2) != Some(b"Q~")
         || !at(b, q - 1).is_ascii_digit()
-        || !b.get(ts..q - 1)?.iter().all(|&c| url(c))
+        || !b.get(ts..q - 1)?.iter().all(|&c| dot_tilde(c))
         || dot_tilde(before(b, ts))
     {
         return None;

@@ -6,12 +6,14 @@
 //! escape can spell a key word or a value (`"pass\u0077ord"`): JSON text
 //! holding one is scanned [decoded](decode_escapes).
 
-/// `text` with every `\n`, `\t`, `\r`, `\b` and `\f` escape replaced by a
-/// space and the character it stands for (a space for `\b` and `\f`): the
-/// same length, lines and tabs where the escapes stood. None when there is no
-/// such escape. A run of backslashes before the letter opens too, even an
-/// escaped one: `\\n` in JSON text is a `\n` in the value, which is opened
-/// when the value is masked, so the line must be read the same way.
+/// `text` with every `\n`, `\t`, `\r` escape, every `\u0009`, `\u000a`,
+/// `\u000d` and `\u0020`, and the other C escapes (`\b`, `\f`, `\v`, `\a`,
+/// `\e`, `\0`, `\xHH`) replaced by spaces and the character it stands for (a
+/// space for the others): the same length, lines and tabs where the escapes
+/// stood. None when there is no such escape. The
+/// whole run of backslashes before the letter goes: `\\n` in JSON text is a
+/// `\n` in the value (and a line break in JSON nested in it), which is
+/// opened when the value is masked, so the line must be read the same way.
 pub(crate) fn opened(text: &str) -> Option<String> {
     let b = text.as_bytes();
     let mut out: Option<Vec<u8>> = None;
@@ -22,21 +24,37 @@ pub(crate) fn opened(text: &str) -> Option<String> {
         while b.get(end) == Some(&b'\\') {
             end += 1;
         }
-        let control = match b.get(end) {
-            Some(b'n') => Some(b'\n'),
-            Some(b't') => Some(b'\t'),
-            Some(b'r') => Some(b'\r'),
-            Some(b'b' | b'f') => Some(b' '),
-            _ => None,
+        let (c, len) = match b.get(end) {
+            Some(b'n') => (b'\n', 1),
+            Some(b't') => (b'\t', 1),
+            Some(b'r') => (b'\r', 1),
+            Some(b'b' | b'f' | b'v' | b'a' | b'e' | b'0') => (b' ', 1),
+            Some(b'x')
+                if b.get(end + 1..end + 3)
+                    .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit)) =>
+            {
+                (b' ', 3)
+            }
+            Some(b'u') => match b.get(end + 1..end + 5) {
+                Some(b"0009") => (b'\t', 5),
+                Some(b"000a" | b"000A") => (b'\n', 5),
+                Some(b"000d" | b"000D") => (b'\r', 5),
+                Some(b"0020") => (b' ', 5),
+                _ => (0, 0),
+            },
+            _ => (0, 0),
         };
-        if let Some(c) = control {
+        if len > 0 {
             let o = out.get_or_insert_with(|| b.to_vec());
-            if let Some([slash, letter]) = o.get_mut(end - 1..=end) {
-                *slash = b' ';
-                *letter = c;
+            let last = end + len - 1;
+            if let Some(escape) = o.get_mut(start..=last) {
+                escape.fill(b' ');
+            }
+            if let Some(x) = o.get_mut(last) {
+                *x = c;
             }
         }
-        i = end + 1;
+        i = end + len.max(1);
     }
     // Only ASCII bytes were replaced by ASCII bytes: still UTF-8.
     out.and_then(|o| String::from_utf8(o).ok())
@@ -107,8 +125,15 @@ mod tests {
         assert_eq!(opened(r"a\nb\tc").as_deref(), Some("a \nb \tc"));
         assert_eq!(opened(r"a\rb\bc\fd").as_deref(), Some("a \rb  c  d"));
         // An escaped backslash before the letter: a `\n` in the value, opened too.
-        assert_eq!(opened(r"C:\\new").as_deref(), Some("C:\\ \new"));
-        assert_eq!(opened(r"C:\\\new").as_deref(), Some("C:\\\\ \new"));
+        assert_eq!(opened(r"C:\\new").as_deref(), Some("C:  \new"));
+        assert_eq!(opened(r"C:\\\new").as_deref(), Some("C:   \new"));
+        assert_eq!(
+            opened(r"a\u000Ab\\u0009c").as_deref(),
+            Some("a     \nb      \tc")
+        );
+        assert_eq!(opened(r"a\u0041b"), None);
+        assert_eq!(opened(r"a\x0ab\0c\vd").as_deref(), Some("a    b  c  d"));
+        assert_eq!(opened(r"a\xZZ"), None);
         assert_eq!(opened(r#"quote \" and \u0041 and \/"#), None);
         assert_eq!(opened("ends with \\"), None);
     }
@@ -130,11 +155,11 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
         #[test]
-        fn the_view_keeps_every_position(s in "[a-z\\\\nt\"ru0-9 ]{0,40}") {
+        fn the_view_keeps_every_position(s in "[a-z\\\\nt\"ru0-9aAdD ]{0,40}") {
             if let Some(view) = opened(&s) {
                 prop_assert_eq!(view.len(), s.len());
                 for (a, b) in s.bytes().zip(view.bytes()) {
-                    prop_assert!(a == b || a == b'\\' || b"ntrbf".contains(&a));
+                    prop_assert!(a == b || a.is_ascii_hexdigit() || b"\\ntrbfvaexu".contains(&a));
                 }
             }
         }
@@ -144,7 +169,7 @@ mod tests {
         #[test]
         fn a_secret_right_after_an_escape_is_masked(
             before in "[a-z]{0,8}( [a-z]{1,8}){0,2}",
-            escape in prop::sample::select(vec!['n', 't', 'r', 'b', 'f']),
+            escape in prop::sample::select(vec!["n", "t", "r", "b", "f", "v", "0", "x0a", "u000a"]),
             secret in secret(),
             double in any::<bool>(),
         ) {
@@ -153,7 +178,9 @@ mod tests {
             let text = format!("{before}\\{escape}{secret}");
             let masked = m.mask_text(&text, &mut 0);
             prop_assert!(!masked.contains(&value), "{text} -> {masked}");
-            let slashes = if double { r"\\" } else { r"\" };
+            // JSON has no `\v`, `\0` or `\x` escape: in a JSON line they are text.
+            let json_escape = matches!(escape, "n" | "t" | "r" | "b" | "f" | "u000a");
+            let slashes = if double || !json_escape { r"\\" } else { r"\" };
             let line = format!(r#"{{"level":"info","msg":"{before}{slashes}{escape}{secret}","n":1}}"#);
             let mut tree: serde_json::Value = serde_json::from_str(&line).expect("JSON");
             let mut counts = crate::mask::MaskCounts::default();

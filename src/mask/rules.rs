@@ -47,7 +47,7 @@ fn starts_with_at(b: &[u8], i: usize, lit: &[u8]) -> bool {
 
 /// JWT / JWE: `eyJ` header, at least three dot-separated base64url segments.
 pub(crate) fn jwt(b: &[u8], s: usize) -> Option<Range> {
-    if !starts_with_at(b, s, b"eyJ") || is_b64url(before(b, s)) {
+    if !starts_with_at(b, s, b"eyJ") || (is_b64url(before(b, s)) && !escape_before(b, s)) {
         return None;
     }
     let seg1 = run(b, s, 8192, is_b64url);
@@ -142,7 +142,16 @@ pub(crate) fn url_password(b: &[u8], s: usize) -> Option<Range> {
 
 fn prefix_boundary_ok(b: &[u8], s: usize) -> bool {
     let p = before(b, s);
-    !(p.is_ascii_alphanumeric() || p == b'_')
+    !(p.is_ascii_alphanumeric() || p == b'_') || escape_before(b, s)
+}
+
+/// Whether an escape ends right before `s`: a `%XX` percent-encoding or a
+/// `\uXXXX` escape (with its backslash), whose last letters would otherwise
+/// glue onto what follows (`state=x%2Fghp_...`, `failed\u000aghp_...`).
+pub(crate) fn escape_before(b: &[u8], s: usize) -> bool {
+    let hex = |i: usize| at(b, i).is_ascii_hexdigit();
+    (s >= 3 && at(b, s - 3) == b'%' && hex(s - 2) && hex(s - 1))
+        || (s >= 6 && at(b, s - 6) == b'\\' && at(b, s - 5) == b'u' && (1..=4).all(|k| hex(s - k)))
 }
 
 /// Slack: `xox[abpors]-` + 10.. of `[A-Za-z0-9-]`.

@@ -271,6 +271,7 @@ fn vendor_tokens() {
     for secret in [
         "Xk29Q~vR7.tL3~pW8nZ4.qM6yB1cH5jD0fG2sK9a",
         "mP48Q~a.b~Zq7Lm2Xv9Rb4Wp7Kt3Hn6Jc1Fd5Gs",
+        "~.k7Q~Rb4Wp7Kt3Hn6Jc1Fd5GsZq7Lm2Xv9.a",
     ] {
         assert_eq!(
             t(&format!("new secret {secret} saved")),
@@ -1018,5 +1019,44 @@ fn lambda_start_line_fields() {
     assert_eq!(
         t("START RequestId: 1 Version: $LATEST password=hunter2-Pa55w0rd-zz"),
         "START RequestId: 1 Version: $LATEST password=[MASKED]"
+    );
+}
+
+#[test]
+fn name_value_pairs_escapes_and_schemes_after_tabs() {
+    let m = masker();
+    // Settings as name/value pairs (container environments, header lists).
+    for line in [
+        r#"{"environment":[{"name":"DB_PASSWORD","value":"Rk4vQ9mZ2xLp7Wt3"},{"name":"STAGE","value":"prod"}]}"#,
+        r#"{"headers":[{"Name":"X-Api-Key", "Value" : "Rk4vQ9mZ2xLp7Wt3"}]}"#,
+        r#"{"body":"{\"key\":\"client_secret\",\"value\":\"Rk4vQ9mZ2xLp7Wt3\"}"}"#,
+    ] {
+        let mut tree: Value = serde_json::from_str(line).expect("JSON");
+        let mut counts = MaskCounts::default();
+        let out = m.mask_message_counted(line, Some(&mut tree), &mut counts);
+        assert!(!out.contains("Rk4vQ9mZ2xLp7Wt3"), "{out}");
+        assert!(!tree.to_string().contains("Rk4vQ9mZ2xLp7Wt3"), "{tree}");
+        assert!(!m.line_is_clean(line), "{line}");
+    }
+    kept(
+        r#"{"environment":[{"name":"STAGE","value":"prod"},{"name":"password_changed_at","value":"2026-11-27"}]}"#,
+    );
+    // A token right after a percent-encoding or a `\u` escape.
+    assert_eq!(
+        t("GET /cb?state=x%2FAKIAQ7ZK3MWR5BV4NX2T&y=1"),
+        "GET /cb?state=x%2F[MASKED]&y=1"
+    );
+    assert_eq!(
+        t(r"failed\u000aAKIAQ7ZK3MWR5BV4NX2T"),
+        r"failed\u000a[MASKED]"
+    );
+    assert_eq!(
+        t(r#"{"h":"{\"a\":\"Bearer\\tmF_9.B5f-4.1JqM\"}"}"#),
+        r#"{"h":"{\"a\":\"Bearer\\t[MASKED]\"}"}"#
+    );
+    // `key=value` with a scheme word and a tab: the scheme stays, the credential goes.
+    assert_eq!(
+        t("Authorization=Bearer\tmF_9.B5f-4.1JqM"),
+        "Authorization=Bearer\t[MASKED]"
     );
 }

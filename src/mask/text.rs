@@ -79,17 +79,22 @@ const SCHEMES: &[&[u8]] = &[
     b"sso",
 ];
 
-/// If `v` starts with an authorization scheme word followed by spaces, the
-/// offset of the credential after it.
+/// A space or a tab.
+fn blank(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+/// If `v` starts with an authorization scheme word followed by spaces or
+/// tabs, the offset of the credential after it.
 pub(crate) fn scheme_len(v: &[u8]) -> Option<usize> {
     let w = run(v, 0, 24, |c| c.is_ascii_alphanumeric() || c == b'-');
-    if w == 0 || at(v, w) != b' ' {
+    if w == 0 || !blank(at(v, w)) {
         return None;
     }
     if !SCHEMES.iter().any(|s| v[..w].eq_ignore_ascii_case(s)) {
         return None;
     }
-    let c = run(v, w, 8, |c| c == b' ');
+    let c = run(v, w, 8, blank);
     (c < v.len()).then_some(c)
 }
 
@@ -324,6 +329,12 @@ fn key_hit(
                 }
                 sep = Sep::Colon;
             }
+            // A name/value pair: `{"name":"DB_PASSWORD","value":"..."}`
+            // (container environments, header lists, settings as pairs).
+            b',' if quoted_key && key_quote == b'"' && pair_value(b, p, level).is_some() => {
+                p = pair_value(b, p, level).unwrap_or(p);
+                sep = Sep::Colon;
+            }
             // NuGet: <add key="ClearTextPassword" value="..." />
             _ if quoted_key
                 && b.get(p..p + 6)
@@ -452,9 +463,9 @@ fn key_hit(
         }
         return;
     }
-    if flavor == Flavor::Auth && at(b, end) == b' ' && scheme_len(&b[v..]).is_some() {
+    if flavor == Flavor::Auth && blank(at(b, end)) && scheme_len(&b[v..]).is_some() {
         // authorization=Bearer abc: mask the credential after the scheme word.
-        let cs = run(b, end, 8, |c| c == b' ');
+        let cs = run(b, end, 8, blank);
         let ce = scalar_end(b, cs);
         push_value(m, b, cs, ce, mode, None, spans);
         return;
@@ -496,6 +507,27 @@ fn pct_value_end(b: &[u8], v: usize, quoted: bool) -> usize {
 /// Skips JSON whitespace that includes line breaks at `p`: raw `\r`/`\n`
 /// (and spaces/tabs around them) at level 0, escaped `\n`/`\r`/`\t` in JSON
 /// nested in strings. Returns `p` unchanged when there is no line break.
+/// After a quoted string at `p` (its closing quote read), the position
+/// after `, "value":` (any case, quotes escaped `level` times), if that follows.
+fn pair_value(b: &[u8], p: usize, level: usize) -> Option<usize> {
+    let quote = |i: usize| -> Option<usize> {
+        let e = run(b, i, level, |c| c == b'\\');
+        (e - i == level && at(b, e) == b'"').then_some(e + 1)
+    };
+    let mut i = p;
+    if at(b, i) != b',' {
+        return None;
+    }
+    i = run(b, i + 1, 8, is_space);
+    i = quote(i)?;
+    if !b.get(i..i + 5)?.eq_ignore_ascii_case(b"value") {
+        return None;
+    }
+    i = quote(i + 5)?;
+    i = run(b, i, 8, is_space);
+    (at(b, i) == b':').then_some(i + 1)
+}
+
 fn skip_json_space(b: &[u8], p: usize, level: usize) -> usize {
     let mut i = p;
     let mut broke = false;

@@ -14,7 +14,7 @@ use super::config::Rule;
 use super::keyword::keyword_before;
 use super::random::{is_placeholder, is_uuid, looks_random};
 use super::replace::Span;
-use super::rules::{before, run};
+use super::rules::{before, escape_before, run};
 
 /// Handles the token run starting at `rs`; returns the position up to which
 /// later runs need not be looked at. The scan already knows that the bytes
@@ -54,9 +54,15 @@ pub(crate) fn on_run(
         return run_end;
     }
     let cat = &m.catalogue;
-    let mut starts = [bs, ts, rs];
+    // A run that starts inside an escape (`%2Fghp_...`, `\u000aghp_...`):
+    // the token may start right after it.
+    let escaped = [2, 5]
+        .into_iter()
+        .map(|n| rs + n)
+        .find(|&e| e < run_end && escape_before(b, e));
+    let mut starts = [bs, ts, rs, rs];
     let mut k = 1;
-    for c in [ts, rs] {
+    for c in [Some(ts), Some(rs), escaped].into_iter().flatten() {
         if starts[k - 1] != c {
             starts[k] = c;
             k += 1;
