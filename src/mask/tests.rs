@@ -280,6 +280,17 @@ fn vendor_tokens() {
         );
     }
     kept("emoji Q~ and Xk29Q~ short");
+    // 1Password Secret Keys in both group layouts.
+    for key in [
+        "A3-K7QX2M-9RT4WZLPB3N-H6J2D-8FGC5-Q1W3E",
+        "A3-K7QX2M-9RT4WZ-LPB3N-H6J2D-8FGC5-Q1W3E",
+    ] {
+        assert_eq!(
+            t(&format!("secret key {key} ok")),
+            "secret key [MASKED] ok",
+            "{key}"
+        );
+    }
     // The documentation's placeholder URL is not a secret.
     kept("post https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX ok");
     kept("pk_live_51H8xYzAbCdEfGhIjKlMnOp publishable; ghp_short; xoxq-123456789012");

@@ -375,7 +375,8 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(SaasToken, "grafana", b"glc_", B64, 32, 400),
     spec!(SaasToken, "grafana", b"glsa_", Word, 41, 41),
     spec!(SaasToken, "onepassword", b"ops_", B64, 50, 2000),
-    spec!(SaasToken, "onepassword", b"A3-", UpDigDash, 36, 36),
+    // Secret Key: `A3-` then 6-11-5-5-5 or 6-6-5-5-5-5 groups.
+    spec!(SaasToken, "onepassword", b"A3-", UpDigDash, 36, 37),
     spec!(SaasToken, "typeform", b"tfp_", UrlDot, 56, 64),
     spec!(SaasToken, "frameio", b"fio-u-", UrlEq, 64, 64),
     spec!(SaasToken, "readme", b"rdme_", LowDig, 70, 70),
