@@ -1065,6 +1065,11 @@ fn name_value_pairs_escapes_and_schemes_after_tabs() {
         t(r#"{"h":"{\"a\":\"Bearer\\tmF_9.B5f-4.1JqM\"}"}"#),
         r#"{"h":"{\"a\":\"Bearer\\t[MASKED]\"}"}"#
     );
+    // A header line's value runs past quotes inside it.
+    assert_eq!(
+        t(r#"Cookie: theme="dark"; sid=Rk4vQ9mZ2xLp7Wt3"#),
+        "Cookie: [MASKED]"
+    );
     // `key=value` with a scheme word and a tab: the scheme stays, the credential goes.
     assert_eq!(
         t("Authorization=Bearer\tmF_9.B5f-4.1JqM"),

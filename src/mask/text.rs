@@ -116,13 +116,25 @@ fn scalar_end(b: &[u8], v: usize) -> usize {
 }
 
 /// End of a header-style value (`Cookie: a=1; b=2`): the end of the line, a
-/// quote, or an escaped line break; trailing spaces excluded.
+/// quote that closes a JSON string, or an escaped line break; trailing
+/// spaces excluded.
 fn line_end(b: &[u8], v: usize) -> usize {
+    // A quote ends the line only where it closes a JSON string (followed by
+    // `,`, `}`, `]`, `:` or the end): `Cookie: a="x"; b=y` and Digest's
+    // `response="..."` stay inside.
+    let closes = |after: usize| {
+        matches!(
+            at(b, run(b, after, 16, is_space)),
+            b',' | b'}' | b']' | b':' | 0
+        )
+    };
     let mut i = v;
     while i < b.len() {
         match b[i] {
-            b'\r' | b'\n' | b'"' => break,
-            b'\\' if matches!(at(b, i + 1), b'n' | b'r' | b'"') => break,
+            b'\r' | b'\n' => break,
+            b'"' if closes(i + 1) => break,
+            b'\\' if matches!(at(b, i + 1), b'n' | b'r') => break,
+            b'\\' if at(b, i + 1) == b'"' && closes(i + 2) => break,
             _ => i += 1,
         }
     }
