@@ -3,7 +3,7 @@
 //! a second document (Elasticsearch answers `409` to a `create` of an id it has).
 
 use base64::Engine as _;
-use sha2::{Digest, Sha256};
+use ring::digest::{Context, SHA256};
 
 /// The deterministic document id: 24 characters of URL-safe base64 of
 /// SHA-256(log group, log stream, event id).
@@ -33,15 +33,19 @@ impl DocId {
 
 /// The id hash with a record's log group and log stream already taken in, so
 /// each event of the record hashes only its own id.
+///
+/// SHA-256 is ring's: its assembly (AVX2/BMI2, SSSE3 or SHA-NI, picked at run
+/// time) hashes an id in about half the time of `sha2`'s portable code on CPUs
+/// without SHA-NI; the digest is the same.
 #[derive(Clone)]
-pub struct IdHasher(Sha256);
+pub struct IdHasher(Context);
 
 impl IdHasher {
     /// Hashes the parts every event of a record shares.
     pub fn new(log_group: &str, log_stream: &str) -> IdHasher {
-        let mut h = Sha256::new();
+        let mut h = Context::new(&SHA256);
         for part in [log_group, log_stream] {
-            h.update((part.len() as u64).to_le_bytes());
+            h.update(&(part.len() as u64).to_le_bytes());
             h.update(part.as_bytes());
         }
         IdHasher(h)
@@ -50,13 +54,13 @@ impl IdHasher {
     /// The id of one event: SHA-256(len, group, len, stream, len, event id).
     pub fn id(&self, event_id: &str) -> DocId {
         let mut h = self.0.clone();
-        h.update((event_id.len() as u64).to_le_bytes());
+        h.update(&(event_id.len() as u64).to_le_bytes());
         h.update(event_id.as_bytes());
-        let digest = h.finalize();
+        let digest = h.finish();
         let mut out = [0u8; 24];
-        // 18 bytes encode to exactly 24 characters; the slice lengths are constants.
-        let _ =
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_slice(&digest[..18], &mut out);
+        // 18 bytes encode to exactly 24 characters (SHA-256 gives 32).
+        let head = digest.as_ref().get(..18).unwrap_or_default();
+        let _ = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_slice(head, &mut out);
         DocId(out)
     }
 }
