@@ -355,9 +355,16 @@ fn cmp_path(a: &Item<'_>, b: &Item<'_>) -> Ordering {
     let (Some(ah), Some(bh)) = (ao.get(..n), bo.get(..n)) else {
         return Ordering::Equal;
     };
-    match ah.cmp(bh) {
-        Ordering::Equal => {}
-        other => return other,
+    // Object names are mostly the same constants: equal by address before
+    // their bytes are compared.
+    for (x, y) in ah.iter().zip(bh) {
+        if std::ptr::eq(*x, *y) {
+            continue;
+        }
+        match x.cmp(y) {
+            Ordering::Equal => {}
+            other => return other,
+        }
     }
     match (ao.get(n), bo.get(n)) {
         (None, None) => a.1.cmp(&b.1),
