@@ -297,12 +297,16 @@ impl<'v> Fields<'v> {
                     1 => head == "aws",
                     _ => head != "event" && head != "aws",
                 };
-                // The last set of a path wins.
+                if !in_part {
+                    continue;
+                }
+                // The last set of a path wins (asked only of the part's own
+                // items: each item once, not once per part).
                 let overridden = self
                     .items
                     .get(i + 1)
                     .is_some_and(|next| cmp_path(next, item).is_eq());
-                if !in_part || overridden {
+                if overridden {
                     continue;
                 }
                 let objects = if part < 2 {
@@ -313,7 +317,7 @@ impl<'v> Fields<'v> {
                 let common = open
                     .iter()
                     .zip(objects.iter())
-                    .take_while(|(a, b)| a == b)
+                    .take_while(|(a, b)| std::ptr::eq(*a, *b) || a == b)
                     .count();
                 for _ in common..open.len() {
                     w.close();
