@@ -36,7 +36,7 @@ impl DocId {
 /// The id hash with a record's log group and log stream already taken in, so
 /// each event of the record hashes only its own id.
 ///
-/// SHA-256 is ring's: its assembly (AVX2/BMI2, SSSE3 or SHA-NI, picked at run
+/// SHA-256 is ring's: its assembly (SHA-NI, AVX or SSSE3, picked at run
 /// time) hashes an id in about half the time of `sha2`'s portable code on CPUs
 /// without SHA-NI; the digest is the same.
 ///
