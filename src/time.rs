@@ -24,29 +24,26 @@ pub fn write_rfc3339_ms(ms: i64, out: &mut Vec<u8>) {
     let (hh, rest) = (in_day / 3_600_000, in_day % 3_600_000);
     let (mm, rest) = (rest / 60_000, rest % 60_000);
     let (ss, milli) = (rest / 1000, rest % 1000);
-    let digits = |out: &mut Vec<u8>, v: i64, n: usize| {
-        let mut buf = [b'0'; 4];
+    // Filled in place, then copied once: one length check, not eleven.
+    let mut b = *b"0000-00-00T00:00:00.000Z";
+    for (at, width, v) in [
+        (0, 4, y),
+        (5, 2, m),
+        (8, 2, d),
+        (11, 2, hh),
+        (14, 2, mm),
+        (17, 2, ss),
+        (20, 3, milli),
+    ] {
         let mut v = v;
-        for i in (0..n).rev() {
-            buf[i] = b'0' + (v % 10) as u8;
+        for i in (at..at + width).rev() {
+            if let Some(c) = b.get_mut(i) {
+                *c = b'0' + (v % 10) as u8;
+            }
             v /= 10;
         }
-        out.extend_from_slice(&buf[..n]);
-    };
-    digits(out, y, 4);
-    out.push(b'-');
-    digits(out, m, 2);
-    out.push(b'-');
-    digits(out, d, 2);
-    out.push(b'T');
-    digits(out, hh, 2);
-    out.push(b':');
-    digits(out, mm, 2);
-    out.push(b':');
-    digits(out, ss, 2);
-    out.push(b'.');
-    digits(out, milli, 3);
-    out.push(b'Z');
+    }
+    out.extend_from_slice(&b);
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` for seconds since the epoch (a VPC flow record's start and end), or None outside years 0000–9999.

@@ -125,7 +125,10 @@ pub(super) fn shape_json<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
             },
             "errorMessage" | "error.message" => f.put(ERROR, "message", Val::Ref(value)),
             "user" => f.put(USER, "name", Val::Ref(value)),
-            _ => f.put(APIGW, snake_cow(key), Val::Ref(value)),
+            _ => match context_name(key) {
+                Some(name) => f.put(APIGW, name, Val::Ref(value)),
+                None => f.put(APIGW, snake_cow(key), Val::Ref(value)),
+            },
         }
     }
     if let Some(code) = status {
@@ -229,6 +232,25 @@ fn shape_json_tree<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
     Some(s)
 }
 
+/// The snake case name of a usual `$context` variable of the access log
+/// templates, without making it (what [`snake_cow`] would make of it).
+fn context_name(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "requestTime" => "request_time",
+        "requestTimeEpoch" => "request_time_epoch",
+        "routeKey" => "route_key",
+        "apiId" => "api_id",
+        "domainPrefix" => "domain_prefix",
+        "integrationStatus" => "integration_status",
+        "integrationErrorMessage" => "integration_error_message",
+        "extendedRequestId" => "extended_request_id",
+        "resourceId" => "resource_id",
+        "accountId" => "account_id",
+        "wafResponseCode" => "waf_response_code",
+        _ => return None,
+    })
+}
+
 /// An access line's message: `METHOD path protocol status` (what is known of
 /// it), or `... access` without a status.
 fn access_message(
@@ -237,8 +259,10 @@ fn access_message(
     protocol: Option<&str>,
     status: Option<u64>,
 ) -> String {
-    let mut message = String::new();
-    for part in [method, path, protocol].into_iter().flatten() {
+    let parts = [method, path, protocol];
+    let len: usize = parts.iter().flatten().map(|p| p.len() + 1).sum();
+    let mut message = String::with_capacity(len + 6);
+    for part in parts.into_iter().flatten() {
         message.push_str(part);
         message.push(' ');
     }
@@ -394,6 +418,26 @@ mod tests {
     }
 
     const G: &str = "API-Gateway-Access-Logs_orders/prod";
+
+    #[test]
+    fn context_names_are_their_snake_case() {
+        for key in [
+            "requestTime",
+            "requestTimeEpoch",
+            "routeKey",
+            "apiId",
+            "domainPrefix",
+            "integrationStatus",
+            "integrationErrorMessage",
+            "extendedRequestId",
+            "resourceId",
+            "accountId",
+            "wafResponseCode",
+        ] {
+            assert_eq!(super::context_name(key), Some(super::snake(key).as_str()));
+        }
+        assert_eq!(super::context_name("stage"), None);
+    }
 
     #[test]
     fn rest_api_json_template() {

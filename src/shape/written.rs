@@ -297,12 +297,16 @@ impl<'v> Fields<'v> {
                     1 => head == "aws",
                     _ => head != "event" && head != "aws",
                 };
-                // The last set of a path wins.
+                if !in_part {
+                    continue;
+                }
+                // The last set of a path wins (asked only of the part's own
+                // items: each item once, not once per part).
                 let overridden = self
                     .items
                     .get(i + 1)
                     .is_some_and(|next| cmp_path(next, item).is_eq());
-                if !in_part || overridden {
+                if overridden {
                     continue;
                 }
                 let objects = if part < 2 {
@@ -313,7 +317,7 @@ impl<'v> Fields<'v> {
                 let common = open
                     .iter()
                     .zip(objects.iter())
-                    .take_while(|(a, b)| a == b)
+                    .take_while(|(a, b)| std::ptr::eq(*a, *b) || a == b)
                     .count();
                 for _ in common..open.len() {
                     w.close();
@@ -355,9 +359,16 @@ fn cmp_path(a: &Item<'_>, b: &Item<'_>) -> Ordering {
     let (Some(ah), Some(bh)) = (ao.get(..n), bo.get(..n)) else {
         return Ordering::Equal;
     };
-    match ah.cmp(bh) {
-        Ordering::Equal => {}
-        other => return other,
+    // Object names are mostly the same constants: equal by address before
+    // their bytes are compared.
+    for (x, y) in ah.iter().zip(bh) {
+        if std::ptr::eq(*x, *y) {
+            continue;
+        }
+        match x.cmp(y) {
+            Ordering::Equal => {}
+            other => return other,
+        }
     }
     match (ao.get(n), bo.get(n)) {
         (None, None) => a.1.cmp(&b.1),
