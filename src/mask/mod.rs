@@ -290,16 +290,6 @@ impl Masker {
         if has(Rule::PemPrivateKey) {
             add(&["putty-user-key-file-"], Trigger::Putty);
         }
-        if has(Rule::CloudCredential) {
-            // A digit and `Q~`: three bytes, as every other literal (a shorter
-            // one would make the prefilter's fingerprints weaker for all).
-            add(
-                &[
-                    "0q~", "1q~", "2q~", "3q~", "4q~", "5q~", "6q~", "7q~", "8q~", "9q~",
-                ],
-                Trigger::AzureSecret,
-            );
-        }
         for k in &cfg.extra_keys {
             lits.push((keys::trigger_word(k), Trigger::Key));
         }

@@ -30,8 +30,6 @@ pub(crate) enum Trigger {
     K8sSecret,
     /// `PuTTY-User-Key-File-`.
     Putty,
-    /// A digit and `Q~` (an Azure AD client secret's marker).
-    AzureSecret,
 }
 
 enum Engine {

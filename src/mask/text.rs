@@ -636,6 +636,19 @@ fn card_span(b: &[u8], s: usize, e: usize) -> Span {
 /// Collects every span to mask in `text`.
 pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
+    // Azure AD client secrets, by their `Q~` marker: `~` is rare, so one
+    // byte search finds them (a literal per digit in the prefilter would
+    // weaken its fingerprints for every text).
+    if m.has(Rule::CloudCredential) {
+        for t in memchr::memchr_iter(b'~', b) {
+            if let Some(q) = t.checked_sub(1)
+                && b.get(q) == Some(&b'Q')
+                && let Some((s, e)) = catalogue::azure_secret(b, q)
+            {
+                spans.push(Span::new(s, e, Rule::CloudCredential));
+            }
+        }
+    }
     if let Some(pf) = &m.prefilter {
         let mut last_key_end = 0usize;
         // Hits arrive in text order; one that starts inside a region already
@@ -665,9 +678,6 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
                 }
                 Trigger::Sig => structured::sas_sig(b, s, e).map(|r| (r, Rule::ConfigSecret)),
                 Trigger::Putty => structured::putty(b, s).map(|r| (r, Rule::PemPrivateKey)),
-                Trigger::AzureSecret => {
-                    catalogue::azure_secret(b, s + 1).map(|r| (r, Rule::CloudCredential))
-                }
                 Trigger::K8sSecret => {
                     if !k8s_done {
                         k8s_done = true;
