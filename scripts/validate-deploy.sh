@@ -26,7 +26,10 @@
 #   7. report: zip and binary sizes, and the start-up time of the native
 #      release binary target/release/logship when it exists.
 #
-# Knobs: VALIDATE_DEPLOY_PACKAGES (cargo -p list, default "logship logship-sar"),
+# Knobs: VALIDATE_DEPLOY_QUICK_BUILD=1 (the arm64 build without LTO: it checks
+# that the code builds and packages for the target, minutes sooner; the
+# artifacts are not the ones to deploy; scripts/test.sh sets it),
+# VALIDATE_DEPLOY_PACKAGES (cargo -p list, default "logship logship-sar"),
 # PYTHON (default python3), VALIDATE_DEPLOY_SKIP_BUILD=1 (no aarch64 target,
 # no arm64 release build, ~10-15 minutes of both cores: the templates are
 # packaged and linted around a placeholder artifact, created for the run and
@@ -41,6 +44,7 @@ SAM_CLI_VERSION=1.170.0
 PYTHON=${PYTHON:-python3}
 packages=${VALIDATE_DEPLOY_PACKAGES:-logship logship-sar}
 skip_build=${VALIDATE_DEPLOY_SKIP_BUILD:-0}
+quick_build=${VALIDATE_DEPLOY_QUICK_BUILD:-0}
 lambda_bins=(logship auto-subscribe set-retention)
 
 tools=$root/target/deploy-tools
@@ -113,7 +117,16 @@ install_rust_target() {
 build_lambdas() {
   local args=()
   for p in $packages; do args+=(-p "$p"); done
-  cargo lambda build --release --arm64 --output-format zip "${args[@]}"
+  if [[ $quick_build == 1 ]]; then
+    # The same code for the same target, packaged the same way, without the
+    # release profile's whole-program optimization (several minutes of one
+    # core): a check that it builds and packages, not the artifact to deploy.
+    echo "VALIDATE_DEPLOY_QUICK_BUILD=1: no LTO, 16 codegen units (larger, slower binaries; not for deploying)"
+    CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+      cargo lambda build --release --arm64 --output-format zip "${args[@]}"
+  else
+    cargo lambda build --release --arm64 --output-format zip "${args[@]}"
+  fi
   check_zips
 }
 
@@ -307,7 +320,11 @@ sam_validate() {
 report() {
   local bin zip
   echo
-  echo "Lambda artifacts (arm64, provided.al2023):"
+  if [[ $quick_build == 1 ]]; then
+    echo "Lambda artifacts (arm64, provided.al2023; quick build without LTO, larger than the deploy build's):"
+  else
+    echo "Lambda artifacts (arm64, provided.al2023):"
+  fi
   for bin in "${lambda_bins[@]}"; do
     zip=target/lambda/$bin/bootstrap.zip
     [[ -f $zip && $zip != "$placeholder" ]] || continue
