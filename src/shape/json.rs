@@ -1,13 +1,14 @@
-//! JSON lines: parsed once, then recognised by their keys (CloudTrail, Lambda
-//! platform events, Lambda's JSON log format, API Gateway access logs) or, for
-//! any other object with a message or a level, read as an application line of
-//! a JSON logger (pino, bunyan, winston, python-json-logger, Powertools).
+//! JSON loggers' lines (pino, bunyan, winston, python-json-logger, Powertools,
+//! Rust `tracing`): an object with a message or a level, read as an
+//! application line; and what every JSON layout shares (message, level,
+//! logger, error), which Lambda's JSON log format takes too. Which shape a
+//! JSON line is, is decided in [`super::understand_json`].
 
 use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
-use super::{Shape, Shaped, apigateway, cloudtrail, lambda, value_text};
+use super::{Shape, Shaped, value_text};
 
 /// Keys that carry the level in the JSON loggers' layouts.
 const LEVEL_KEYS: &[&str] = &[
@@ -26,30 +27,9 @@ const MESSAGE_KEYS: &[&str] = &["message", "msg"];
 /// Keys that name the logger.
 const LOGGER_KEYS: &[&str] = &["logger", "loggerName", "logger_name"];
 
-pub(super) fn understand<'a>(dataset: &'static str, line: &'a str) -> Option<Shaped<'a>> {
-    let t = line.trim_ascii();
-    if !t.ends_with('}') {
-        return None;
-    }
-    let map: Map<String, Value> = serde_json::from_str(t).ok()?;
-    if cloudtrail::is_record(&map) {
-        return cloudtrail::shape(map);
-    }
-    if lambda::is_platform(&map) {
-        return lambda::platform(map);
-    }
-    if lambda::is_app_line(&map) {
-        return Some(lambda::app_line(map, line));
-    }
-    if apigateway::is_access_log(&map) {
-        return apigateway::shape_json(map);
-    }
-    app_line(map, dataset, line)
-}
-
 /// An application JSON line with a message or a level; None otherwise (a JSON
 /// object that says nothing about itself stays what the document makes of it).
-fn app_line<'a>(
+pub(super) fn app_line<'a>(
     mut map: Map<String, Value>,
     dataset: &'static str,
     line: &'a str,

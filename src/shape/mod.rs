@@ -279,7 +279,7 @@ impl Group<'_> {
         }
         let first = *line.as_bytes().first()?;
         match first {
-            b'{' => json::understand(dataset, line),
+            b'{' => understand_json(dataset, line),
             b'<' => syslog::parse(line, dataset),
             b'0'..=b'9' => {
                 if line.starts_with("2 ") {
@@ -473,6 +473,31 @@ pub(crate) fn value_text(v: &Value) -> String {
 }
 
 pub(crate) use crate::time::{rfc3339_secs, rfc3339_secs_text};
+
+/// A JSON line: parsed once, then recognised by its keys (CloudTrail, Lambda
+/// platform events, Lambda's JSON log format, API Gateway access logs) or,
+/// for any other object with a message or a level, read as a JSON logger's
+/// application line.
+fn understand_json<'a>(dataset: &'static str, line: &'a str) -> Option<Shaped<'a>> {
+    let t = line.trim_ascii();
+    if !t.ends_with('}') {
+        return None;
+    }
+    let map: Map<String, Value> = serde_json::from_str(t).ok()?;
+    if cloudtrail::is_record(&map) {
+        return cloudtrail::shape(map);
+    }
+    if lambda::is_platform(&map) {
+        return lambda::platform(map);
+    }
+    if lambda::is_app_line(&map) {
+        return Some(lambda::app_line(map, line));
+    }
+    if apigateway::is_access_log(&map) {
+        return apigateway::shape_json(map);
+    }
+    json::app_line(map, dataset, line)
+}
 
 #[cfg(test)]
 mod tests;
