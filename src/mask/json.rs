@@ -18,7 +18,7 @@ use super::config::MaskCounts;
 use super::keys::{Flavor, KeyClass};
 use super::random::is_placeholder;
 use super::rules;
-use super::text::scheme_len;
+use super::syntax::scheme_len;
 use super::{Masker, Rule, Seen};
 
 /// Decimal digits of `n` into `buf`; returns the used tail.

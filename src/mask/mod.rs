@@ -21,6 +21,7 @@ mod random;
 mod replace;
 mod rules;
 mod structured;
+mod syntax;
 mod text;
 mod tokens;
 mod vendors;
