@@ -21,18 +21,18 @@
 //! | [`rules`] | the user's routing and filtering rules: drop, sample, route (index, data stream, Logz.io type) | [`rules::RuleSet`], [`rules::RuleError`] |
 //! | [`mask`] | secrets out of every document | [`mask::Masker`], [`mask::MaskError`] |
 //! | [`encode`] | `_bulk` / NDJSON bodies cut by size and count | [`encode::Encoder`], [`encode::Body`] |
-//! | [`ship`] | bodies to Logz.io or Elasticsearch, retried; the failure taxonomy; the token and its cache | [`ship::Shipper`], [`ship::ShipError`], [`ship::Reason`], [`ship::token`] |
+//! | [`ship`] | bodies to Logz.io or Elasticsearch, retried; the retry policy (the DLQ writer's too) and the failure taxonomy; the token and its cache | [`ship::Shipper`], [`ship::ShipError`], [`ship::Reason`], [`ship::token`] |
 //! | [`dlq`] | what is undeliverable to SQS, with the payload; the message format | [`dlq::DeadLetterQueue`], [`dlq::DlqError`], [`dlq::message`] |
 //! | [`pipeline`] | runs the stages over a batch, keeps the accounting; the bounded ship fan-out | [`pipeline::Pipeline`], [`pipeline::Outcome`], [`pipeline::ship_all`] |
 //! | [`handler`] | the Lambda handler: batch in, `batchItemFailures` out | [`handler::Services`] |
+//! | [`metrics`] | the invocation's one EMF line, from the pipeline's summary | [`metrics::emf_line_with_rules`] |
 //! | [`lambda`] | the Lambda start-up and one invocation (deadline, EMF line) | [`lambda::serve`], [`lambda::invoke`] |
 //!
 //! Shared knowledge, one home each: [`config`] (every `LOGSHIP_*` setting,
 //! validated once, and the one destination → body format mapping), [`aws`]
 //! (the SDK configuration, its retry policy, one AWS error classification and
 //! the one SSM parameter read), [`tls`] (a private CA's setting and roots), [`time`] (RFC 3339 dates, written and parsed), [`json`]
-//! (the JSON string and value writer), [`metrics`] (one EMF line per
-//! invocation), [`secret`] (a string whose `Debug` is redacted, and URLs shown
+//! (the JSON string and value writer), [`secret`] (a string whose `Debug` is redacted, and URLs shown
 //! without credentials), [`settings`] (every known `LOGSHIP_*` name, and the
 //! unknown-setting check) and [`sample`] (realistic sample events for tests,
 //! the benchmark and users).

@@ -87,10 +87,7 @@ fn rotate(args: RotateArgs) -> anyhow::Result<ExitCode> {
         let sdk = sdk_config().await;
         let mut cfg = cfg;
         if let Some(cfg) = &mut cfg {
-            if let Err(e) = cfg.ca.resolve(Some(&sdk)).await {
-                return fail(SETUP, e);
-            }
-            let probe = match Probe::new(cfg, sdk.credentials_provider()) {
+            let probe = match probe_of(cfg, &sdk).await {
                 Ok(p) => p,
                 Err(e) => return fail(SETUP, e),
             };
@@ -138,10 +135,7 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     runtime()?.block_on(async move {
         let sdk = sdk_config().await;
         let mut cfg = cfg;
-        if let Err(e) = cfg.ca.resolve(Some(&sdk)).await {
-            return fail(SETUP, e);
-        }
-        let probe = match Probe::new(&cfg, sdk.credentials_provider()) {
+        let probe = match probe_of(&mut cfg, &sdk).await {
             Ok(p) => p,
             Err(e) => return fail(SETUP, e),
         };
@@ -178,4 +172,13 @@ fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
             _ => fail(FAILED, line),
         }
     })
+}
+
+/// The probe of the configured destination, its private CA read first.
+async fn probe_of(
+    cfg: &mut logship::config::Config,
+    sdk: &aws_config::SdkConfig,
+) -> Result<Probe, String> {
+    cfg.ca.resolve(Some(sdk)).await.map_err(|e| e.to_string())?;
+    Probe::new(cfg, sdk.credentials_provider()).map_err(|e| e.to_string())
 }

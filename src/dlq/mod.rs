@@ -23,6 +23,7 @@ use base64::Engine as _;
 use serde_json::value::RawValue;
 
 use crate::ship::Undelivered;
+use crate::ship::retry::RetryPolicy;
 
 pub mod message;
 
@@ -125,7 +126,14 @@ struct Outgoing<'s> {
     body: String,
 }
 
-const ATTEMPTS: u32 = 4;
+/// How the entries SQS refused are retried: four attempts in all, waits of
+/// up to 400, 800 and 1,600 ms, jittered as the shipper's own are.
+const RETRY: RetryPolicy = RetryPolicy {
+    max_attempts: 4,
+    base: Duration::from_millis(400),
+    max: Duration::from_millis(1600),
+    max_retry_after: Duration::ZERO,
+};
 
 impl DeadLetterQueue {
     /// A writer to `url`; messages stay under `max_message_bytes`.
@@ -344,12 +352,10 @@ impl DeadLetterQueue {
             let mut pending: Vec<(usize, &Outgoing)> = batch.into_iter().enumerate().collect();
             let mut last_error = String::new();
             let mut attempts = 0;
-            while attempts < ATTEMPTS && !pending.is_empty() {
+            while attempts < RETRY.max_attempts && !pending.is_empty() {
                 attempts += 1;
                 if attempts > 1 {
-                    let ceiling = 100u64 << attempts;
-                    tokio::time::sleep(Duration::from_millis(fastrand::u64(ceiling / 2..=ceiling)))
-                        .await;
+                    tokio::time::sleep(RETRY.backoff(attempts - 1, None)).await;
                 }
                 let entries: Vec<_> = pending
                     .iter()

@@ -48,7 +48,6 @@ use serde_json::value::RawValue;
 use crate::config::Config;
 use crate::dlq::{self, Checked, Content, DeadLetterQueue, Kind, Letter};
 use crate::document::DocId;
-use crate::encode::Format;
 use crate::handler::Services;
 use crate::mask::Masker;
 use crate::pipeline::Pipeline;
@@ -232,7 +231,12 @@ impl Redrive {
             requeue: DeadLetterQueue::new(sqs.clone(), &queue_url, config.dlq_max_message_bytes),
             sqs,
             queue_url,
-            local: Pipeline::new(Format::Ndjson { with_id: true }, config, Arc::new(masker)),
+            // Written locally as the stdout destination writes: NDJSON, `_id` first.
+            local: Pipeline::new(
+                crate::config::Destination::Stdout.format(&config.index),
+                config,
+                Arc::new(masker),
+            ),
             config: config.clone(),
             options,
         })
