@@ -152,19 +152,32 @@ impl Catalogue {
     pub(crate) fn custom(&self, b: &[u8], ts: usize, rs: usize) -> Option<(Range, Rule)> {
         let url = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
         let prev = before(b, rs);
-        // Telegram bot token: 8-10 digits ':' "AA" + 33.
-        if prev == b':' && self.custom_on(Rule::ChatToken) && b.get(rs..rs + 2) == Some(b"AA") {
-            let colon = rs - 1;
+        // Telegram bot token: 8-10 digits ':' "AA" + 33; the colon may be
+        // URL-encoded (`/bot123456789%3AAA…/`), the run then starts at `3A`.
+        let tg = if prev == b':' {
+            Some((rs - 1, rs))
+        } else if prev == b'%'
+            && b.get(rs..rs + 2)
+                .is_some_and(|p| p.eq_ignore_ascii_case(b"3a"))
+        {
+            Some((rs - 1, rs + 2))
+        } else {
+            None
+        };
+        if let Some((colon, body)) = tg
+            && self.custom_on(Rule::ChatToken)
+            && b.get(body..body + 2) == Some(b"AA")
+        {
             let mut ds = colon;
             while ds > 0 && colon - ds < 11 && b[ds - 1].is_ascii_digit() {
                 ds -= 1;
             }
-            let end = run(b, rs, 40, url);
+            let end = run(b, body, 40, url);
             // Also in the Bot API's URLs: `https://api.telegram.org/bot<token>/getMe`.
             let in_bot_path = ds >= 4 && b.get(ds - 4..ds) == Some(b"/bot");
             if (8..=10).contains(&(colon - ds))
                 && (!before(b, ds).is_ascii_alphanumeric() || in_bot_path)
-                && end - rs == 35
+                && end - body == 35
             {
                 return Some(((ds, end), Rule::ChatToken));
             }

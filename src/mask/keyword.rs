@@ -80,6 +80,19 @@ const META_WORDS: &[&[u8]] = &[
     b"arns",
 ];
 
+/// Last words of a key that name a digest of something, not a secret.
+const HASH_WORDS: &[&[u8]] = &[
+    b"hash",
+    b"hashed",
+    b"sha",
+    b"sha1",
+    b"sha256",
+    b"sha512",
+    b"md5",
+    b"digest",
+    b"checksum",
+];
+
 /// Squashed keys ending in a credential word that are not credentials.
 const NOT_SECRET_KEYS: &[&[u8]] = &[
     b"publickey",
@@ -218,7 +231,19 @@ pub(crate) fn keyword_before(
         }
     }
     let sq = &squashed[..sl];
-    let last = last_word(key);
+    let mut last = last_word(key);
+    // A hash of something (`session_id_hash`, `token_sha256`, `body_digest`)
+    // names a digest, not a credential: a hex value under it stays, and the
+    // word before the suffix decides otherwise.
+    if HASH_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last)) {
+        if value.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        let head = key.len() - last.len();
+        let head = key[..head].trim_ascii_end();
+        let head = head.strip_suffix(b"_").or_else(|| head.strip_suffix(b"-"));
+        last = last_word(head.unwrap_or(b""));
+    }
     if META_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
         || NOT_SECRET_KEYS.iter().any(|w| sq.ends_with(w))
     {
@@ -227,8 +252,14 @@ pub(crate) fn keyword_before(
     let tight = TIGHT_WORDS.iter().any(|w| sq.ends_with(w));
     if sep == 0 {
         // `token value` without a separator needs a strong credential word;
-        // after a bare `key` only a long value counts.
-        let min = if sq.ends_with(b"key") { 24 } else { 16 };
+        // after a bare `key` only a long value counts. A flag
+        // (`--access_key V`, `--key V`) or a compound key (`signing_key V`)
+        // is an assignment, so the ordinary length applies.
+        let min = if sq == b"key" && !key.starts_with(b"-") {
+            20
+        } else {
+            16
+        };
         return tight.then_some((true, min));
     }
     Some((tight, 16))

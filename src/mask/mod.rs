@@ -274,7 +274,7 @@ impl Masker {
             add(&["hooks.slack.com/services/"], Trigger::SlackHook);
         }
         if has(Rule::ConfigSecret) {
-            add(&["-u ", "--user"], Trigger::CurlUser);
+            add(&["-u ", "-u\t", "--user"], Trigger::CurlUser);
             add(&["sig="], Trigger::Sig);
             add(
                 &[
@@ -632,6 +632,8 @@ impl Seen {
     }
 }
 
+#[cfg(test)]
+mod cover_tests;
 #[cfg(test)]
 mod fastpath_tests;
 #[cfg(test)]

@@ -336,7 +336,7 @@ pub(crate) fn is_ordinary(v: &[u8]) -> bool {
     if memchr::memmem::find(v, b"://").is_some() {
         return true;
     }
-    if is_hostname(v) {
+    if is_object_path(v) || is_hostname(v) {
         return true;
     }
     // Words: letters only (with - _ separators), snake/camel/kebab case; a
@@ -351,6 +351,28 @@ pub(crate) fn is_ordinary(v: &[u8]) -> bool {
         return v.len() < 20 || flips < v.len() / 4;
     }
     false
+}
+
+/// An object key or relative file path: two or more `/`-separated segments
+/// of `[A-Za-z0-9._-]` ending in a file extension of 1-5 characters with a
+/// letter (`uploads/2026/11/27/3f0a….png`). Base64 has no `.`, so a secret
+/// never takes this shape.
+fn is_object_path(v: &[u8]) -> bool {
+    let slashes = v.iter().filter(|&&c| c == b'/').count();
+    if slashes < 2 || v.windows(2).any(|w| w == b"//") {
+        return false;
+    }
+    let last = v.rsplit(|&c| c == b'/').next().unwrap_or(&[]);
+    let Some(dot) = last.iter().rposition(|&c| c == b'.') else {
+        return false;
+    };
+    let ext = &last[dot + 1..];
+    dot > 0
+        && (1..=5).contains(&ext.len())
+        && ext.iter().all(u8::is_ascii_alphanumeric)
+        && ext.iter().any(u8::is_ascii_alphabetic)
+        && v.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'.' | b'_' | b'-'))
 }
 
 /// `api.example.com`, `db-01.internal`: dot-separated labels, last one alphabetic.

@@ -181,8 +181,8 @@ fn is_token68(c: u8) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'~' | b'+' | b'/' | b'=' | b'-')
 }
 
-/// Position after the scheme word and its separator (spaces or tabs,
-/// `%20` or `+`), if the scheme at `s..e` is a whole word followed by one.
+/// Position after the scheme word and its separator (spaces or tabs, a
+/// no-break space, `%20`, `%09` or `+`), if the scheme at `s..e` is a whole word followed by one.
 fn after_scheme(b: &[u8], s: usize, e: usize) -> Option<usize> {
     if before(b, s).is_ascii_alphanumeric() || at(b, e).is_ascii_alphanumeric() {
         return None;
@@ -190,8 +190,11 @@ fn after_scheme(b: &[u8], s: usize, e: usize) -> Option<usize> {
     let c = at(b, e);
     if c == b' ' || c == b'\t' {
         Some(run(b, e, 8, |c| c == b' ' || c == b'\t'))
-    } else if starts_with_at(b, e, b"%20") {
+    } else if starts_with_at(b, e, b"%20") || starts_with_at(b, e, b"%09") {
         Some(e + 3)
+    } else if starts_with_at(b, e, b"\xC2\xA0") {
+        // A no-break space (U+00A0 in UTF-8).
+        Some(e + 2)
     } else if c == b'+' {
         Some(e + 1)
     } else {

@@ -15,8 +15,8 @@ pub(crate) fn curl_user(b: &[u8], s: usize, e: usize) -> Option<Range> {
     if !matches!(before(b, s), 0 | b' ' | b'\t' | b'"' | b'\'' | b'\n') {
         return None;
     }
-    let mut v = run(b, e, 8, |c| c == b' ');
-    if before(b, e) != b' ' && v == e && at(b, v) != b'=' {
+    let mut v = run(b, e, 8, |c| c == b' ' || c == b'\t');
+    if !matches!(before(b, e), b' ' | b'\t') && v == e && at(b, v) != b'=' {
         return None;
     }
     if at(b, v) == b'=' {

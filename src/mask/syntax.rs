@@ -118,15 +118,30 @@ pub(crate) fn line_end(b: &[u8], v: usize) -> usize {
             b',' | b'}' | b']' | b':' | 0
         )
     };
+    // Inside a quoted parameter (`username="bob", response="…"`, opened
+    // right after `=`) a quote closes the parameter, not the line.
+    let mut in_param = false;
     let mut i = v;
     while i < b.len() {
-        match b[i] {
+        // Width of the quote at `i` (`"` or an escaped `\"`), if any.
+        let q = match b[i] {
             b'\r' | b'\n' => break,
-            b'"' if closes(i + 1) => break,
+            b'"' => 1,
             b'\\' if matches!(at(b, i + 1), b'n' | b'r') => break,
-            b'\\' if at(b, i + 1) == b'"' && closes(i + 2) => break,
-            _ => i += 1,
+            b'\\' if at(b, i + 1) == b'"' => 2,
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        if in_param {
+            in_param = false;
+        } else if i > v && b[i - 1] == b'=' {
+            in_param = true;
+        } else if closes(i + q) {
+            break;
         }
+        i += q;
     }
     while i > v && is_space(b[i - 1]) {
         i -= 1;

@@ -142,6 +142,10 @@ fn key_hit(
         p += 1;
     } else {
         p = run(b, p, 16, is_space);
+        // A no-break space (UTF-8 C2 A0) separates like a space.
+        if b.get(p..p + 2) == Some(b"\xC2\xA0") {
+            p = run(b, p + 2, 16, is_space);
+        }
         if quoted_key && key_quote == b'"' {
             let q = skip_json_space(b, p, level);
             if q != p {

@@ -1,0 +1,184 @@
+//! Tests for the gaps closed after the last outside review of issue 11:
+//! Digest and SigV4 authorization values, credential flags without `=`,
+//! URL-encoded Telegram bot tokens, tab and no-break-space separators, and
+//! two false positives (object-key paths under `key`, hex digests under a
+//! `_hash` key).
+
+use std::borrow::Cow;
+
+use proptest::prelude::*;
+use serde_json::Value;
+
+use super::*;
+
+fn masker() -> Masker {
+    Masker::new(&MaskConfig::default()).expect("default config")
+}
+
+/// Masks `s` as text and, when it parses, as a message with its JSON.
+fn all(m: &Masker, s: &str) -> Vec<String> {
+    let mut n = 0;
+    let mut out = vec![m.mask_text(s, &mut n).into_owned()];
+    if let Ok(mut v) = serde_json::from_str::<Value>(s) {
+        let t = m.mask_message(s, Some(&mut v), &mut n).into_owned();
+        out.push(t);
+        out.push(v.to_string());
+    }
+    out
+}
+
+#[track_caller]
+fn hides(s: &str, secret: &str) {
+    let m = masker();
+    for out in all(&m, s) {
+        assert!(!out.contains(secret), "{secret:?} leaked: {s:?} -> {out:?}");
+        assert!(out.contains("[MASKED]"), "nothing masked: {s:?} -> {out:?}");
+    }
+}
+
+#[track_caller]
+fn keeps(s: &str) {
+    let m = masker();
+    let mut n = 0;
+    let out = m.mask_text(s, &mut n);
+    assert!(matches!(out, Cow::Borrowed(_)), "changed: {s:?} -> {out:?}");
+    if let Ok(v) = serde_json::from_str::<Value>(s) {
+        let mut w = v.clone();
+        let t = m.mask_message(s, Some(&mut w), &mut n);
+        assert_eq!(t, s);
+        assert_eq!(w, v);
+    }
+    assert_eq!(n, 0, "{s:?}");
+}
+
+const R32: &str = "6629fae49393a05397450978507c4ef1";
+const SIG: &str = "fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024";
+const TOK: &str = "Zq8vR2mLx7KpT4nW9bYc3Hd";
+
+#[test]
+fn digest_authorization_masks_response_and_cnonce() {
+    let line = format!(
+        "Authorization: Digest username=\"bob\", realm=\"x\", nonce=\"dcd98b7102dd\", uri=\"/a\", response=\"{R32}\", cnonce=\"0a4f113b9c2d\", qop=auth"
+    );
+    hides(&line, R32);
+    hides(&line, "0a4f113b9c2d");
+    let out = all(&masker(), &line).remove(0);
+    assert!(out.starts_with("Authorization: Digest "), "{out}");
+    // Inside a JSON string (escaped quotes) too.
+    let json = serde_json::json!({ "msg": line }).to_string();
+    hides(&json, R32);
+    // Header dumps with a following line keep that line.
+    let dump = format!("{line}\r\nHost: api.example.com");
+    let out = all(&masker(), &dump).remove(0);
+    assert!(out.ends_with("\r\nHost: api.example.com"), "{out}");
+}
+
+#[test]
+fn sigv4_signatures_are_masked() {
+    let akid = "AKIAZ7Q3M5N2B8V4C6X1";
+    hides(
+        &format!(
+            "Authorization=AWS4-HMAC-SHA256 Credential={akid}/20261127/us-east-1/s3/aws4_request, SignedHeaders=host, Signature={SIG}"
+        ),
+        SIG,
+    );
+    hides(
+        &format!(
+            "Authorization: AWS4-HMAC-SHA256 Credential={akid}/20261127/us-east-1/s3/aws4_request, SignedHeaders=host, Signature={SIG}"
+        ),
+        SIG,
+    );
+    hides(
+        &format!(
+            "GET https://b.s3.amazonaws.com/o?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={akid}%2F20261127&X-Amz-Signature={SIG}&x=1"
+        ),
+        SIG,
+    );
+}
+
+#[test]
+fn credential_flags_and_words_without_separator() {
+    for flag in [
+        "--access_key",
+        "access_key",
+        "--signing_key",
+        "--encryption_key",
+        "--key",
+        "--AccessKey",
+        "--SigningKey",
+        "key",
+        "--api_key",
+    ] {
+        hides(&format!("deploy.sh {flag} {TOK} --region eu-west-1"), TOK);
+    }
+    // Words and ordinary values after them stay.
+    keeps("press the key button to continue");
+    keeps("--key ./certs/server.pem --access_key-file /etc/keys/ak.txt");
+    keeps("sort key created_at_timestamp_desc");
+}
+
+#[test]
+fn telegram_token_with_encoded_colon() {
+    let body = "AAHk3sQ9vLm2XcR7tYp0WzB4nJ6fD8gEaU1";
+    for sep in [":", "%3A", "%3a"] {
+        hides(
+            &format!("GET https://api.telegram.org/bot123456789{sep}{body}/getMe 200"),
+            body,
+        );
+    }
+    keeps("GET https://api.telegram.org/bot123456789%3Ashort/getMe 200");
+}
+
+#[test]
+fn tab_and_no_break_space_separators() {
+    hides(&format!("retry with Bearer%09{TOK}"), TOK);
+    hides(&format!("retry with Bearer\u{a0}{TOK}"), TOK);
+    hides("login password\u{a0}Hunter2Secret! failed", "Hunter2Secret");
+    hides("curl -u\tbob:Hunter2Secret https://x", "Hunter2Secret");
+    let out = all(&masker(), "curl -u\tbob:Hunter2Secret https://x").remove(0);
+    assert!(out.contains("bob:"), "{out}");
+    keeps("password\u{a0}reset requested");
+}
+
+#[test]
+fn object_key_paths_and_digests_stay() {
+    let path = "uploads/2026/11/27/3f0a8c1e4b2d4e7a9c1d2b3e4f5a6b7c.png";
+    keeps(&format!("{{\"key\":\"{path}\"}}"));
+    keeps(&format!("key={path}"));
+    keeps(&format!("the key {path}"));
+    keeps("session_id_hash=3b18e512dba79e4c8300dd08aeb37f8e728b8dad");
+    keeps("{\"session_id_hash\":\"3b18e512dba79e4c8300dd08aeb37f8e728b8dad\"}");
+    keeps("token_sha256=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+    // A random value under such a key is still a secret; so is a key
+    // without a path.
+    hides(&format!("key={TOK}"), TOK);
+    hides(&format!("api_key_hash_salt={TOK}"), TOK);
+}
+
+proptest! {
+    #[test]
+    fn random_values_after_flags_are_masked(
+        flag in prop::sample::select(vec!["--access_key", "--signing_key", "--key", "--encryption_key", "access_key"]),
+        v in "[A-Za-z][A-Za-z0-9]{10}[0-9][A-Za-z0-9]{10}",
+    ) {
+        prop_assume!(v.bytes().any(|c| c.is_ascii_uppercase()) && v.bytes().any(|c| c.is_ascii_lowercase()));
+        let s = format!("run {flag} {v} now");
+        let mut n = 0;
+        let out = masker().mask_text(&s, &mut n).into_owned();
+        prop_assert!(!out.contains(&v), "{s} -> {out}");
+    }
+
+    #[test]
+    fn object_paths_under_key_stay(
+        segs in prop::collection::vec("[a-z0-9]{2,12}", 2..5),
+        leaf in "[0-9a-f]{32}",
+        ext in prop::sample::select(vec!["png", "jpg", "json", "gz", "csv"]),
+    ) {
+        let path = format!("{}/{leaf}.{ext}", segs.join("/"));
+        for s in [format!("{{\"key\":\"{path}\"}}"), format!("key={path}"), format!("the key {path} was uploaded")] {
+            let mut n = 0;
+            let out = masker().mask_text(&s, &mut n);
+            prop_assert_eq!(out.as_ref(), s.as_str());
+        }
+    }
+}
