@@ -152,6 +152,19 @@ impl Catalogue {
     pub(crate) fn custom(&self, b: &[u8], ts: usize, rs: usize) -> Option<(Range, Rule)> {
         let url = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
         let prev = before(b, rs);
+        // DataStax Astra: `AstraCS:` + 24 letters + ':' + 64 hex; the colon
+        // splits it, so the run starts at the letters.
+        if prev == b':'
+            && rs >= 8
+            && b.get(rs - 8..rs - 1) == Some(b"AstraCS")
+            && self.custom_on(Rule::CloudCredential)
+        {
+            let le = run(b, rs, 25, |c| c.is_ascii_alphabetic());
+            let he = run(b, le + 1, 65, |c| c.is_ascii_hexdigit());
+            if le - rs == 24 && at(b, le) == b':' && he - le - 1 == 64 && !url(at(b, he)) {
+                return Some(((rs - 8, he), Rule::CloudCredential));
+            }
+        }
         // Telegram bot token: 8-10 digits ':' "AA" + 33; the colon may be
         // URL-encoded (`/bot123456789%3AAA…/`), the run then starts at `3A`.
         let tg = if prev == b':' {
@@ -241,12 +254,65 @@ impl Catalogue {
         let discord = matches!(at(b, ts), b'M' | b'N' | b'O');
         let mailchimp = b.get(ts + 32..ts + 35) == Some(b"-us");
         let newrelic = b.get(ts + 36..ts + 40) == Some(b"NRAL");
-        if !(terraform || discord || mailchimp || newrelic) {
+        let maxmind = b.get(ts + 36..ts + 40) == Some(b"_mmk");
+        let authress = b.get(ts..ts + 3) == Some(b"sc_")
+            || b.get(ts..ts + 4) == Some(b"ext_")
+            || b.get(ts..ts + 7) == Some(b"scauth_")
+            || b.get(ts..ts + 9) == Some(b"authress_");
+        let sidekiq = b
+            .get(ts..ts + 7)
+            .is_some_and(|p| p.eq_ignore_ascii_case(b"bundle_"));
+        if !(terraform || discord || mailchimp || newrelic || maxmind || authress || sidekiq) {
             return None;
         }
         let dot_tilde = |c: u8| url(c) || c == b'.' || c == b'~';
         let te = run(b, ts, 4096, dot_tilde);
         let tok = &b[ts..te];
+        // Sidekiq Pro/Enterprise credentials, `hex8:hex8` under Bundler's
+        // `BUNDLE_GEMS__CONTRIBSYS__COM` / `BUNDLE_ENTERPRISE__CONTRIBSYS__COM`.
+        if sidekiq
+            && self.custom_on(Rule::SaasToken)
+            && tok.len() >= 24
+            && tok[tok.len() - 17..].eq_ignore_ascii_case(b"__contribsys__com")
+        {
+            let vs = run(b, te, 8, |c| matches!(c, b' ' | b'=' | b':' | b'"' | b'\''));
+            let hex = |c: u8| c.is_ascii_hexdigit();
+            let h1 = run(b, vs, 9, hex);
+            let h2 = run(b, h1 + 1, 9, hex);
+            if h1 - vs == 8 && at(b, h1) == b':' && h2 - h1 - 1 == 8 && !url(at(b, h2)) {
+                return Some(((vs, h2), Rule::SaasToken));
+            }
+        }
+        // MaxMind license key: 6 alphanumerics, '_', 29, "_mmk".
+        if maxmind
+            && self.custom_on(Rule::SaasToken)
+            && tok.len() == 40
+            && tok.get(6) == Some(&b'_')
+            && tok[..36].iter().filter(|&&c| c == b'_').count() == 1
+            && looks_random(&tok[7..36], 16, false)
+        {
+            return Some(((ts, te), Rule::SaasToken));
+        }
+        // Authress service client access key:
+        // `<sc|ext|scauth|authress>_<id>.<4-6>.acc_<id>.<30-120>`.
+        if authress && self.custom_on(Rule::SaasToken) {
+            let mut parts = tok.split(|&c| c == b'.');
+            let (p1, p2, p3, p4, p5) = (
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+                parts.next(),
+            );
+            if let (Some(_), Some(p2), Some(p3), Some(p4), None) = (p1, p2, p3, p4, p5)
+                && (4..=6).contains(&p2.len())
+                && (p3.starts_with(b"acc_") || p3.starts_with(b"acc-"))
+                && (30..=120).contains(&p4.len())
+                && !is_placeholder(p4)
+            {
+                return Some(((ts, te), Rule::SaasToken));
+            }
+        }
         // Terraform Cloud / Enterprise: 14 `[a-z0-9]`, ".atlasv1.", 60-70.
         if self.custom_on(Rule::CloudCredential)
             && tok.len() >= 14 + 9 + 60

@@ -610,6 +610,17 @@ pub(crate) const VENDOR_WORDS: &[&str] = &[
     "lambdatest",
     "cypress",
     "heroku",
+    "meraki",
+    "linode",
+    "vultr",
+    "hetzner",
+    "airbrake",
+    "raygun",
+    "infisical",
+    "paystack",
+    "anyscale",
+    "deepseek",
+    "openrouter",
 ];
 
 #[cfg(test)]

@@ -140,6 +140,8 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(StripeKey, "stripe", b"rk_live_", An, 10, 255),
     spec!(StripeKey, "stripe", b"sk_test_", An, 10, 255),
     spec!(StripeKey, "stripe", b"rk_test_", An, 10, 255),
+    spec!(StripeKey, "stripe", b"sk_prod_", An, 10, 255),
+    spec!(StripeKey, "stripe", b"rk_prod_", An, 10, 255),
     spec!(StripeKey, "stripe", b"whsec_", An, 10, 255),
     spec!(GoogleApiKey, "google", b"AIza", Url, 35, 35),
     spec!(SourceControlToken, "gitlab", b"glpat-", UrlDot, 20, 300),
@@ -207,6 +209,7 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(AiServiceKey, "firecrawl", b"fc-", Hex, 32, 32),
     spec!(AiServiceKey, "apify", b"apify_api_", An, 30, 40),
     spec!(AiServiceKey, "browserbase", b"bb_live_", Url, 20, 40),
+    spec!(AiServiceKey, "together", b"tgp_v1_", Url, 40, 50),
     // --- Cloud and platform --------------------------------------------------
     spec!(CloudCredential, "alibaba", b"LTAI", An, 12, 24),
     spec!(CloudCredential, "tencent", b"AKID", An, 32, 36),
@@ -283,6 +286,10 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(AwsAccessKeyId, "aws", b"ACCA", UpDig, 16, 16),
     spec!(AwsAccessKeyId, "aws", b"A3T", UpDig, 17, 17, Random),
     spec!(CloudCredential, "aws_appsync", b"da2-", LowDig, 26, 26),
+    spec!(CloudCredential, "clickhouse", b"4b1d", An, 38, 38, Random),
+    spec!(CloudCredential, "openshift", b"sha256~", Url, 43, 43),
+    // Vault's service tokens before `hvs.`: `s.` and 24 alphanumerics.
+    spec!(CloudCredential, "vault", b"s.", An, 24, 24, Random),
     // --- Package registries --------------------------------------------------
     spec!(RegistryToken, "npm", b"npm_", An, 36, 36, Base62Crc),
     spec!(RegistryToken, "pypi", b"pypi-", Url, 50, 400),
@@ -314,6 +321,10 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(PaymentKey, "flutterwave", b"FLWSECK_TEST-", Url, 30, 40),
     spec!(PaymentKey, "flutterwave", b"FLWSECK-", Url, 30, 40),
     spec!(PaymentKey, "flutterwave", b"FLWENC", Url, 12, 40),
+    spec!(PaymentKey, "flutterwave", b"FLWSECK_TEST-", An, 12, 12),
+    spec!(PaymentKey, "flutterwave", b"FLWPUBK_TEST-", Url, 30, 40),
+    spec!(PaymentKey, "flutterwave", b"FLWPUBK-", Url, 30, 40),
+    spec!(PaymentKey, "lob", b"test_", Hex, 35, 35),
     spec!(PaymentKey, "razorpay", b"rzp_live_", An, 14, 14),
     spec!(PaymentKey, "plaid", b"access-production-", HexDash, 36, 36),
     spec!(PaymentKey, "plaid", b"access-development-", HexDash, 36, 36),
@@ -348,6 +359,7 @@ pub(crate) const SPECS: &[Spec] = &[
     // --- E-mail, SMS and messaging -------------------------------------------
     spec!(MessagingKey, "sendgrid", b"SG.", UrlDot, 60, 70),
     spec!(MessagingKey, "mailgun", b"key-", Hex, 32, 32),
+    spec!(MessagingKey, "mailgun", b"pubkey-", Hex, 32, 32),
     spec!(MessagingKey, "twilio", b"AC", Hex, 32, 32),
     spec!(MessagingKey, "twilio", b"SK", Hex, 32, 32),
     spec!(MessagingKey, "brevo", b"xkeysib-", Url, 70, 90),
@@ -384,6 +396,7 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(SaasToken, "hubspot", b"pat-na1-", HexDash, 36, 36),
     spec!(SaasToken, "hubspot", b"pat-eu1-", HexDash, 36, 36),
     spec!(SaasToken, "intercom", b"dG9rOj", B64, 40, 80),
+    spec!(SaasToken, "grafana", b"eyJrIjoi", B64, 70, 400),
     spec!(SaasToken, "mapbox", b"sk.eyJ", UrlDot, 50, 300),
     spec!(SaasToken, "dropbox", b"sl.", UrlDot, 120, 1500),
     spec!(SaasToken, "twitter", b"AAAAAAAAAAAAAAAAAAAA", Pct, 30, 200),
@@ -413,5 +426,7 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(SaasToken, "firebase", b"AAAA", FcmKey, 140, 200),
     spec!(SaasToken, "cal", b"cal_live_", An, 20, 64),
     spec!(PemPrivateKey, "age", b"AGE-SECRET-KEY-1", Bech32Up, 58, 58),
+    // A JWT, base64-encoded once more (`{"` -> `eyJ` -> `ZXlK`).
+    spec!(Jwt, "jwt_base64", b"ZXlK", B64, 60, 4000, Random),
     spec!(SaasToken, "okta", b"00", Url, 40, 40, Random),
 ];

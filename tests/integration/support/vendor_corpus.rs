@@ -518,6 +518,178 @@ pub const FORMATS: &[Format] = &[
         "--token ",
         "{an:30}"
     ),
+    // Rules of the public scanners checked one by one (issue 11, round 3):
+    // prefix formats first, then vendor names next to a value, written as
+    // the scanners' own samples write them (`<vendor>_token = "…"`,
+    // `<vendor>Token=…`) and with the bare vendor name.
+    f!("clickhouse", "cloud_credential", "4b1d{an:38}"),
+    f!("flutterwave_enc", "payment_key", "FLWSECK_TEST-{hex:12}"),
+    f!("flutterwave_pub", "payment_key", "FLWPUBK_TEST-{hex:32}-X"),
+    f!("grafana_api_key", "saas_token", "eyJrIjoi{an:90}"),
+    f!(
+        "jwt_base64",
+        "jwt",
+        "ZXlKaGJHY2lPaUpJVXpJMU5pSjkuZXlK{b64:80}"
+    ),
+    f!("openshift", "cloud_credential", "sha256~{url:43}"),
+    f!("maxmind", "saas_token", "{an:6}_{an:29}_mmk"),
+    f!("vault_legacy", "cloud_credential", "s.{an:24}"),
+    f!("slack_legacy_workspace", "slack_token", "xoxa-2-{an:40}"),
+    f!(
+        "slack_legacy",
+        "slack_token",
+        "xoxs-{d:10}-{d:10}-{d:10}-{hex:64}"
+    ),
+    f!("stripe_prod", "stripe_key", "sk_prod_{an:24}"),
+    f!("lob_test", "payment_key", "test_{hex:35}"),
+    f!("mailgun_pub", "messaging_key", "pubkey-{hex:32}"),
+    f!("astra", "cloud_credential", "AstraCS:{L:24}:{hex:64}"),
+    f!("together", "ai_service_key", "tgp_v1_{url:43}"),
+    f!(
+        "authress",
+        "saas_token",
+        "sc_{low:12}.{low:5}.acc_{low:16}.{url:60}"
+    ),
+    f!(
+        "gitlab_session",
+        "keyword_secret",
+        "_gitlab_session=",
+        "{low:32}"
+    ),
+    f!(
+        "adobe_client",
+        "keyword_secret",
+        "adobe_token = ",
+        "{hex:32}"
+    ),
+    f!(
+        "alibaba_secret",
+        "keyword_secret",
+        "alibabaToken=",
+        "{low:30}"
+    ),
+    f!("asana_secret", "keyword_secret", "asana: ", "{low:32}"),
+    f!(
+        "atlassian_api",
+        "keyword_secret",
+        "confluence = ",
+        "{low:24}"
+    ),
+    f!(
+        "bitbucket_secret",
+        "keyword_secret",
+        "bitbucket: ",
+        "{url:64}"
+    ),
+    f!("bittrex", "keyword_secret", "bittrex_token: ", "{low:32}"),
+    f!("meraki", "keyword_secret", "MERAKI_DASHBOARD=", "{hex:40}"),
+    f!(
+        "cloudflare_api",
+        "keyword_secret",
+        "cloudflare = ",
+        "{url:40}"
+    ),
+    f!(
+        "cloudflare_global",
+        "keyword_secret",
+        "CLOUDFLARE_GLOBAL=",
+        "{hex:37}"
+    ),
+    f!("coinbase", "keyword_secret", "coinbase: ", "{url:64}"),
+    f!(
+        "confluent",
+        "keyword_secret",
+        "confluent_token=",
+        "{low:16}"
+    ),
+    f!(
+        "contentful_delivery",
+        "keyword_secret",
+        "contentful = ",
+        "{url:43}"
+    ),
+    f!("discord_secret", "keyword_secret", "discord: ", "{hex:64}"),
+    f!("droneci", "keyword_secret", "DRONECI=", "{low:32}"),
+    f!(
+        "dropbox_long_lived",
+        "keyword_secret",
+        "dropbox: ",
+        "{low:11}AAAAAAAAAA{url:43}"
+    ),
+    f!("etsy", "keyword_secret", "etsyToken=", "{low:24}"),
+    f!(
+        "facebook_secret",
+        "keyword_secret",
+        "facebook: ",
+        "{hex:32}"
+    ),
+    f!("finicity", "keyword_secret", "finicity = ", "{hex:32}"),
+    f!("flickr", "keyword_secret", "flickr: ", "{low:32}"),
+    f!("freshbooks", "keyword_secret", "freshbooks = ", "{low:64}"),
+    f!("gitter", "keyword_secret", "gitter: ", "{url:40}"),
+    f!("intercom_key", "keyword_secret", "intercom = ", "{url:60}"),
+    f!("jfrog", "keyword_secret", "jfrog: ", "{low:73}"),
+    f!("kraken", "keyword_secret", "kraken: ", "{b64:86}"),
+    f!("kucoin", "keyword_secret", "kucoin_token = ", "{hex:24}"),
+    f!("kucoin_secret", "keyword_secret", "kucoinToken: ", "{uuid}"),
+    f!(
+        "launchdarkly_key",
+        "keyword_secret",
+        "launchdarkly: ",
+        "{url:40}"
+    ),
+    f!("linear_secret", "keyword_secret", "linear = ", "{hex:32}"),
+    f!("linkedin", "keyword_secret", "linkedin_token: ", "{low:16}"),
+    f!(
+        "mailgun_signing",
+        "keyword_secret",
+        "mailgun: ",
+        "{hex:32}-{hex:8}-{hex:8}"
+    ),
+    f!("mattermost", "keyword_secret", "mattermost = ", "{low:26}"),
+    f!("messagebird", "keyword_secret", "messagebird: ", "{low:25}"),
+    f!("netlify_key", "keyword_secret", "netlify = ", "{url:43}"),
+    f!("nytimes", "keyword_secret", "nytimes: ", "{url:32}"),
+    f!("privateai", "keyword_secret", "private_ai = ", "{low:32}"),
+    f!("rapidapi", "keyword_secret", "rapidapi: ", "{url:50}"),
+    f!("sendbird", "keyword_secret", "sendbird = ", "{hex:40}"),
+    f!(
+        "sendbird_id",
+        "keyword_secret",
+        "sendbird_token: ",
+        "{uuid}"
+    ),
+    f!("sentry_legacy", "keyword_secret", "sentry: ", "{hex:64}"),
+    f!(
+        "squarespace",
+        "keyword_secret",
+        "squarespace_token = ",
+        "{uuid}"
+    ),
+    f!("twitter_secret", "keyword_secret", "twitter: ", "{low:45}"),
+    f!(
+        "twitter_access",
+        "keyword_secret",
+        "twitterToken=",
+        "{d:18}-{an:30}"
+    ),
+    f!("yandex_aws", "keyword_secret", "yandex: ", "YC{url:38}"),
+    f!("linode", "keyword_secret", "linode: ", "{hex:64}"),
+    f!("vultr", "keyword_secret", "VULTR = ", "{up:36}"),
+    f!("hetzner", "keyword_secret", "hetzner: ", "{an:64}"),
+    f!(
+        "sidekiq",
+        "keyword_secret",
+        "BUNDLE_GEMS__CONTRIBSYS__COM=",
+        "{hex:8}:{hex:8}"
+    ),
+    f!(
+        "curl_header",
+        "sensitive_key",
+        "curl -H \"X-Api-Key: ",
+        "{an:32}"
+    ),
+    f!("opsgenie", "keyword_secret", "opsgenie_token: ", "{uuid}"),
     f!(
         "jdbc",
         "sensitive_key",
@@ -773,6 +945,13 @@ const LOOKALIKES: &[&str] = &[
     "partitionKey=6f1c0b7e9a2d4c3b8e5f7a9c1d3e5f7a",
     "publicKey: MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE",
     "sessionId=3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c",
+    "key=uploads/2026/11/27/3f0a8c1e4b2d4e7a9c1d2b3e4f5a6b7c.png",
+    "the key uploads/2026/11/27/3f0a8c1e4b2d4e7a9c1d2b3e4f5a6b7c.png",
+    "session_id_hash=3b18e512dba79e4c8300dd08aeb37f8e728b8dad",
+    "s.AbstractFactoryBeanImpl",
+    "linode region us-east",
+    "test_user_profile_update_handler",
+    "BUNDLE_GEMS__CONTRIBSYS__COM=${SIDEKIQ_CREDS}",
 ];
 
 /// Look-alike lines: every look-alike in the three placements, plus the
