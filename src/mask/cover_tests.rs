@@ -155,6 +155,29 @@ fn object_key_paths_and_digests_stay() {
     hides(&format!("api_key_hash_salt={TOK}"), TOK);
 }
 
+#[test]
+fn masked_value_used_as_object_key_is_masked_there_too() {
+    let s = r#"{"password":"Hunter2Pw9x!","m":{"Hunter2Pw9x!":1}}"#;
+    hides(s, "Hunter2Pw9x");
+    let m = masker();
+    let mut v: Value = serde_json::from_str(s).expect("json");
+    let mut n = 0;
+    m.mask_json(&mut v, &mut n);
+    assert_eq!(v["m"]["[MASKED]"], 1, "{v}");
+}
+
+#[test]
+fn escaped_credential_words_in_text() {
+    hides(r#"msg pass\u0077ord=Hunter2Secret x"#, "Hunter2Secret");
+    // In nested JSON the parsed tree is masked (the raw line keeps its
+    // doubly escaped `\\u`, which no key word can be read through yet).
+    let nested = r#"{"msg":"{\"pass\\u0077ord\":\"Hunter2Secret\"}"}"#;
+    let mut v: Value = serde_json::from_str(nested).expect("json");
+    let mut n = 0;
+    masker().mask_json(&mut v, &mut n);
+    assert!(!v.to_string().contains("Hunter2Secret"), "{v}");
+}
+
 proptest! {
     #[test]
     fn random_values_after_flags_are_masked(

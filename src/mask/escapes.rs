@@ -14,9 +14,18 @@
 /// whole run of backslashes before the letter goes: `\\n` in JSON text is a
 /// `\n` in the value (and a line break in JSON nested in it), which is
 /// opened when the value is masked, so the line must be read the same way.
+#[cfg(test)]
 pub(crate) fn opened(text: &str) -> Option<String> {
+    opened_and_u(text).0
+}
+
+/// [`opened`], and whether the text holds a `\u` escape at all (which may
+/// spell a key word: `pass\u0077ord`), found in the same walk over its
+/// backslashes.
+pub(crate) fn opened_and_u(text: &str) -> (Option<String>, bool) {
     let b = text.as_bytes();
     let mut out: Option<Vec<u8>> = None;
+    let mut has_u = false;
     let mut i = 0usize;
     while let Some(off) = b.get(i..).and_then(|r| memchr::memchr(b'\\', r)) {
         let start = i + off;
@@ -35,7 +44,7 @@ pub(crate) fn opened(text: &str) -> Option<String> {
             {
                 (b' ', 3)
             }
-            Some(b'u') => match b.get(end + 1..end + 5) {
+            Some(b'u') => match b.get(end + 1..end + 5).inspect(|_| has_u = true) {
                 Some(b"0009") => (b'\t', 5),
                 Some(b"000a" | b"000A") => (b'\n', 5),
                 Some(b"000d" | b"000D") => (b'\r', 5),
@@ -57,7 +66,7 @@ pub(crate) fn opened(text: &str) -> Option<String> {
         i = end + len.max(1);
     }
     // Only ASCII bytes were replaced by ASCII bytes: still UTF-8.
-    out.and_then(|o| String::from_utf8(o).ok())
+    (out.and_then(|o| String::from_utf8(o).ok()), has_u)
 }
 
 /// `raw` with each `\uXXXX` escape of a printable ASCII

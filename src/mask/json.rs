@@ -185,8 +185,19 @@ pub(crate) fn scrub(m: &Masker, v: &mut Value, seen: &Seen, count: &mut MaskCoun
             }
         }
         Value::Object(map) => {
-            for val in map.values_mut() {
+            // A masked value used as an object key (`{"m":{"<PW>":1}}`) is
+            // masked there too.
+            let mut renames: Vec<(String, String)> = Vec::new();
+            for (k, val) in map.iter_mut() {
+                if let Some(nk) = scrub_str(m, k, seen, count) {
+                    renames.push((k.clone(), nk));
+                }
                 scrub(m, val, seen, count);
+            }
+            for (old, new) in renames {
+                if let Some(val) = map.remove(&old) {
+                    map.insert(new, val);
+                }
             }
         }
         Value::Null | Value::Bool(_) | Value::Number(_) => {}

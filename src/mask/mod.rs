@@ -381,7 +381,17 @@ impl Masker {
         let mut spans = Vec::new();
         // Text scanned with its backslash escapes (`\n`, `\t`, ...) opened up,
         // so a secret right after one is seen; positions are the same.
-        match escapes::opened(text) {
+        let (view, has_u) = escapes::opened_and_u(text);
+        // A `\uXXXX` escape can spell a key word (`pass\u0077ord=…`): such
+        // text is masked with those escapes of printable ASCII decoded, and
+        // shipped decoded when anything is masked.
+        if has_u && let Some(d) = decode_escapes(text) {
+            return match self.mask_text_inner(&d, counts, seen) {
+                Cow::Owned(o) => Cow::Owned(o),
+                Cow::Borrowed(_) => Cow::Borrowed(text),
+            };
+        }
+        match view {
             Some(view) => text::collect(self, &view, &mut spans),
             None => text::collect(self, text, &mut spans),
         }
