@@ -250,13 +250,18 @@ pub(crate) enum Val<'v> {
 /// the tree's key order, without making the tree.
 #[derive(Debug, Default)]
 pub(crate) struct Fields<'v> {
-    items: Vec<Item<'v>>,
+    /// Each item with its [`Rank`], which orders most pairs without comparing names.
+    items: Vec<(Rank, Item<'v>)>,
+    /// A key holds a zero byte: ranks are not used (they could then order
+    /// two paths otherwise than [`cmp_path`]).
+    zero: bool,
 }
 
 impl<'v> Fields<'v> {
     pub(crate) fn with_capacity(n: usize) -> Fields<'v> {
         Fields {
             items: Vec::with_capacity(n),
+            zero: false,
         }
     }
 
@@ -268,7 +273,9 @@ impl<'v> Fields<'v> {
         key: impl Into<Cow<'v, str>>,
         value: Val<'v>,
     ) {
-        self.items.push((objects, key.into(), value));
+        let key = key.into();
+        self.zero |= key.as_bytes().contains(&0);
+        self.items.push((rank(objects, &key), (objects, key, value)));
     }
 
     /// The fields as JSON: `event.*` members, `aws.*` members, then the
@@ -281,15 +288,22 @@ impl<'v> Fields<'v> {
             Val::Own(v) => reads_back(v),
             Val::Str(_) => true,
         };
-        if !self.items.iter().all(|(_, _, v)| exact(v)) {
+        if !self.items.iter().all(|(_, (_, _, v))| exact(v)) {
             return None;
         }
-        // Stable: of equal paths, the last set stays last.
-        self.items.sort_by(cmp_path);
+        if self.zero {
+            for (r, _) in &mut self.items {
+                *r = (0, 0);
+            }
+        }
+        // Stable: of equal paths, the last set stays last. Ranks order the
+        // items as their paths do, except where they tie.
+        self.items
+            .sort_by(|(ra, a), (rb, b)| ra.cmp(rb).then_with(|| cmp_path(a, b)));
         let mut w = Writer::with_capacity(capacity);
         for part in 0..3 {
             let mut open: &[&str] = &[];
-            for (i, item) in self.items.iter().enumerate() {
+            for (i, (rank, item)) in self.items.iter().enumerate() {
                 let (objects, key, value) = item;
                 let head = objects.first().copied().unwrap_or_default();
                 let in_part = match part {
@@ -305,7 +319,7 @@ impl<'v> Fields<'v> {
                 let overridden = self
                     .items
                     .get(i + 1)
-                    .is_some_and(|next| cmp_path(next, item).is_eq());
+                    .is_some_and(|(r, next)| r == rank && cmp_path(next, item).is_eq());
                 if overridden {
                     continue;
                 }
@@ -347,6 +361,33 @@ impl<'v> Fields<'v> {
 }
 
 type Item<'v> = (&'static [&'static str], Cow<'v, str>, Val<'v>);
+
+/// The first 32 bytes of a path's names and key, each ended by a zero byte,
+/// as two big-endian numbers: names hold no zero byte, so two paths whose
+/// ranks differ compare as their ranks do ([`cmp_path`] is asked only on a
+/// tie), and most pairs are ordered without comparing strings.
+type Rank = (u128, u128);
+
+fn rank(objects: &[&str], key: &str) -> Rank {
+    let mut buf = [0u8; 32];
+    let mut n = 0;
+    for part in objects.iter().copied().chain([key]) {
+        for &c in part.as_bytes() {
+            if let Some(slot) = buf.get_mut(n) {
+                *slot = c;
+            }
+            n += 1;
+        }
+        // The separator: the zero already there.
+        n += 1;
+        if n >= buf.len() {
+            break;
+        }
+    }
+    let (hi, lo) = buf.split_at(16);
+    let word = |b: &[u8]| u128::from_be_bytes(b.try_into().unwrap_or([0; 16]));
+    (word(hi), word(lo))
+}
 
 /// Paths in a tree's key order: object by object, then the key (as the
 /// objects and the key one after the other compare).
