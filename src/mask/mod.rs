@@ -24,6 +24,7 @@ mod structured;
 mod syntax;
 mod text;
 mod tokens;
+mod vendor_names;
 mod vendors;
 
 use std::borrow::Cow;
@@ -311,7 +312,7 @@ impl Masker {
         let vendor_words = if has(Rule::KeywordSecret) {
             aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
-                .build(keyword::VENDOR_WORDS)
+                .build(vendor_names::VENDOR_WORDS)
                 .ok()
         } else {
             None
