@@ -205,3 +205,93 @@ proptest! {
         }
     }
 }
+
+// --- Vendor names as keys, short `...Key` values, placeholders -------------
+
+#[test]
+fn vendor_name_as_the_whole_key_in_any_syntax() {
+    let v40 = "Qm7vR2kLx9PtT4nW8bYc3Hd6Jf1Gs5Zq0Ua2Ei4O";
+    for line in [
+        format!("DATADOG {v40}"),
+        format!("todoist = '{v40}'"),
+        format!("ABBYSALE={v40}"),
+        format!("Sumo_Logic: {v40}"),
+        format!("{{\"adzuna\": \"{v40}\"}}"),
+        format!("privateai {v40}"),
+        format!("COINAPI {v40}"),
+    ] {
+        hides(&line, v40);
+    }
+    // A whole-key vendor name takes UUIDs, 40-hex and 16-character values.
+    hides(
+        "HEROKU=5d0c7b1e-93a4-4f6e-b2c8-7a1d9e3f5b20",
+        "5d0c7b1e-93a4-4f6e-b2c8-7a1d9e3f5b20",
+    );
+    hides(
+        "MERAKI=0c4f9a7e2b81d36f5a0e9c7b4d2f18a6e3c5b790",
+        "0c4f9a7e2b81d36f5a0e9c7b4d2f18a6e3c5b790",
+    );
+    hides("CONFLUENT=K7rT2mQ9vX4pL8wZ", "K7rT2mQ9vX4pL8wZ");
+    hides("AIRTABLE=aB3dE5gH7jK9mN1pQ", "aB3dE5gH7jK9mN1pQ");
+    hides("MITE=7aed2e5706276126", "7aed2e5706276126");
+}
+
+#[test]
+fn vendor_metadata_keys_stay() {
+    for line in [
+        "heroku_request_id=5d0c7b1e-93a4-4f6e-b2c8-7a1d9e3f5b20",
+        "datadog_trace=4bf92f3577b34da6a3ce929d0e0e4736",
+        "github_sha=0c4f9a7e2b81d36f5a0e9c7b4d2f18a6e3c5b790",
+        "commit 0c4f9a7e2b81d36f5a0e9c7b4d2f18a6e3c5b790",
+        "sentry event_id=fc6d8c0c43fc4630ad850ee518f1b9d0",
+        "stripe_event=evt_1NG8Du2eZvKYlo2CUI79vXWy",
+        "body_hash=4bf92f3577b34da6a3ce929d0e0e4736",
+        "monday_report=Q3-planning-review",
+        "user=K7rT2mQ9vX4pL8wZ",
+    ] {
+        keeps(line);
+    }
+}
+
+#[test]
+fn short_values_under_a_key_assignment() {
+    hides("const debounceKey = \"a8ndUbU8H1lsr\";", "a8ndUbU8H1lsr");
+    hides("let linkedinKey = 'q4wz81mk0ab3fe';", "q4wz81mk0ab3fe");
+    hides(
+        "{\"src\":\"const sumoKey = \\\"su7Tm2Qx9bLk4Wn\\\";\"}",
+        "su7Tm2Qx9bLk4Wn",
+    );
+    // A vendor name that ends like a non-secret key is still the vendor's key.
+    hides(
+        "const bitbucketKey = \"k3m9x2q7w4z8c1v6b5n0p2r8t4y7u1i3\";",
+        "k3m9x2q7w4z8c1v6b5n0p2r8t4y7u1i3",
+    );
+    hides(
+        "const sinchmessageKey = \"9f2c4e6a8b0d1f3e5a7c9b2d4f6e8a0c\";",
+        "9f2c4e6a8b0d1f3e5a7c9b2d4f6e8a0c",
+    );
+    for line in [
+        "const cacheKey = \"user42prof1le\";",
+        "const key = \"a8ndUbU8H1lsr\";",
+        "const sortKey = \"created2024at\";",
+        "const s3ObjectKey = \"k3m9x2q7w4z8c1v6b5n0p2r8t4y7u1i3\";",
+        "const debounceKey = \"searchInput\";",
+        "const routeKey = \"GET /v1/users\";",
+    ] {
+        keeps(line);
+    }
+}
+
+#[test]
+fn variable_and_command_placeholders_stay() {
+    for line in [
+        "password=%API_KEY%",
+        "api_key: '@API_KEY@'",
+        "token=$(cat /run/secrets/token)",
+        "{\"client_secret\": \"$(cat /run/secrets/token)\"}",
+        "Authorization: Bearer %API_TOKEN%",
+        "secret=@DB_SECRET@",
+    ] {
+        keeps(line);
+    }
+}

@@ -8,8 +8,10 @@
 
 use super::Masker;
 use super::class::url;
+use super::keys::KeyClass;
 use super::random::{is_dashed_hex_id, looks_random};
-use super::rules::before;
+use super::rules::{before, run};
+use super::syntax::{is_key_char, quoted_end};
 use super::vendor_names::{VendorKey, vendor_key};
 
 /// Credential words: a key containing one of these names a credential.
@@ -238,11 +240,16 @@ pub(crate) fn keyword_before(
         last = last_word(head.unwrap_or(b""));
     }
     if META_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
-        || NOT_SECRET_KEYS.iter().any(|w| sq.ends_with(w))
+        || NOT_SECRET_KEYS
+            .iter()
+            .any(|w| sq.ends_with(w) && word_starts_at(key, w.len()))
     {
         return None;
     }
-    let tight = TIGHT_WORDS.iter().any(|w| sq.ends_with(w));
+    // A vendor name that holds a credential word (`privateai`, `coinapi`,
+    // `ipapi`) is the vendor's key as a whole: UUIDs and `k v` count.
+    let tight = TIGHT_WORDS.iter().any(|w| sq.ends_with(w))
+        || m.vendor_words.is_some() && vendor_key(key) == Some(VendorKey::Whole);
     if sep == 0 {
         // `token value` without a separator needs a strong credential word;
         // after a bare `key` only a long value counts. A flag
@@ -256,6 +263,54 @@ pub(crate) fn keyword_before(
         return tight.then_some((true, min));
     }
     Some((tight, 16))
+}
+
+/// A short quoted value under a camelCase or snake_case `...Key` assignment
+/// (`const debounceKey = "a8ndUbU8H1lsr"`), found by the `key = ` trigger
+/// at `s`: values of 10 to 15 characters are shorter than the token runs the
+/// keyword rule sees, so they are judged here. The key must end with the
+/// word `key` after another word, not be a known non-secret key
+/// (`partitionKey`, `cacheKey`) nor a credential key the sensitive-key rule
+/// handles, and the value must mix letters and digits at high entropy.
+pub(crate) fn short_key_value(m: &Masker, b: &[u8], s: usize) -> Option<(usize, usize)> {
+    let ke = s + 3;
+    let mut ks = s;
+    while ks > 0 && s - ks < 64 && is_key_char(b[ks - 1]) {
+        ks -= 1;
+    }
+    let key = b.get(ks..ke)?;
+    if !last_word(key).eq_ignore_ascii_case(b"key")
+        || key.len() < 5
+        || NOT_SECRET_KEYS
+            .iter()
+            .any(|w| ends_with_squashed(key, w) && word_starts_at(key, w.len()))
+        || m.classify_key(key) != KeyClass::None
+    {
+        return None;
+    }
+    let q0 = ke + 3;
+    let qv = run(b, q0, 8, |c| c == b'\\');
+    let q = *b.get(qv)?;
+    if q != b'"' && q != b'\'' {
+        return None;
+    }
+    let cs = qv + 1;
+    let ce = quoted_end(b, cs, q, qv - q0);
+    let v = b.get(cs..ce)?;
+    let ok = (10..16).contains(&v.len())
+        && v.iter().all(u8::is_ascii_alphanumeric)
+        && v.iter().any(u8::is_ascii_digit)
+        && v.iter().any(u8::is_ascii_alphabetic)
+        && looks_random(v, 10, false);
+    ok.then_some((cs, ce))
+}
+
+/// Whether the letters and digits of `key`, lower-cased, end with `w`.
+fn ends_with_squashed(key: &[u8], w: &[u8]) -> bool {
+    let mut it = key.iter().rev().filter(|c| c.is_ascii_alphanumeric());
+    w.iter()
+        .rev()
+        .all(|&x| it.next().is_some_and(|c| c.to_ascii_lowercase() == x))
 }
 
 /// The keyword rule for a key without a credential word: a vendor name.
@@ -373,6 +428,29 @@ fn cred_word_at(rest: &[u8]) -> bool {
 #[cfg(test)]
 pub(crate) fn has_cred_word_slow(key: &[u8]) -> bool {
     (0..key.len()).any(|i| cred_word_at(&key[i..]))
+}
+
+/// Whether the last `n` letters and digits of `key` start a word of it
+/// (`s3ObjectKey`, `object_key`), so a squashed suffix such as `bucketkey`
+/// matches `bucketKey` but not the vendor name in `bitbucketKey`.
+fn word_starts_at(key: &[u8], n: usize) -> bool {
+    let mut left = n;
+    let mut p = key.len();
+    while p > 0 && left > 0 {
+        p -= 1;
+        if key[p].is_ascii_alphanumeric() {
+            left -= 1;
+        }
+    }
+    let Some(&c) = key.get(p) else { return true };
+    match p.checked_sub(1).and_then(|q| key.get(q)) {
+        None => true,
+        Some(&prev) => {
+            !prev.is_ascii_alphanumeric()
+                || (c.is_ascii_uppercase() && !prev.is_ascii_uppercase())
+                || (c.is_ascii_alphabetic() && prev.is_ascii_digit())
+        }
+    }
 }
 
 /// The last word of a key (`db_password` -> `password`, `apiKeyId` -> `Id`).

@@ -289,6 +289,9 @@ impl Masker {
                 add(&["auth"], Trigger::Key);
             }
         }
+        if has(Rule::KeywordSecret) {
+            add(&["key = "], Trigger::KeyAssign);
+        }
         if has(Rule::PemPrivateKey) {
             add(&["putty-user-key-file-"], Trigger::Putty);
         }

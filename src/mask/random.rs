@@ -3,7 +3,7 @@
 //! ordinary that must stay readable: a word, a number, a path, a host name, an
 //! ARN, a version, a date, a UUID-shaped id, or a placeholder such as `xxxx`,
 //! `****`, `<your-token>`, `${TOKEN}`, `#{token}`, `{{ token }}`, `%s`,
-//! `REDACTED`, a SOPS-encrypted `ENC[...]`,
+//! `REDACTED`, a SOPS-encrypted `ENC[...]`, `%VAR%`, `@VAR@`, `$(command)`,
 //! `null`/`none`/`undefined` or a value of one repeated character. Pure
 //! functions over bytes; no allocation.
 
@@ -42,6 +42,9 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
         || v.starts_with(b"{{")
         || v.starts_with(b"ENC[")
         || v.starts_with(b"%(")
+        || v.starts_with(b"$(")
+        || (first == b'%' && last == b'%' && v.len() > 2 && env_name(inner))
+        || (first == b'@' && last == b'@' && v.len() > 2 && env_name(inner))
         || (first == b'$' && v[1..].iter().all(|&c| c.is_ascii_uppercase() || c == b'_'))
         || matches!(v, b"%s" | b"%v" | b"%d" | b"{}" | b"?" | b"...")
     {
@@ -97,6 +100,14 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
         return true;
     }
     has_placeholder_word(v) || is_code_reference(v)
+}
+
+/// A variable name between `%...%` (Windows) or `@...@` (autoconf): letters,
+/// digits and `_`, starting with a letter or `_`.
+fn env_name(v: &[u8]) -> bool {
+    v.first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        && v.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 /// Placeholder words inside a value (`your_api_key_here`, `CHANGEME`).
@@ -418,8 +429,11 @@ pub(crate) fn looks_random(v: &[u8], min_len: usize, uuid_ok: bool) -> bool {
     let e = entropy(v);
     let len = v.len();
     if hex {
-        // Hash-like hex: random enough, but it must contain digits and letters.
-        return len >= 16 && dig > 0 && (up + low) > 0 && e >= 3.0;
+        // Hash-like hex: random enough, but it must contain digits and
+        // letters. A short random hex string rarely reaches 3 bits per
+        // character (16 draws from 16 symbols repeat some).
+        let min_e = if len < 24 { 2.5 } else { 3.0 };
+        return len >= 16 && dig > 0 && (up + low) > 0 && e >= min_e;
     }
     if dig == 0 && len < 24 {
         // camelCase words without digits (`handleRequest`) are not secrets.
@@ -477,6 +491,10 @@ mod tests {
             "sk-proj-XXXXXXXXXXXXXXXXXXXX",
             "process.env.API_KEY",
             "os.environ['DB_PASSWORD']",
+            "%API_KEY%",
+            "@API_KEY@",
+            "$(cat /run/secrets/token)",
+            "$(vault kv get -field=token secret/app)",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }
