@@ -295,3 +295,62 @@ fn variable_and_command_placeholders_stay() {
         keeps(line);
     }
 }
+
+// --- Where a value ends -----------------------------------------------------
+
+#[test]
+fn aws_secret_after_an_id_under_any_key() {
+    let id = "AKIAQ3EGRTY7ZK2PLM5W";
+    let sec = "Tq9vB2nLx7KpR4mW1cYe3Hd8Jf0Gs5Za6Ub/Ei+O";
+    for line in [
+        format!("access_key_id={id} {sec}"),
+        format!("aws_token: {id} {sec}"),
+        format!("the secret {id} {sec} was rotated"),
+        format!("{{\"pair\": \"{id},{sec}\"}}"),
+    ] {
+        hides(&line, sec);
+        hides(&line, id);
+    }
+}
+
+#[test]
+fn base64_starting_with_a_slash_after_a_credential_word() {
+    let v = "/k8Qz2Lm/P4+TrWv7Xy1Bn3Cd5Fg9Hj0Kl2Mn4Pq6Rs8Tu0Vw2Xy4Za6b";
+    hides(&format!("aiven token {v}"), "P4+TrWv7Xy1Bn3Cd5Fg9");
+    hides(&format!("the secret {v} expired"), "P4+TrWv7Xy1Bn3Cd5Fg9");
+    keeps("token_file /var/run/secrets/eks.amazonaws.com/serviceaccount/token");
+    keeps("secret loaded from /etc/app/credentials/db-password.txt");
+}
+
+#[test]
+fn id_pipe_secret_tokens_are_masked_whole() {
+    let sec = "Pz4Wq8Lm2Xv6Tn0Bc3Yd7Fs1Gh5Jk9Rm2Np4Qs6Tu8Vw0Xy2Za4Cd6Ef8Gh0";
+    for line in [
+        format!("token: 90|{sec}"),
+        format!("api_token=1234|{sec}"),
+        format!("sanctum token 7|{sec}"),
+    ] {
+        hides(&line, &sec[..20]);
+    }
+}
+
+#[test]
+fn base64_with_equals_inside_is_a_value() {
+    let v = "9a/k2m+x7q=w3z_e8r-t5y1u0i/o4p=a6s+d2f9g7h3j5k1l8z0x=c4v6b2n7m9q1w3e5r7t2y4u6i8o0pq";
+    hides(&format!("KRAKEN={v}"), &v[..30]);
+    hides(&format!("const krakenKey = \"{v}\";"), &v[..30]);
+    keeps("query=page=2&sort=name");
+}
+
+#[test]
+fn sidekiq_gem_server_credentials_masked_whole() {
+    let line = "source \"https://3f0a8c1e:9b2c4d6e@gems.contribsys.com/\"";
+    hides(line, "3f0a8c1e");
+    hides(line, "9b2c4d6e");
+    let m = masker();
+    let mut n = 0;
+    assert!(
+        m.mask_text("https://deploy:hunter2x9@git.example.com/r.git", &mut n)
+            .contains("deploy:")
+    );
+}

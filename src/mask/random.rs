@@ -341,7 +341,11 @@ pub(crate) fn is_ordinary(v: &[u8]) -> bool {
         return true;
     }
     // Paths, ARNs, URLs without credentials, e-mail-ish and host names.
-    if v[0] == b'/' || v.starts_with(b"arn:") || v.starts_with(b"./") || v.starts_with(b"~/") {
+    if (v[0] == b'/' && !is_slashed_base64(v))
+        || v.starts_with(b"arn:")
+        || v.starts_with(b"./")
+        || v.starts_with(b"~/")
+    {
         return true;
     }
     if memchr::memmem::find(v, b"://").is_some() {
@@ -362,6 +366,25 @@ pub(crate) fn is_ordinary(v: &[u8]) -> bool {
         return v.len() < 20 || flips < v.len() / 4;
     }
     false
+}
+
+/// Base64 that happens to start with `/` (`/n0OJg/E+TFu...`), not a path:
+/// only base64 characters, no `.`, `-` or `_`, and a `+`, or a segment of 16
+/// or more characters mixing upper case, lower case and digits.
+fn is_slashed_base64(v: &[u8]) -> bool {
+    if !v
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'+' | b'='))
+    {
+        return false;
+    }
+    v.contains(&b'+')
+        || v.split(|&c| c == b'/').any(|seg| {
+            seg.len() >= 16
+                && seg.iter().any(u8::is_ascii_uppercase)
+                && seg.iter().any(u8::is_ascii_lowercase)
+                && seg.iter().any(u8::is_ascii_digit)
+        })
 }
 
 /// An object key or relative file path: two or more `/`-separated segments

@@ -137,6 +137,14 @@ pub(crate) fn url_password(b: &[u8], s: usize) -> Option<Range> {
     if !(host.is_ascii_alphanumeric() || host == b'[' || host == b'_') {
         return None;
     }
+    // Sidekiq's gem server takes `user:password` as one credential.
+    let host_name = &authority[at_pos + 1..];
+    if host_name.len() >= 14
+        && host_name[host_name.len() - 14..].eq_ignore_ascii_case(b"contribsys.com")
+        && colon > 0
+    {
+        return Some((auth_start, pw_end));
+    }
     Some((pw_start, pw_end))
 }
 
