@@ -272,7 +272,7 @@ impl Masker {
         }
         if has(Rule::SlackToken) {
             add(&["xox"], Trigger::Slack);
-            add(&["hooks.slack.com/services/"], Trigger::SlackHook);
+            add(&["hooks.slack.com/"], Trigger::SlackHook);
         }
         if has(Rule::ConfigSecret) {
             add(&["-u ", "-u\t", "--user"], Trigger::CurlUser);

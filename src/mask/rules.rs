@@ -176,10 +176,15 @@ pub(crate) fn slack(b: &[u8], s: usize) -> Option<Range> {
 
 /// Slack incoming-webhook URL: the path after `hooks.slack.com/services/`.
 pub(crate) fn slack_hook(b: &[u8], s: usize) -> Option<Range> {
-    let lit = b"hooks.slack.com/services/";
-    if !starts_with_at(b, s, lit) {
-        return None;
-    }
+    // Incoming webhooks (`services/`) and Workflow Builder webhooks
+    // (`workflows/`, `triggers/`).
+    let lit = [
+        &b"hooks.slack.com/services/"[..],
+        b"hooks.slack.com/workflows/",
+        b"hooks.slack.com/triggers/",
+    ]
+    .into_iter()
+    .find(|l| starts_with_at(b, s, l))?;
     let from = s + lit.len();
     let end = run(b, from, 255, |c| c.is_ascii_alphanumeric() || c == b'/');
     (end - from >= 10).then_some((from, end))

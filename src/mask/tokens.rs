@@ -87,6 +87,12 @@ pub(crate) fn on_run(
         spans.push(Span::new(s, e, rule));
         return e.max(run_end);
     }
+    if m.has(Rule::ConfigSecret)
+        && let Some(e) = ansible_vault_body(b, rs)
+    {
+        spans.push(Span::new(rs, e, Rule::ConfigSecret));
+        return e.max(run_end);
+    }
     if m.has(Rule::KeywordSecret) {
         let mut vs = rs;
         while vs > 0 && rs - vs < 256 && back(b[vs - 1]) {
@@ -166,6 +172,50 @@ fn aws_secret_after(b: &[u8], end: usize) -> Option<(usize, usize)> {
         i = e;
     }
     None
+}
+
+/// Line breaks, real or escaped in a JSON string.
+const LINE_BREAKS: [&[u8]; 4] = [b"\r\n", b"\n", b"\\r\\n", b"\\n"];
+
+/// An Ansible Vault body: hex lines after a `$ANSIBLE_VAULT;1.1;AES256`
+/// header line (a real line break or an escaped `\n`). Returns the end of
+/// the last hex line when the run at `rs` is the first one.
+fn ansible_vault_body(b: &[u8], rs: usize) -> Option<usize> {
+    let hex = |c: u8| c.is_ascii_hexdigit();
+    if !b.get(rs).copied().is_some_and(hex) {
+        return None;
+    }
+    let break_len = |i: usize| -> usize {
+        LINE_BREAKS
+            .into_iter()
+            .find(|l| b.get(i.wrapping_sub(l.len())..i) == Some(*l))
+            .map_or(0, <[u8]>::len)
+    };
+    let h = rs.checked_sub(break_len(rs)).filter(|&h| h < rs)?;
+    let from = h.saturating_sub(96);
+    let line = b.get(from..h)?;
+    let at = memchr::memmem::rfind(line, b"$ANSIBLE_VAULT;")?;
+    let header = &line[at..];
+    if !header
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'$' | b';' | b'.' | b'_' | b'-'))
+    {
+        return None;
+    }
+    let mut e = run(b, rs, 4096, hex);
+    loop {
+        let mut n = 0;
+        for l in LINE_BREAKS {
+            if b.get(e..e + l.len()) == Some(l) {
+                n = l.len();
+                break;
+            }
+        }
+        if n == 0 || !b.get(e + n).copied().is_some_and(hex) {
+            return Some(e);
+        }
+        e = run(b, e + n, 4096, hex);
+    }
 }
 
 /// Whether an AWS access key id (`AKIA`/`ASIA`/`ABIA`/`ACCA` and 16 upper
