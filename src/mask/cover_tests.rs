@@ -354,3 +354,101 @@ fn sidekiq_gem_server_credentials_masked_whole() {
             .contains("deploy:")
     );
 }
+
+// --- Prefixes without a rule, and case --------------------------------------
+
+#[test]
+fn scanner_prefixes_are_masked_bare() {
+    for (name, v) in [
+        ("settlemint", "sm_aat_79eDLKCtlRWvCMya"),
+        ("settlemint pat", "sm_pat_1DBwYCIMhlDQocHW"),
+        (
+            "castai",
+            "castai_v1_fphcexcja0kjekeqbqrmjusyvvqgl2ts66obex4wt6gh0pjv0wht4n5j4ycp",
+        ),
+        ("checkout", "sk_sbox_7zcx73qbule5bubt6ma94f9qsp"),
+        (
+            "teamwork",
+            "tkn.v1_QXBnpXxb4WS6HgwJZ7rH3aqpBNkgaKklk/3vxX9SJr9DWUgF4Sf1zbebVyglppDyb+hF",
+        ),
+        ("ubidots", "BBFF-UtwZtc8xfuDvq2BdbtHfCww1OZvOWS"),
+        ("stytch", "secret-live-DQvqsSpcyub8k7wBxLEPDxW2DuvMwU7F4SEQ"),
+        ("posthog", "phc_8LOAW8PtNWmAKq64lKdRrkMB9qICAsImT9FfviVkrZI"),
+        ("square app", "sq0idp-swNa3jfckBoJEYaTcozEEF"),
+        ("pubnub", "pub-c-d377e5ec-15e7-44b7-aa1e-7eb8d2b73798"),
+        (
+            "apideck",
+            "sk_live_YHLwia5Zhw3d9KBKPTkab3fCPNgyOpVsPFfqY85O-DIEX5YjNZ8M5eg3KPAxqv8xbdT3FN6_sNqdeHimxdeT6PCJDidwc",
+        ),
+        ("besttime", "pri_6135c154f67a11db0a588fe26467ec1d"),
+        ("checkly", "cu_a9ebdd9e5186b7d6cc5988cdc34022af"),
+        ("locationiq", "pk.76fded9bd0ed3d740e1155b52ea6d03d"),
+        ("smooch", "act_ab1421fabfcd72a278e147c5"),
+        ("dfuse", "web_f8f360225c13e713b4caf74e3d7ddbe3"),
+        (
+            "dynatrace lower",
+            "dt0c01.kt7rwpex0pdt3rudrnnobrye.y1ht16s91w3enn980n0esxl4h2gsfj9ndk42i0wyii5k4loj66cc2ph97vy1b9d0",
+        ),
+        (
+            "clojars upper",
+            "CLOJARS_SLEPXL934VKYR4D0UGUZRPS58LTFPQ90CY24WQGHU21B3QRFICXVQH95L8I6",
+        ),
+        (
+            "postman upper",
+            "PMAK-057769D137A7F69885F9F37C-D6B12755AE4D25CF7D7DD24C2FFE28B78A",
+        ),
+        ("twilio upper", "SK75F2A95248802C6705CC8EE7FFE9D930"),
+        ("square short", "EAAAU3Y1VXIObIKy9qbIML541Y"),
+    ] {
+        for line in [
+            v.to_string(),
+            format!("retrying request with {v} after 3s"),
+            format!("{{\"detail\": \"got {v}\"}}"),
+        ] {
+            let m = masker();
+            for o in all(&m, &line) {
+                assert!(
+                    !o.contains(&v[v.len() - 12..]),
+                    "{name} leaked: {line:?} -> {o:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn prefix_look_alikes_stay() {
+    for line in [
+        "act_1234567890 spent 40 USD",
+        "pk.test",
+        "pri_01hv8k3m2n price updated",
+        "web_server_pool_primary_01",
+        "cu_customer_record",
+        "at_2026_11_27_backup",
+        "account-settings-page-v2",
+        "secret-live-reload enabled",
+        "pub-c-placeholder",
+        "$ANSIBLE_VAULT header missing",
+    ] {
+        keeps(line);
+    }
+}
+
+#[test]
+fn ansible_vault_and_slack_workflow_bodies() {
+    let hex1 = "6231663865623932613064343766386130333562316462386133303931346536";
+    let hex2 = "3963303236383566346631353261623763636530653264636236383931373364";
+    hides(
+        &format!("vars: $ANSIBLE_VAULT;1.1;AES256\n{hex1}\n{hex2}\n"),
+        &hex2[..24],
+    );
+    hides(
+        &format!("{{\"v\":\"$ANSIBLE_VAULT;1.1;AES256\\n{hex1}\\n{hex2}\"}}"),
+        &hex2[..24],
+    );
+    let wf = "https://hooks.slack.com/workflows/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";
+    hides(wf, "Qm7vR2kLx9PtT4nW8bYc3Hd6");
+    let tr =
+        "https://hooks.slack.com/triggers/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";
+    hides(tr, "8f2c4e6a8b0d1f3e5a7c9b2d");
+}

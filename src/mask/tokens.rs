@@ -88,9 +88,9 @@ pub(crate) fn on_run(
         return e.max(run_end);
     }
     if m.has(Rule::ConfigSecret)
-        && let Some(e) = ansible_vault_body(b, rs)
+        && let Some((s, e)) = ansible_vault_body(b, rs)
     {
-        spans.push(Span::new(rs, e, Rule::ConfigSecret));
+        spans.push(Span::new(s, e, Rule::ConfigSecret));
         return e.max(run_end);
     }
     if m.has(Rule::KeywordSecret) {
@@ -179,9 +179,15 @@ const LINE_BREAKS: [&[u8]; 4] = [b"\r\n", b"\n", b"\\r\\n", b"\\n"];
 
 /// An Ansible Vault body: hex lines after a `$ANSIBLE_VAULT;1.1;AES256`
 /// header line (a real line break or an escaped `\n`). Returns the end of
-/// the last hex line when the run at `rs` is the first one.
-fn ansible_vault_body(b: &[u8], rs: usize) -> Option<usize> {
+/// the body when the run at `rs` is its first line.
+fn ansible_vault_body(b: &[u8], rs: usize) -> Option<(usize, usize)> {
     let hex = |c: u8| c.is_ascii_hexdigit();
+    // In JSON text the run starts at the `n` of an escaped `\n`.
+    let rs = if b.get(rs) == Some(&b'n') && before(b, rs) == b'\\' {
+        rs + 1
+    } else {
+        rs
+    };
     if !b.get(rs).copied().is_some_and(hex) {
         return None;
     }
@@ -195,7 +201,8 @@ fn ansible_vault_body(b: &[u8], rs: usize) -> Option<usize> {
     let from = h.saturating_sub(96);
     let line = b.get(from..h)?;
     let at = memchr::memmem::rfind(line, b"$ANSIBLE_VAULT;")?;
-    let header = &line[at..];
+    // The text rules read escapes opened: `\n` stands there as ` ` + line feed.
+    let header = line[at..].trim_ascii_end();
     if !header
         .iter()
         .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'$' | b';' | b'.' | b'_' | b'-'))
@@ -205,14 +212,15 @@ fn ansible_vault_body(b: &[u8], rs: usize) -> Option<usize> {
     let mut e = run(b, rs, 4096, hex);
     loop {
         let mut n = 0;
+        let sp = run(b, e, 2, |c| c == b' ');
         for l in LINE_BREAKS {
-            if b.get(e..e + l.len()) == Some(l) {
-                n = l.len();
+            if b.get(sp..sp + l.len()) == Some(l) {
+                n = sp - e + l.len();
                 break;
             }
         }
         if n == 0 || !b.get(e + n).copied().is_some_and(hex) {
-            return Some(e);
+            return Some((rs, e));
         }
         e = run(b, e + n, 4096, hex);
     }
