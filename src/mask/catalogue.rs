@@ -132,6 +132,9 @@ impl Catalogue {
             let ok = match s.check {
                 Check::Shape => !is_placeholder(body),
                 Check::Random => looks_random(body, 8, false),
+                Check::RandomPunct => {
+                    body.iter().any(|&c| c == b'-' || c == b'_') && looks_random(body, 8, false)
+                }
                 Check::Base62Crc => {
                     base62_crc_ok(body) || (!is_placeholder(body) && looks_random(body, 16, false))
                 }
@@ -266,7 +269,14 @@ impl Catalogue {
             return None;
         }
         let dot_tilde = |c: u8| url(c) || c == b'.' || c == b'~';
-        let te = run(b, ts, 4096, dot_tilde);
+        // Authress keys end in base64 (`+`, `/`, `=`).
+        let te = if authress {
+            run(b, ts, 4096, |c| {
+                dot_tilde(c) || matches!(c, b'+' | b'/' | b'=')
+            })
+        } else {
+            run(b, ts, 4096, dot_tilde)
+        };
         let tok = &b[ts..te];
         // Sidekiq Pro/Enterprise credentials, `hex8:hex8` under Bundler's
         // `BUNDLE_GEMS__CONTRIBSYS__COM` / `BUNDLE_ENTERPRISE__CONTRIBSYS__COM`.
@@ -478,8 +488,9 @@ mod tests {
         let tw = "SK0123456789abcdef0123456789abcdef";
         assert_eq!(m(tw).map(|x| x.1), Some(Rule::MessagingKey));
         assert_eq!(m("SK0123456789abcdef0123456789abcdefg"), None);
-        // The same 32 characters in upper-case hex are not a Twilio SID.
-        assert_eq!(m("SK0123456789ABCDEF0123456789ABCDEF"), None);
+        // Upper-case hex too (scanners match the SID case-insensitively).
+        let up = "SK0123456789ABCDEF0123456789ABCDEF";
+        assert_eq!(m(up).map(|x| x.1), Some(Rule::MessagingKey));
     }
 
     #[test]

@@ -205,3 +205,250 @@ proptest! {
         }
     }
 }
+
+// --- Vendor names as keys, short `...Key` values, placeholders -------------
+
+#[test]
+fn vendor_name_as_the_whole_key_in_any_syntax() {
+    let v40 = "Qm7vR2kLx9PtT4nW8bYc3Hd6Jf1Gs5Zq0Ua2Ei4O";
+    for line in [
+        format!("DATADOG {v40}"),
+        format!("todoist = '{v40}'"),
+        format!("ABBYSALE={v40}"),
+        format!("Sumo_Logic: {v40}"),
+        format!("{{\"adzuna\": \"{v40}\"}}"),
+        format!("privateai {v40}"),
+        format!("COINAPI {v40}"),
+    ] {
+        hides(&line, v40);
+    }
+    // A whole-key vendor name takes UUIDs, 40-hex and 16-character values.
+    hides(
+        "HEROKU=5d0c7b1e-93a4-4f6e-b2c8-7a1d9e3f5b20",
+        "5d0c7b1e-93a4-4f6e-b2c8-7a1d9e3f5b20",
+    );
+    hides(
+        "MERAKI=0c4f9a7e2b81d36f5a0e9c7b4d2f18a6e3c5b790",
+        "0c4f9a7e2b81d36f5a0e9c7b4d2f18a6e3c5b790",
+    );
+    hides("CONFLUENT=K7rT2mQ9vX4pL8wZ", "K7rT2mQ9vX4pL8wZ");
+    hides("AIRTABLE=aB3dE5gH7jK9mN1pQ", "aB3dE5gH7jK9mN1pQ");
+    hides("MITE=7aed2e5706276126", "7aed2e5706276126");
+}
+
+#[test]
+fn vendor_metadata_keys_stay() {
+    for line in [
+        "heroku_request_id=5d0c7b1e-93a4-4f6e-b2c8-7a1d9e3f5b20",
+        "datadog_trace=4bf92f3577b34da6a3ce929d0e0e4736",
+        "github_sha=0c4f9a7e2b81d36f5a0e9c7b4d2f18a6e3c5b790",
+        "commit 0c4f9a7e2b81d36f5a0e9c7b4d2f18a6e3c5b790",
+        "sentry event_id=fc6d8c0c43fc4630ad850ee518f1b9d0",
+        "stripe_event=evt_1NG8Du2eZvKYlo2CUI79vXWy",
+        "body_hash=4bf92f3577b34da6a3ce929d0e0e4736",
+        "monday_report=Q3-planning-review",
+        "user=K7rT2mQ9vX4pL8wZ",
+    ] {
+        keeps(line);
+    }
+}
+
+#[test]
+fn short_values_under_a_key_assignment() {
+    hides("const debounceKey = \"a8ndUbU8H1lsr\";", "a8ndUbU8H1lsr");
+    hides("let linkedinKey = 'q4wz81mk0ab3fe';", "q4wz81mk0ab3fe");
+    hides(
+        "{\"src\":\"const sumoKey = \\\"su7Tm2Qx9bLk4Wn\\\";\"}",
+        "su7Tm2Qx9bLk4Wn",
+    );
+    // A vendor name that ends like a non-secret key is still the vendor's key.
+    hides(
+        "const bitbucketKey = \"k3m9x2q7w4z8c1v6b5n0p2r8t4y7u1i3\";",
+        "k3m9x2q7w4z8c1v6b5n0p2r8t4y7u1i3",
+    );
+    hides(
+        "const sinchmessageKey = \"9f2c4e6a8b0d1f3e5a7c9b2d4f6e8a0c\";",
+        "9f2c4e6a8b0d1f3e5a7c9b2d4f6e8a0c",
+    );
+    for line in [
+        "const cacheKey = \"user42prof1le\";",
+        "const key = \"a8ndUbU8H1lsr\";",
+        "const sortKey = \"created2024at\";",
+        "const s3ObjectKey = \"k3m9x2q7w4z8c1v6b5n0p2r8t4y7u1i3\";",
+        "const debounceKey = \"searchInput\";",
+        "const routeKey = \"GET /v1/users\";",
+    ] {
+        keeps(line);
+    }
+}
+
+#[test]
+fn variable_and_command_placeholders_stay() {
+    for line in [
+        "password=%API_KEY%",
+        "api_key: '@API_KEY@'",
+        "token=$(cat /run/secrets/token)",
+        "{\"client_secret\": \"$(cat /run/secrets/token)\"}",
+        "Authorization: Bearer %API_TOKEN%",
+        "secret=@DB_SECRET@",
+    ] {
+        keeps(line);
+    }
+}
+
+// --- Where a value ends -----------------------------------------------------
+
+#[test]
+fn aws_secret_after_an_id_under_any_key() {
+    let id = "AKIAQ3EGRTY7ZK2PLM5W";
+    let sec = "Tq9vB2nLx7KpR4mW1cYe3Hd8Jf0Gs5Za6Ub/Ei+O";
+    for line in [
+        format!("access_key_id={id} {sec}"),
+        format!("aws_token: {id} {sec}"),
+        format!("the secret {id} {sec} was rotated"),
+        format!("{{\"pair\": \"{id},{sec}\"}}"),
+    ] {
+        hides(&line, sec);
+        hides(&line, id);
+    }
+}
+
+#[test]
+fn base64_starting_with_a_slash_after_a_credential_word() {
+    let v = "/k8Qz2Lm/P4+TrWv7Xy1Bn3Cd5Fg9Hj0Kl2Mn4Pq6Rs8Tu0Vw2Xy4Za6b";
+    hides(&format!("aiven token {v}"), "P4+TrWv7Xy1Bn3Cd5Fg9");
+    hides(&format!("the secret {v} expired"), "P4+TrWv7Xy1Bn3Cd5Fg9");
+    keeps("token_file /var/run/secrets/eks.amazonaws.com/serviceaccount/token");
+    keeps("secret loaded from /etc/app/credentials/db-password.txt");
+}
+
+#[test]
+fn id_pipe_secret_tokens_are_masked_whole() {
+    let sec = "Pz4Wq8Lm2Xv6Tn0Bc3Yd7Fs1Gh5Jk9Rm2Np4Qs6Tu8Vw0Xy2Za4Cd6Ef8Gh0";
+    for line in [
+        format!("token: 90|{sec}"),
+        format!("api_token=1234|{sec}"),
+        format!("sanctum token 7|{sec}"),
+    ] {
+        hides(&line, &sec[..20]);
+    }
+}
+
+#[test]
+fn base64_with_equals_inside_is_a_value() {
+    let v = "9a/k2m+x7q=w3z_e8r-t5y1u0i/o4p=a6s+d2f9g7h3j5k1l8z0x=c4v6b2n7m9q1w3e5r7t2y4u6i8o0pq";
+    hides(&format!("KRAKEN={v}"), &v[..30]);
+    hides(&format!("const krakenKey = \"{v}\";"), &v[..30]);
+    keeps("query=page=2&sort=name");
+}
+
+#[test]
+fn sidekiq_gem_server_credentials_masked_whole() {
+    let line = "source \"https://3f0a8c1e:9b2c4d6e@gems.contribsys.com/\"";
+    hides(line, "3f0a8c1e");
+    hides(line, "9b2c4d6e");
+    let m = masker();
+    let mut n = 0;
+    assert!(
+        m.mask_text("https://deploy:hunter2x9@git.example.com/r.git", &mut n)
+            .contains("deploy:")
+    );
+}
+
+// --- Prefixes without a rule, and case --------------------------------------
+
+#[test]
+fn scanner_prefixes_are_masked_bare() {
+    for (name, v) in [
+        ("settlemint", "sm_aat_79eDLKCtlRWvCMya"),
+        ("settlemint pat", "sm_pat_1DBwYCIMhlDQocHW"),
+        (
+            "castai",
+            "castai_v1_fphcexcja0kjekeqbqrmjusyvvqgl2ts66obex4wt6gh0pjv0wht4n5j4ycp",
+        ),
+        ("checkout", "sk_sbox_7zcx73qbule5bubt6ma94f9qsp"),
+        (
+            "teamwork",
+            "tkn.v1_QXBnpXxb4WS6HgwJZ7rH3aqpBNkgaKklk/3vxX9SJr9DWUgF4Sf1zbebVyglppDyb+hF",
+        ),
+        ("ubidots", "BBFF-UtwZtc8xfuDvq2BdbtHfCww1OZvOWS"),
+        ("stytch", "secret-live-DQvqsSpcyub8k7wBxLEPDxW2DuvMwU7F4SEQ"),
+        ("posthog", "phc_8LOAW8PtNWmAKq64lKdRrkMB9qICAsImT9FfviVkrZI"),
+        ("square app", "sq0idp-swNa3jfckBoJEYaTcozEEF"),
+        ("pubnub", "pub-c-d377e5ec-15e7-44b7-aa1e-7eb8d2b73798"),
+        (
+            "apideck",
+            "sk_live_YHLwia5Zhw3d9KBKPTkab3fCPNgyOpVsPFfqY85O-DIEX5YjNZ8M5eg3KPAxqv8xbdT3FN6_sNqdeHimxdeT6PCJDidwc",
+        ),
+        ("besttime", "pri_6135c154f67a11db0a588fe26467ec1d"),
+        ("checkly", "cu_a9ebdd9e5186b7d6cc5988cdc34022af"),
+        ("locationiq", "pk.76fded9bd0ed3d740e1155b52ea6d03d"),
+        ("smooch", "act_ab1421fabfcd72a278e147c5"),
+        ("dfuse", "web_f8f360225c13e713b4caf74e3d7ddbe3"),
+        (
+            "dynatrace lower",
+            "dt0c01.kt7rwpex0pdt3rudrnnobrye.y1ht16s91w3enn980n0esxl4h2gsfj9ndk42i0wyii5k4loj66cc2ph97vy1b9d0",
+        ),
+        (
+            "clojars upper",
+            "CLOJARS_SLEPXL934VKYR4D0UGUZRPS58LTFPQ90CY24WQGHU21B3QRFICXVQH95L8I6",
+        ),
+        (
+            "postman upper",
+            "PMAK-057769D137A7F69885F9F37C-D6B12755AE4D25CF7D7DD24C2FFE28B78A",
+        ),
+        ("twilio upper", "SK75F2A95248802C6705CC8EE7FFE9D930"),
+        ("square short", "EAAAU3Y1VXIObIKy9qbIML541Y"),
+    ] {
+        for line in [
+            v.to_string(),
+            format!("retrying request with {v} after 3s"),
+            format!("{{\"detail\": \"got {v}\"}}"),
+        ] {
+            let m = masker();
+            for o in all(&m, &line) {
+                assert!(
+                    !o.contains(&v[v.len() - 12..]),
+                    "{name} leaked: {line:?} -> {o:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn prefix_look_alikes_stay() {
+    for line in [
+        "act_1234567890 spent 40 USD",
+        "pk.test",
+        "pri_01hv8k3m2n price updated",
+        "web_server_pool_primary_01",
+        "cu_customer_record",
+        "at_2026_11_27_backup",
+        "account-settings-page-v2",
+        "secret-live-reload enabled",
+        "pub-c-placeholder",
+        "$ANSIBLE_VAULT header missing",
+    ] {
+        keeps(line);
+    }
+}
+
+#[test]
+fn ansible_vault_and_slack_workflow_bodies() {
+    let hex1 = "6231663865623932613064343766386130333562316462386133303931346536";
+    let hex2 = "3963303236383566346631353261623763636530653264636236383931373364";
+    hides(
+        &format!("vars: $ANSIBLE_VAULT;1.1;AES256\n{hex1}\n{hex2}\n"),
+        &hex2[..24],
+    );
+    hides(
+        &format!("{{\"v\":\"$ANSIBLE_VAULT;1.1;AES256\\n{hex1}\\n{hex2}\"}}"),
+        &hex2[..24],
+    );
+    let wf = "https://hooks.slack.com/workflows/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";
+    hides(wf, "Qm7vR2kLx9PtT4nW8bYc3Hd6");
+    let tr =
+        "https://hooks.slack.com/triggers/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";
+    hides(tr, "8f2c4e6a8b0d1f3e5a7c9b2d");
+}

@@ -8,8 +8,11 @@
 
 use super::Masker;
 use super::class::url;
+use super::keys::KeyClass;
 use super::random::{is_dashed_hex_id, looks_random};
-use super::rules::before;
+use super::rules::{before, run};
+use super::syntax::{is_key_char, quoted_end};
+use super::vendor_names::{VendorKey, vendor_key};
 
 /// Credential words: a key containing one of these names a credential.
 pub(crate) const CRED_WORDS: &[&[u8]] = &[
@@ -212,15 +215,7 @@ pub(crate) fn keyword_before(
     // `commit`) hold no credential word.
     let cred = has_cred_word(key);
     if !cred {
-        // A vendor name in the key (`ADAFRUIT_IO`, `sentry_dsn`), checked on
-        // the short key before the costlier randomness test of the value.
-        // UUIDs and dashed hex ids (`requestId`, X-Ray) never count here.
-        let vendor = sep != 0
-            && !uuid
-            && value.len() >= 20
-            && !is_dashed_hex_id(value)
-            && m.vendor_words.as_ref().is_some_and(|ac| ac.is_match(key));
-        return (vendor && looks_random(value, 20, false)).then_some((false, 20));
+        return vendor_before(m, key, sep != 0, value, uuid);
     }
     let mut squashed = [0u8; 64];
     let mut sl = 0;
@@ -245,11 +240,16 @@ pub(crate) fn keyword_before(
         last = last_word(head.unwrap_or(b""));
     }
     if META_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
-        || NOT_SECRET_KEYS.iter().any(|w| sq.ends_with(w))
+        || NOT_SECRET_KEYS
+            .iter()
+            .any(|w| sq.ends_with(w) && word_starts_at(key, w.len()))
     {
         return None;
     }
-    let tight = TIGHT_WORDS.iter().any(|w| sq.ends_with(w));
+    // A vendor name that holds a credential word (`privateai`, `coinapi`,
+    // `ipapi`) is the vendor's key as a whole: UUIDs and `k v` count.
+    let tight = TIGHT_WORDS.iter().any(|w| sq.ends_with(w))
+        || m.vendor_words.is_some() && vendor_key(key) == Some(VendorKey::Whole);
     if sep == 0 {
         // `token value` without a separator needs a strong credential word;
         // after a bare `key` only a long value counts. A flag
@@ -264,6 +264,124 @@ pub(crate) fn keyword_before(
     }
     Some((tight, 16))
 }
+
+/// A short quoted value under a camelCase or snake_case `...Key` assignment
+/// (`const debounceKey = "a8ndUbU8H1lsr"`), found by the `key = ` trigger
+/// at `s`: values of 10 to 15 characters are shorter than the token runs the
+/// keyword rule sees, so they are judged here. The key must end with the
+/// word `key` after another word, not be a known non-secret key
+/// (`partitionKey`, `cacheKey`) nor a credential key the sensitive-key rule
+/// handles, and the value must mix letters and digits at high entropy.
+pub(crate) fn short_key_value(m: &Masker, b: &[u8], s: usize) -> Option<(usize, usize)> {
+    let ke = s + 3;
+    let mut ks = s;
+    while ks > 0 && s - ks < 64 && is_key_char(b[ks - 1]) {
+        ks -= 1;
+    }
+    let key = b.get(ks..ke)?;
+    if !last_word(key).eq_ignore_ascii_case(b"key")
+        || key.len() < 5
+        || NOT_SECRET_KEYS
+            .iter()
+            .any(|w| ends_with_squashed(key, w) && word_starts_at(key, w.len()))
+        || m.classify_key(key) != KeyClass::None
+    {
+        return None;
+    }
+    let q0 = ke + 3;
+    let qv = run(b, q0, 8, |c| c == b'\\');
+    let q = *b.get(qv)?;
+    if q != b'"' && q != b'\'' {
+        return None;
+    }
+    let cs = qv + 1;
+    let ce = quoted_end(b, cs, q, qv - q0);
+    let v = b.get(cs..ce)?;
+    let ok = (10..16).contains(&v.len())
+        && v.iter().all(u8::is_ascii_alphanumeric)
+        && v.iter().any(u8::is_ascii_digit)
+        && v.iter().any(u8::is_ascii_alphabetic)
+        && looks_random(v, 10, false);
+    ok.then_some((cs, ce))
+}
+
+/// Whether the letters and digits of `key`, lower-cased, end with `w`.
+fn ends_with_squashed(key: &[u8], w: &[u8]) -> bool {
+    let mut it = key.iter().rev().filter(|c| c.is_ascii_alphanumeric());
+    w.iter()
+        .rev()
+        .all(|&x| it.next().is_some_and(|c| c.to_ascii_lowercase() == x))
+}
+
+/// The keyword rule for a key without a credential word: a vendor name.
+/// When the whole key is a vendor name (`HEROKU`, `todoist`, `SUMO_LOGIC`)
+/// any random-looking value of 16 or more characters counts, a UUID or a
+/// 40-character hex value too, in any syntax (`k=v`, `k: v`, `k v`). A key
+/// that only holds a vendor name among other words (`ADAFRUIT_IO_FEED`) needs
+/// a separator and a random value of 20 or more that is not a UUID or a
+/// dashed hex id, and a key ending in a metadata word
+/// (`datadog_trace_id`, `heroku_request`, `sentry_sha`) never counts.
+fn vendor_before(
+    m: &Masker,
+    key: &[u8],
+    sep: bool,
+    value: &[u8],
+    uuid: bool,
+) -> Option<(bool, usize)> {
+    let ac = m.vendor_words.as_ref()?;
+    if value.len() < 16 {
+        return None;
+    }
+    let hit = vendor_key(key);
+    if hit == Some(VendorKey::Whole) {
+        return Some((true, 16));
+    }
+    let last = last_word(key);
+    if uuid
+        || value.len() < 20
+        || is_dashed_hex_id(value)
+        || VENDOR_META_WORDS
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(last))
+        || META_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
+        || HASH_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
+        || !(hit.is_some() || sep && ac.is_match(key))
+    {
+        return None;
+    }
+    looks_random(value, 20, false).then_some((false, 20))
+}
+
+/// Last words of a key that name something other than a credential of the
+/// vendor it mentions (`datadog_trace`, `stripe_event`, `github_commit`).
+const VENDOR_META_WORDS: &[&[u8]] = &[
+    b"trace",
+    b"traceid",
+    b"span",
+    b"spanid",
+    b"request",
+    b"requestid",
+    b"event",
+    b"eventid",
+    b"commit",
+    b"build",
+    b"run",
+    b"job",
+    b"release",
+    b"message",
+    b"msg",
+    b"org",
+    b"project",
+    b"account",
+    b"team",
+    b"channel",
+    b"workspace",
+    b"site",
+    b"env",
+    b"slug",
+    b"cursor",
+    b"etag",
+];
 
 /// Bit `j` of entry `i` set when some credential word starts with the
 /// lower-case letters `i` and `'a' + j`: a key position whose two bytes are no
@@ -312,6 +430,29 @@ pub(crate) fn has_cred_word_slow(key: &[u8]) -> bool {
     (0..key.len()).any(|i| cred_word_at(&key[i..]))
 }
 
+/// Whether the last `n` letters and digits of `key` start a word of it
+/// (`s3ObjectKey`, `object_key`), so a squashed suffix such as `bucketkey`
+/// matches `bucketKey` but not the vendor name in `bitbucketKey`.
+fn word_starts_at(key: &[u8], n: usize) -> bool {
+    let mut left = n;
+    let mut p = key.len();
+    while p > 0 && left > 0 {
+        p -= 1;
+        if key[p].is_ascii_alphanumeric() {
+            left -= 1;
+        }
+    }
+    let Some(&c) = key.get(p) else { return true };
+    match p.checked_sub(1).and_then(|q| key.get(q)) {
+        None => true,
+        Some(&prev) => {
+            !prev.is_ascii_alphanumeric()
+                || (c.is_ascii_uppercase() && !prev.is_ascii_uppercase())
+                || (c.is_ascii_alphabetic() && prev.is_ascii_digit())
+        }
+    }
+}
+
 /// The last word of a key (`db_password` -> `password`, `apiKeyId` -> `Id`).
 fn last_word(key: &[u8]) -> &[u8] {
     let mut e = key.len();
@@ -335,293 +476,6 @@ fn last_word(key: &[u8]) -> &[u8] {
     }
     &key[s..e]
 }
-
-/// Vendor and product names that mark a nearby value as a credential, for
-/// keys without a generic credential word (`ADAFRUIT_IO=...`).
-pub(crate) const VENDOR_WORDS: &[&str] = &[
-    "adafruit",
-    "adobe",
-    "airtable",
-    "algolia",
-    "alibaba",
-    "asana",
-    "atlassian",
-    "auth0",
-    "azure",
-    "beamer",
-    "bitbucket",
-    "bittrex",
-    "cloudflare",
-    "clojars",
-    "codecov",
-    "coinbase",
-    "confluent",
-    "contentful",
-    "databricks",
-    "datadog",
-    "digitalocean",
-    "discord",
-    "doppler",
-    "dropbox",
-    "droneci",
-    "duffel",
-    "dynatrace",
-    "easypost",
-    "etsy",
-    "facebook",
-    "fastly",
-    "finicity",
-    "finnhub",
-    "flickr",
-    "flutterwave",
-    "frameio",
-    "freshbooks",
-    "gitter",
-    "gocardless",
-    "grafana",
-    "harness",
-    "hashicorp",
-    "heroku",
-    "hubspot",
-    "huggingface",
-    "intercom",
-    "jfrog",
-    "artifactory",
-    "kraken",
-    "kucoin",
-    "launchdarkly",
-    "linear",
-    "linkedin",
-    "mailchimp",
-    "mailgun",
-    "mapbox",
-    "mattermost",
-    "messagebird",
-    "netlify",
-    "newrelic",
-    "new_relic",
-    "nytimes",
-    "okta",
-    "openai",
-    "anthropic",
-    "plaid",
-    "planetscale",
-    "postman",
-    "prefect",
-    "pulumi",
-    "rapidapi",
-    "readme",
-    "rubygems",
-    "scalingo",
-    "sendbird",
-    "sendgrid",
-    "sendinblue",
-    "sentry",
-    "shippo",
-    "shopify",
-    "sidekiq",
-    "slack",
-    "snyk",
-    "sonar",
-    "sourcegraph",
-    "squarespace",
-    "sumologic",
-    "telegram",
-    "travis",
-    "trello",
-    "twilio",
-    "twitch",
-    "twitter",
-    "typeform",
-    "vault",
-    "yandex",
-    "zendesk",
-    "pagerduty",
-    "opsgenie",
-    "honeycomb",
-    "rollbar",
-    "bugsnag",
-    "logzio",
-    "splunk",
-    "mongodb",
-    "atlas",
-    "firebase",
-    "supabase",
-    "vercel",
-    "render",
-    "railway",
-    "fly",
-    "circleci",
-    "jenkins",
-    "bitrise",
-    "buildkite",
-    "gitlab",
-    "github",
-    "stripe",
-    "paypal",
-    "braintree",
-    "square",
-    "razorpay",
-    "adyen",
-    "mollie",
-    "klarna",
-    "zapier",
-    "notion",
-    "figma",
-    "miro",
-    "clickup",
-    "monday",
-    "jira",
-    "confluence",
-    "webex",
-    "zoom",
-    "pusher",
-    "ably",
-    "mux",
-    "cloudinary",
-    "imgix",
-    "segment",
-    "mixpanel",
-    "amplitude",
-    "posthog",
-    "heap",
-    "hotjar",
-    "optimizely",
-    "lokalise",
-    "crowdin",
-    "deepl",
-    "cohere",
-    "mistral",
-    "replicate",
-    "groq",
-    "perplexity",
-    "pinecone",
-    "weaviate",
-    "qdrant",
-    "langchain",
-    "langsmith",
-    "wandb",
-    "comet",
-    "nvidia",
-    "elevenlabs",
-    "assemblyai",
-    "deepgram",
-    "rev",
-    "pganalyze",
-    "rootly",
-    "fivetran",
-    "snowflake",
-    "looker",
-    "tableau",
-    "metabase",
-    "hasura",
-    "apollo",
-    "contentstack",
-    "sanity",
-    "storyblok",
-    "prismic",
-    "strapi",
-    "ghost",
-    "wordpress",
-    "mailjet",
-    "postmark",
-    "sparkpost",
-    "mandrill",
-    "brevo",
-    "resend",
-    "vonage",
-    "nexmo",
-    "plivo",
-    "telnyx",
-    "bandwidth",
-    "sinch",
-    "infobip",
-    "onesignal",
-    "expo",
-    "apns",
-    "fcm",
-    "yelp",
-    "foursquare",
-    "here",
-    "tomtom",
-    "openweather",
-    "weatherstack",
-    "ipinfo",
-    "ipstack",
-    "abstract",
-    "scrapingbee",
-    "scraperapi",
-    "browserless",
-    "apify",
-    "serpapi",
-    "rapid",
-    "lob",
-    "shipstation",
-    "easyship",
-    "aftership",
-    "dwolla",
-    "wise",
-    "revolut",
-    "plaid",
-    "gemini",
-    "binance",
-    "bitfinex",
-    "huobi",
-    "okx",
-    "bybit",
-    "coinmarketcap",
-    "etherscan",
-    "infura",
-    "alchemy",
-    "moralis",
-    "tenderly",
-    "chainstack",
-    "quicknode",
-    "ngrok",
-    "tailscale",
-    "teleport",
-    "zerotier",
-    "cloudsmith",
-    "packagecloud",
-    "gemfury",
-    "bintray",
-    "npm",
-    "pypi",
-    "nuget",
-    "docker",
-    "quay",
-    "harbor",
-    "octopus",
-    "sonarqube",
-    "sonarcloud",
-    "snyk",
-    "veracode",
-    "checkmarx",
-    "mend",
-    "whitesource",
-    "fossa",
-    "deepsource",
-    "codacy",
-    "codeclimate",
-    "coveralls",
-    "percy",
-    "browserstack",
-    "saucelabs",
-    "lambdatest",
-    "cypress",
-    "heroku",
-    "meraki",
-    "linode",
-    "vultr",
-    "hetzner",
-    "airbrake",
-    "raygun",
-    "infisical",
-    "paystack",
-    "anyscale",
-    "deepseek",
-    "openrouter",
-];
 
 #[cfg(test)]
 mod tests {

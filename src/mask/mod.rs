@@ -24,6 +24,7 @@ mod structured;
 mod syntax;
 mod text;
 mod tokens;
+mod vendor_names;
 mod vendors;
 
 use std::borrow::Cow;
@@ -271,7 +272,7 @@ impl Masker {
         }
         if has(Rule::SlackToken) {
             add(&["xox"], Trigger::Slack);
-            add(&["hooks.slack.com/services/"], Trigger::SlackHook);
+            add(&["hooks.slack.com/"], Trigger::SlackHook);
         }
         if has(Rule::ConfigSecret) {
             add(&["-u ", "-u\t", "--user"], Trigger::CurlUser);
@@ -287,6 +288,9 @@ impl Masker {
             if !has(Rule::SensitiveKey) {
                 add(&["auth"], Trigger::Key);
             }
+        }
+        if has(Rule::KeywordSecret) {
+            add(&["key = "], Trigger::KeyAssign);
         }
         if has(Rule::PemPrivateKey) {
             add(&["putty-user-key-file-"], Trigger::Putty);
@@ -311,7 +315,7 @@ impl Masker {
         let vendor_words = if has(Rule::KeywordSecret) {
             aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
-                .build(keyword::VENDOR_WORDS)
+                .build(vendor_names::VENDOR_WORDS)
                 .ok()
         } else {
             None

@@ -30,6 +30,8 @@ pub(crate) enum Trigger {
     K8sSecret,
     /// `PuTTY-User-Key-File-`.
     Putty,
+    /// `key = ` (a short value under a `...Key` assignment).
+    KeyAssign,
 }
 
 enum Engine {

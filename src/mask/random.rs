@@ -3,7 +3,7 @@
 //! ordinary that must stay readable: a word, a number, a path, a host name, an
 //! ARN, a version, a date, a UUID-shaped id, or a placeholder such as `xxxx`,
 //! `****`, `<your-token>`, `${TOKEN}`, `#{token}`, `{{ token }}`, `%s`,
-//! `REDACTED`, a SOPS-encrypted `ENC[...]`,
+//! `REDACTED`, a SOPS-encrypted `ENC[...]`, `%VAR%`, `@VAR@`, `$(command)`,
 //! `null`/`none`/`undefined` or a value of one repeated character. Pure
 //! functions over bytes; no allocation.
 
@@ -42,6 +42,9 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
         || v.starts_with(b"{{")
         || v.starts_with(b"ENC[")
         || v.starts_with(b"%(")
+        || v.starts_with(b"$(")
+        || (first == b'%' && last == b'%' && v.len() > 2 && env_name(inner))
+        || (first == b'@' && last == b'@' && v.len() > 2 && env_name(inner))
         || (first == b'$' && v[1..].iter().all(|&c| c.is_ascii_uppercase() || c == b'_'))
         || matches!(v, b"%s" | b"%v" | b"%d" | b"{}" | b"?" | b"...")
     {
@@ -97,6 +100,14 @@ pub(crate) fn is_placeholder(v: &[u8]) -> bool {
         return true;
     }
     has_placeholder_word(v) || is_code_reference(v)
+}
+
+/// A variable name between `%...%` (Windows) or `@...@` (autoconf): letters,
+/// digits and `_`, starting with a letter or `_`.
+fn env_name(v: &[u8]) -> bool {
+    v.first()
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+        && v.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 /// Placeholder words inside a value (`your_api_key_here`, `CHANGEME`).
@@ -330,7 +341,11 @@ pub(crate) fn is_ordinary(v: &[u8]) -> bool {
         return true;
     }
     // Paths, ARNs, URLs without credentials, e-mail-ish and host names.
-    if v[0] == b'/' || v.starts_with(b"arn:") || v.starts_with(b"./") || v.starts_with(b"~/") {
+    if (v[0] == b'/' && !is_slashed_base64(v))
+        || v.starts_with(b"arn:")
+        || v.starts_with(b"./")
+        || v.starts_with(b"~/")
+    {
         return true;
     }
     if memchr::memmem::find(v, b"://").is_some() {
@@ -351,6 +366,25 @@ pub(crate) fn is_ordinary(v: &[u8]) -> bool {
         return v.len() < 20 || flips < v.len() / 4;
     }
     false
+}
+
+/// Base64 that happens to start with `/` (`/n0OJg/E+TFu...`), not a path:
+/// only base64 characters, no `.`, `-` or `_`, and a `+`, or a segment of 16
+/// or more characters mixing upper case, lower case and digits.
+fn is_slashed_base64(v: &[u8]) -> bool {
+    if !v
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'/' | b'+' | b'='))
+    {
+        return false;
+    }
+    v.contains(&b'+')
+        || v.split(|&c| c == b'/').any(|seg| {
+            seg.len() >= 16
+                && seg.iter().any(u8::is_ascii_uppercase)
+                && seg.iter().any(u8::is_ascii_lowercase)
+                && seg.iter().any(u8::is_ascii_digit)
+        })
 }
 
 /// An object key or relative file path: two or more `/`-separated segments
@@ -418,8 +452,11 @@ pub(crate) fn looks_random(v: &[u8], min_len: usize, uuid_ok: bool) -> bool {
     let e = entropy(v);
     let len = v.len();
     if hex {
-        // Hash-like hex: random enough, but it must contain digits and letters.
-        return len >= 16 && dig > 0 && (up + low) > 0 && e >= 3.0;
+        // Hash-like hex: random enough, but it must contain digits and
+        // letters. A short random hex string rarely reaches 3 bits per
+        // character (16 draws from 16 symbols repeat some).
+        let min_e = if len < 24 { 2.5 } else { 3.0 };
+        return len >= 16 && dig > 0 && (up + low) > 0 && e >= min_e;
     }
     if dig == 0 && len < 24 {
         // camelCase words without digits (`handleRequest`) are not secrets.
@@ -477,6 +514,10 @@ mod tests {
             "sk-proj-XXXXXXXXXXXXXXXXXXXX",
             "process.env.API_KEY",
             "os.environ['DB_PASSWORD']",
+            "%API_KEY%",
+            "@API_KEY@",
+            "$(cat /run/secrets/token)",
+            "$(vault kv get -field=token secret/app)",
         ] {
             assert!(is_placeholder(p.as_bytes()), "{p}");
         }

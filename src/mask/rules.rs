@@ -137,6 +137,14 @@ pub(crate) fn url_password(b: &[u8], s: usize) -> Option<Range> {
     if !(host.is_ascii_alphanumeric() || host == b'[' || host == b'_') {
         return None;
     }
+    // Sidekiq's gem server takes `user:password` as one credential.
+    let host_name = &authority[at_pos + 1..];
+    if host_name.len() >= 14
+        && host_name[host_name.len() - 14..].eq_ignore_ascii_case(b"contribsys.com")
+        && colon > 0
+    {
+        return Some((auth_start, pw_end));
+    }
     Some((pw_start, pw_end))
 }
 
@@ -168,10 +176,15 @@ pub(crate) fn slack(b: &[u8], s: usize) -> Option<Range> {
 
 /// Slack incoming-webhook URL: the path after `hooks.slack.com/services/`.
 pub(crate) fn slack_hook(b: &[u8], s: usize) -> Option<Range> {
-    let lit = b"hooks.slack.com/services/";
-    if !starts_with_at(b, s, lit) {
-        return None;
-    }
+    // Incoming webhooks (`services/`) and Workflow Builder webhooks
+    // (`workflows/`, `triggers/`).
+    let lit = [
+        &b"hooks.slack.com/services/"[..],
+        b"hooks.slack.com/workflows/",
+        b"hooks.slack.com/triggers/",
+    ]
+    .into_iter()
+    .find(|l| starts_with_at(b, s, l))?;
     let from = s + lit.len();
     let end = run(b, from, 255, |c| c.is_ascii_alphanumeric() || c == b'/');
     (end - from >= 10).then_some((from, end))

@@ -19,7 +19,7 @@ use super::syntax::{
     looks_like_flag, pair_value, pct_is, pct_value_end, quoted_end, scalar_end, scheme_len,
     skip_json_space,
 };
-use super::{Masker, Rule, catalogue, structured, tokens};
+use super::{Masker, Rule, catalogue, keyword, structured, tokens};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sep {
@@ -430,6 +430,9 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
                 }
                 Trigger::Sig => structured::sas_sig(b, s, e).map(|r| (r, Rule::ConfigSecret)),
                 Trigger::Putty => structured::putty(b, s).map(|r| (r, Rule::PemPrivateKey)),
+                Trigger::KeyAssign => {
+                    keyword::short_key_value(m, b, s).map(|r| (r, Rule::KeywordSecret))
+                }
                 Trigger::K8sSecret => {
                     if !k8s_done {
                         k8s_done = true;

@@ -14,7 +14,7 @@ use super::config::Rule;
 use super::keyword::keyword_before;
 use super::random::{is_placeholder, is_uuid, looks_random};
 use super::replace::Span;
-use super::rules::{before, escape_before, run};
+use super::rules::{before, escape_before, is_aws_secret_value, run};
 
 /// Handles the token run starting at `rs`; returns the position up to which
 /// later runs need not be looked at. The scan already knows that the bytes
@@ -87,20 +87,49 @@ pub(crate) fn on_run(
         spans.push(Span::new(s, e, rule));
         return e.max(run_end);
     }
+    if m.has(Rule::ConfigSecret)
+        && let Some((s, e)) = ansible_vault_body(b, rs)
+    {
+        spans.push(Span::new(s, e, Rule::ConfigSecret));
+        return e.max(run_end);
+    }
     if m.has(Rule::KeywordSecret) {
         let mut vs = rs;
         while vs > 0 && rs - vs < 256 && back(b[vs - 1]) {
             vs -= 1;
         }
+        // Base64 with `=` inside (`9a/k2m+x7q=w3z...`): a chunk holding `/`
+        // or `+` before an `=` is part of the value, a key name is not.
+        while vs > 1 && rs - vs < 256 && b[vs - 1] == b'=' {
+            let mut c = vs - 1;
+            while c > 0 && vs - c < 256 && back(b[c - 1]) {
+                c -= 1;
+            }
+            if !b[c..vs - 1].iter().any(|&x| x == b'/' || x == b'+') {
+                break;
+            }
+            vs = c;
+        }
         let mut ve = run(b, run_end, 4096, value_char);
         while ve > vs && b[ve - 1] == b'.' {
             ve -= 1;
         }
+        // The secret half of an AWS key pair after its id, whatever the key
+        // before the id (`access_key_id=AKIA... <secret>`).
+        if m.has(Rule::AwsSecretKey)
+            && let Some(v) = b.get(vs..ve)
+            && is_aws_secret_value(v)
+            && aws_id_before(b, vs)
+            && !is_placeholder(v)
+        {
+            spans.push(Span::new(vs, ve, Rule::AwsSecretKey));
+            return ve.max(run_end);
+        }
+        // An `id|secret` token (Laravel Sanctum `90|<40+>`): the id belongs
+        // to the value.
+        vs = id_pipe_start(b, vs);
         // `a=b` inside the value means it is a key=value pair, not a value.
-        let inner_eq = b
-            .get(vs..ve)
-            .and_then(|v| memchr::memchr(b'=', v).map(|p| v[p..].iter().any(|&c| c != b'=')))
-            .unwrap_or(false);
+        let inner_eq = b.get(vs..ve).is_some_and(has_inner_pair);
         if !inner_eq
             && let Some(v) = b.get(vs..ve)
             && !m.rep.is_marker(v)
@@ -143,6 +172,121 @@ fn aws_secret_after(b: &[u8], end: usize) -> Option<(usize, usize)> {
         i = e;
     }
     None
+}
+
+/// Line breaks, real or escaped in a JSON string.
+const LINE_BREAKS: [&[u8]; 4] = [b"\r\n", b"\n", b"\\r\\n", b"\\n"];
+
+/// An Ansible Vault body: hex lines after a `$ANSIBLE_VAULT;1.1;AES256`
+/// header line (a real line break or an escaped `\n`). Returns the end of
+/// the body when the run at `rs` is its first line.
+fn ansible_vault_body(b: &[u8], rs: usize) -> Option<(usize, usize)> {
+    let hex = |c: u8| c.is_ascii_hexdigit();
+    // In JSON text the run starts at the `n` of an escaped `\n`.
+    let rs = if b.get(rs) == Some(&b'n') && before(b, rs) == b'\\' {
+        rs + 1
+    } else {
+        rs
+    };
+    if !b.get(rs).copied().is_some_and(hex) {
+        return None;
+    }
+    let break_len = |i: usize| -> usize {
+        LINE_BREAKS
+            .into_iter()
+            .find(|l| b.get(i.wrapping_sub(l.len())..i) == Some(*l))
+            .map_or(0, <[u8]>::len)
+    };
+    let h = rs.checked_sub(break_len(rs)).filter(|&h| h < rs)?;
+    let from = h.saturating_sub(96);
+    let line = b.get(from..h)?;
+    let at = memchr::memmem::rfind(line, b"$ANSIBLE_VAULT;")?;
+    // The text rules read escapes opened: `\n` stands there as ` ` + line feed.
+    let header = line[at..].trim_ascii_end();
+    if !header
+        .iter()
+        .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'$' | b';' | b'.' | b'_' | b'-'))
+    {
+        return None;
+    }
+    let mut e = run(b, rs, 4096, hex);
+    loop {
+        let mut n = 0;
+        let sp = run(b, e, 2, |c| c == b' ');
+        for l in LINE_BREAKS {
+            if b.get(sp..sp + l.len()) == Some(l) {
+                n = sp - e + l.len();
+                break;
+            }
+        }
+        if n == 0 || !b.get(e + n).copied().is_some_and(hex) {
+            return Some((rs, e));
+        }
+        e = run(b, e + n, 4096, hex);
+    }
+}
+
+/// Whether an AWS access key id (`AKIA`/`ASIA`/`ABIA`/`ACCA` and 16 upper
+/// case letters or digits) ends within a few separator bytes before `vs`.
+fn aws_id_before(b: &[u8], vs: usize) -> bool {
+    let mut i = vs;
+    while i > 0
+        && vs - i < 8
+        && matches!(
+            b[i - 1],
+            b' ' | b'\t' | b',' | b'"' | b'\'' | b':' | b'=' | b';' | b'\\'
+        )
+    {
+        i -= 1;
+    }
+    if i == vs || i < 20 {
+        return false;
+    }
+    let id = &b[i - 20..i];
+    matches!(&id[..4], b"AKIA" | b"ASIA" | b"ABIA" | b"ACCA")
+        && id[4..]
+            .iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        && !before(b, i - 20).is_ascii_alphanumeric()
+}
+
+/// Start of an `id|secret` value whose secret part starts at `vs`: 1 to 6
+/// digits and `|` right before it, after a non-word byte; else `vs`.
+fn id_pipe_start(b: &[u8], vs: usize) -> usize {
+    if vs < 2 || b[vs - 1] != b'|' {
+        return vs;
+    }
+    let mut i = vs - 1;
+    while i > 0 && vs - 1 - i < 7 && b[i - 1].is_ascii_digit() {
+        i -= 1;
+    }
+    let digits = vs - 1 - i;
+    if (1..=6).contains(&digits) && !before(b, i).is_ascii_alphanumeric() {
+        i
+    } else {
+        vs
+    }
+}
+
+/// Whether a value holds a `name=value` pair (`a=b&c=d`, `x=1`): an `=`
+/// followed by more than padding, after a name made only of letters, `_`,
+/// `.` or `-` (base64 with `/`, `+` or digits before its `=` is a value).
+fn has_inner_pair(v: &[u8]) -> bool {
+    let Some(p) = memchr::memchr(b'=', v) else {
+        return false;
+    };
+    if !v[p..].iter().any(|&c| c != b'=') {
+        return false;
+    }
+    let name_start = v[..p]
+        .iter()
+        .rposition(|&c| matches!(c, b'&' | b';' | b',' | b'?'))
+        .map_or(0, |i| i + 1);
+    let name = &v[name_start..p];
+    !name.is_empty()
+        && name
+            .iter()
+            .all(|&c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'.' | b'-'))
 }
 
 /// Whether a base64 run ending at `e` ends a token (not followed by `=`

@@ -29,8 +29,6 @@ pub(crate) enum Alpha {
     HexDash,
     /// `[A-Z0-9]`
     UpDig,
-    /// `[A-Z0-9.]`
-    UpDigDot,
     /// `[A-Z0-9-]`
     UpDigDash,
     /// `[a-z0-9]`
@@ -66,7 +64,6 @@ impl Alpha {
             Alpha::HexMix => c.is_ascii_hexdigit(),
             Alpha::HexDash => c.is_ascii_digit() || (b'a'..=b'f').contains(&c) || c == b'-',
             Alpha::UpDig => c.is_ascii_uppercase() || c.is_ascii_digit(),
-            Alpha::UpDigDot => c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'.',
             Alpha::UpDigDash => c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'-',
             Alpha::LowDig => c.is_ascii_lowercase() || c.is_ascii_digit(),
             Alpha::B64 => c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'='),
@@ -90,6 +87,9 @@ pub(crate) enum Check {
     Shape,
     /// The body must also look random (short or common prefixes).
     Random,
+    /// Random, and the body holds a `-` or `_` (a format sharing its prefix
+    /// with an alphanumeric one).
+    RandomPunct,
     /// GitHub/npm style: the last 6 body characters are the base62 CRC-32 of
     /// the rest. A valid checksum proves the token; without it the body must
     /// look random (test fixtures and older tokens have no checksum).
@@ -136,6 +136,8 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(GithubToken, "github", b"ghs_", An, 30, 255, Base62Crc),
     spec!(GithubToken, "github", b"ghr_", An, 30, 255, Base62Crc),
     spec!(GithubToken, "github", b"github_pat_", Word, 22, 255),
+    // Apideck: a Stripe-like prefix with `-` and `_` in a 93-character body.
+    spec!(SaasToken, "apideck", b"sk_live_", Url, 90, 100, RandomPunct),
     spec!(StripeKey, "stripe", b"sk_live_", An, 10, 255),
     spec!(StripeKey, "stripe", b"rk_live_", An, 10, 255),
     spec!(StripeKey, "stripe", b"sk_test_", An, 10, 255),
@@ -278,8 +280,8 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(CloudCredential, "neon", b"napi_", LowDig, 60, 70),
     spec!(CloudCredential, "elastic", b"essu_", B64, 40, 200),
     spec!(CloudCredential, "deno", b"ddp_", An, 36, 40),
-    spec!(CloudCredential, "dynatrace", b"dt0c01.", UpDigDot, 80, 100),
-    spec!(CloudCredential, "dynatrace", b"dt0s01.", UpDigDot, 80, 100),
+    spec!(CloudCredential, "dynatrace", b"dt0c01.", UrlDot, 80, 100),
+    spec!(CloudCredential, "dynatrace", b"dt0s01.", UrlDot, 80, 100),
     spec!(AwsAccessKeyId, "aws", b"AKIA", UpDig, 16, 16),
     spec!(AwsAccessKeyId, "aws", b"ASIA", UpDig, 16, 16),
     spec!(AwsAccessKeyId, "aws", b"ABIA", UpDig, 16, 16),
@@ -288,6 +290,7 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(CloudCredential, "aws_appsync", b"da2-", LowDig, 26, 26),
     spec!(CloudCredential, "clickhouse", b"4b1d", An, 38, 38, Random),
     spec!(CloudCredential, "openshift", b"sha256~", Url, 43, 43),
+    spec!(CloudCredential, "castai", b"castai_v1_", An, 50, 80),
     // Vault's service tokens before `hvs.`: `s.` and 24 alphanumerics.
     spec!(CloudCredential, "vault", b"s.", An, 24, 24, Random),
     // --- Package registries --------------------------------------------------
@@ -299,7 +302,7 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(RegistryToken, "artifactory", b"AKCp", An, 60, 80),
     spec!(RegistryToken, "artifactory", b"cmVmdGtuOjAxOj", An, 50, 70),
     spec!(RegistryToken, "nuget", b"oy2", LowDig, 43, 43),
-    spec!(RegistryToken, "clojars", b"CLOJARS_", LowDig, 60, 60),
+    spec!(RegistryToken, "clojars", b"CLOJARS_", An, 60, 60),
     spec!(RegistryToken, "crates_io", b"cio", An, 32, 32, Random),
     spec!(RegistryToken, "gitlab_registry", b"glcr-", Url, 20, 80),
     // --- Chat and collaboration ---------------------------------------------
@@ -312,7 +315,7 @@ pub(crate) const SPECS: &[Spec] = &[
     // --- Payments and commerce ----------------------------------------------
     spec!(PaymentKey, "square", b"sq0atp-", Url, 22, 22),
     spec!(PaymentKey, "square", b"sq0csp-", Url, 43, 43),
-    spec!(PaymentKey, "square", b"EAAA", Url, 60, 64),
+    spec!(PaymentKey, "square", b"EAAA", Url, 22, 64, Random),
     spec!(PaymentKey, "shopify", b"shpat_", HexMix, 32, 32),
     spec!(PaymentKey, "shopify", b"shpss_", HexMix, 32, 32),
     spec!(PaymentKey, "shopify", b"shpca_", HexMix, 32, 32),
@@ -325,6 +328,10 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(PaymentKey, "flutterwave", b"FLWPUBK_TEST-", Url, 30, 40),
     spec!(PaymentKey, "flutterwave", b"FLWPUBK-", Url, 30, 40),
     spec!(PaymentKey, "lob", b"test_", Hex, 35, 35),
+    spec!(PaymentKey, "checkout", b"sk_sbox_", Url, 26, 40, Random),
+    spec!(PaymentKey, "square", b"sq0idp-", Url, 22, 43),
+    spec!(PaymentKey, "commercejs", b"sk_", An, 46, 46, Random),
+    spec!(PaymentKey, "clearbit", b"sk_", Hex, 32, 32, Random),
     spec!(PaymentKey, "razorpay", b"rzp_live_", An, 14, 14),
     spec!(PaymentKey, "plaid", b"access-production-", HexDash, 36, 36),
     spec!(PaymentKey, "plaid", b"access-development-", HexDash, 36, 36),
@@ -361,7 +368,7 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(MessagingKey, "mailgun", b"key-", Hex, 32, 32),
     spec!(MessagingKey, "mailgun", b"pubkey-", Hex, 32, 32),
     spec!(MessagingKey, "twilio", b"AC", Hex, 32, 32),
-    spec!(MessagingKey, "twilio", b"SK", Hex, 32, 32),
+    spec!(MessagingKey, "twilio", b"SK", HexMix, 32, 32),
     spec!(MessagingKey, "brevo", b"xkeysib-", Url, 70, 90),
     spec!(MessagingKey, "brevo", b"xsmtpsib-", Url, 70, 90),
     spec!(MessagingKey, "resend", b"re_", Word, 20, 40, Random),
@@ -381,7 +388,7 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(SaasToken, "newrelic", b"NRII-", Url, 32, 32),
     spec!(SaasToken, "newrelic", b"NRJS-", Hex, 19, 19),
     spec!(SaasToken, "newrelic", b"NRAA-", Hex, 27, 27),
-    spec!(SaasToken, "postman", b"PMAK-", HexDash, 59, 59),
+    spec!(SaasToken, "postman", b"PMAK-", Url, 59, 59),
     spec!(SaasToken, "figma", b"figd_", Url, 40, 45),
     spec!(SaasToken, "figma", b"figu_", Url, 40, 45),
     spec!(SaasToken, "grafana", b"glc_", B64, 32, 400),
@@ -414,9 +421,9 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(SaasToken, "intra42", b"s-s4t2ud-", Hex, 64, 64),
     spec!(SaasToken, "intra42", b"s-s4t2af-", Hex, 64, 64),
     spec!(SaasToken, "defined_networking", b"dnkey-", UrlEq, 70, 90),
-    spec!(SaasToken, "settlemint", b"sm_pat_", Hex, 16, 16),
-    spec!(SaasToken, "settlemint", b"sm_aat_", Hex, 16, 16),
-    spec!(SaasToken, "settlemint", b"sm_sat_", Hex, 16, 16),
+    spec!(SaasToken, "settlemint", b"sm_pat_", An, 16, 16, Random),
+    spec!(SaasToken, "settlemint", b"sm_aat_", An, 16, 16, Random),
+    spec!(SaasToken, "settlemint", b"sm_sat_", An, 16, 16, Random),
     spec!(SaasToken, "scalingo", b"tk-us-", Url, 48, 48),
     spec!(SaasToken, "salesforce", b"3MVG9", UrlDot, 70, 100),
     spec!(SaasToken, "salesforce", b"00D", SfToken, 90, 200),
@@ -425,6 +432,29 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(SaasToken, "zuplo", b"zpka_", Word, 40, 50),
     spec!(SaasToken, "firebase", b"AAAA", FcmKey, 140, 200),
     spec!(SaasToken, "cal", b"cal_live_", An, 20, 64),
+    // Prefixes from public scanners' detectors whose bodies are specific
+    // enough (fixed length, hex or random) not to hit ordinary ids.
+    spec!(SaasToken, "teamwork", b"tkn.v1_", B64, 60, 80),
+    spec!(SaasToken, "ubidots", b"BBFF-", An, 30, 30),
+    spec!(SaasToken, "stytch", b"secret-live-", UrlEq, 36, 36),
+    spec!(SaasToken, "stytch", b"secret-test-", UrlEq, 36, 36),
+    spec!(SaasToken, "posthog", b"phc_", An, 43, 43, Random),
+    spec!(SaasToken, "pubnub", b"pub-c-", HexDash, 36, 36),
+    spec!(SaasToken, "pubnub", b"sub-c-", HexDash, 36, 36),
+    spec!(SaasToken, "besttime", b"pri_", Hex, 32, 32, Random),
+    spec!(SaasToken, "checkly", b"cu_", Hex, 32, 32, Random),
+    spec!(SaasToken, "locationiq", b"pk.", Hex, 32, 32, Random),
+    spec!(SaasToken, "smooch", b"act_", Hex, 24, 24, Random),
+    spec!(SaasToken, "dfuse", b"web_", Hex, 32, 32, Random),
+    spec!(SaasToken, "klaviyo", b"pk_", An, 34, 45, Random),
+    spec!(SaasToken, "courier", b"pk_prod_", UpDig, 28, 28, Random),
+    spec!(SaasToken, "ipify", b"at_", An, 29, 29, Random),
+    spec!(SaasToken, "userflow", b"ct_", An, 27, 27, Random),
+    spec!(SaasToken, "column", b"secret_", An, 28, 28, Random),
+    spec!(SaasToken, "imagekit", b"private_", B64, 28, 28, Random),
+    spec!(SaasToken, "gemini", b"account-", An, 20, 20, Random),
+    spec!(SaasToken, "finage", b"API_KEY", An, 32, 32, Random),
+    spec!(SaasToken, "close", b"api_", UrlDot, 45, 45, Random),
     spec!(PemPrivateKey, "age", b"AGE-SECRET-KEY-1", Bech32Up, 58, 58),
     // A JWT, base64-encoded once more (`{"` -> `eyJ` -> `ZXlK`).
     spec!(Jwt, "jwt_base64", b"ZXlK", B64, 60, 4000, Random),

@@ -343,6 +343,25 @@ pub const FORMATS: &[Format] = &[
     f!("intra42", "saas_token", "s-s4t2ud-{hex:64}"),
     f!("defined_networking", "saas_token", "dnkey-{up:26}-{up:52}"),
     f!("settlemint", "saas_token", "sm_pat_{hex:16}"),
+    f!("settlemint_aat", "saas_token", "sm_aat_{an:16}"),
+    f!("castai", "cloud_credential", "castai_v1_{low:60}"),
+    f!("checkout_sandbox", "payment_key", "sk_sbox_{low:26}"),
+    f!("teamwork", "saas_token", "tkn.v1_{an:68}"),
+    f!("ubidots", "saas_token", "BBFF-{an:30}"),
+    f!("stytch", "saas_token", "secret-live-{an:36}"),
+    f!("posthog_project", "saas_token", "phc_{an:43}"),
+    f!("square_app_id", "payment_key", "sq0idp-{an:22}"),
+    f!("pubnub_publish", "saas_token", "pub-c-{uuid}"),
+    f!("checkly", "saas_token", "cu_{hex:32}"),
+    f!("locationiq", "saas_token", "pk.{hex:32}"),
+    f!("dfuse", "saas_token", "web_{hex:32}"),
+    f!(
+        "dynatrace_lower",
+        "cloud_credential",
+        "dt0c01.{low:24}.{low:64}"
+    ),
+    f!("clojars_upper", "registry_token", "CLOJARS_{up:60}"),
+    f!("square_short", "payment_key", "EAAA{an:22}"),
     f!("scalingo", "saas_token", "tk-us-{url:48}"),
     f!("salesforce_consumer", "saas_token", "3MVG9{url:80}"),
     f!("salesforce_access", "saas_token", "00D{an:15}!{an:100}"),
@@ -690,6 +709,18 @@ pub const FORMATS: &[Format] = &[
         "{an:32}"
     ),
     f!("opsgenie", "keyword_secret", "opsgenie_token: ", "{uuid}"),
+    f!("abbysale", "keyword_secret", "ABBYSALE=", "{an:40}"),
+    f!("todoist", "keyword_secret", "todoist = '", "{hex:40}"),
+    f!("datadog_space", "keyword_secret", "DATADOG ", "{an:40}"),
+    f!("heroku_uuid", "keyword_secret", "HEROKU=", "{uuid}"),
+    f!("confluent_short", "keyword_secret", "CONFLUENT=", "{an:16}"),
+    f!(
+        "aws_pair_any_key",
+        "aws_secret_key",
+        "access_key_id=AKIAQ3EGRTY7ZK2PLM5W ",
+        "{b64:40}"
+    ),
+    f!("sanctum", "keyword_secret", "token: 42|", "{an:48}"),
     f!(
         "jdbc",
         "sensitive_key",
@@ -952,6 +983,13 @@ const LOOKALIKES: &[&str] = &[
     "linode region us-east",
     "test_user_profile_update_handler",
     "BUNDLE_GEMS__CONTRIBSYS__COM=${SIDEKIQ_CREDS}",
+    "password=%DB_PASSWORD%",
+    "api_key: @API_KEY@",
+    "token=$(cat /run/secrets/api_token)",
+    "heroku_request_id=5d0c7b1e-93a4-4f6e-b2c8-7a1d9e3f5b20",
+    "github_sha=0c4f9a7e2b81d36f5a0e9c7b4d2f18a6e3c5b790",
+    "const cacheKey = \"user42prof1le\"",
+    "act_1234567890 spent 40 USD",
 ];
 
 /// Look-alike lines: every look-alike in the three placements, plus the

@@ -1,0 +1,340 @@
+//! Vendor names for the keyword rule: a random-looking value whose key is a
+//! vendor or product name (`DATADOG=...`, `todoist = '...'`, `abbysale ...`)
+//! is a credential. Two lists: the substring list of well-known vendors
+//! (matched anywhere in a key by an Aho-Corasick automaton, `ADAFRUIT_IO`,
+//! `sentrydsn`) and a sorted table of about 1,200 names, those of the public
+//! secret scanners' detectors (facts, not code), looked up by binary search
+//! on the key's words. The lookup only runs once a random-looking value has
+//! been found after a key; nothing here touches clean text.
+
+/// Vendor and product names that mark a nearby value as a credential when
+/// they appear anywhere in a key without a generic credential word.
+#[rustfmt::skip]
+pub(crate) const VENDOR_WORDS: &[&str] = &[
+    "adafruit", "adobe", "airtable", "algolia", "alibaba", "asana", "atlassian", "auth0", "azure",
+    "beamer", "bitbucket", "bittrex", "cloudflare", "clojars", "codecov", "coinbase", "confluent",
+    "contentful", "databricks", "datadog", "digitalocean", "discord", "doppler", "dropbox",
+    "droneci", "duffel", "dynatrace", "easypost", "etsy", "facebook", "fastly", "finicity",
+    "finnhub", "flickr", "flutterwave", "frameio", "freshbooks", "gitter", "gocardless", "grafana",
+    "harness", "hashicorp", "heroku", "hubspot", "huggingface", "intercom", "jfrog", "artifactory",
+    "kraken", "kucoin", "launchdarkly", "linear", "linkedin", "mailchimp", "mailgun", "mapbox",
+    "mattermost", "messagebird", "netlify", "newrelic", "new_relic", "nytimes", "okta", "openai",
+    "anthropic", "plaid", "planetscale", "postman", "prefect", "pulumi", "rapidapi", "readme",
+    "rubygems", "scalingo", "sendbird", "sendgrid", "sendinblue", "sentry", "shippo", "shopify",
+    "sidekiq", "slack", "snyk", "sonar", "sourcegraph", "squarespace", "sumologic", "telegram",
+    "travis", "trello", "twilio", "twitch", "twitter", "typeform", "vault", "yandex", "zendesk",
+    "pagerduty", "opsgenie", "honeycomb", "rollbar", "bugsnag", "logzio", "splunk", "mongodb",
+    "atlas", "firebase", "supabase", "vercel", "render", "railway", "fly", "circleci", "jenkins",
+    "bitrise", "buildkite", "gitlab", "github", "stripe", "paypal", "braintree", "square",
+    "razorpay", "adyen", "mollie", "klarna", "zapier", "notion", "figma", "miro", "clickup",
+    "monday", "jira", "confluence", "webex", "zoom", "pusher", "ably", "mux", "cloudinary",
+    "imgix", "segment", "mixpanel", "amplitude", "posthog", "heap", "hotjar", "optimizely",
+    "lokalise", "crowdin", "deepl", "cohere", "mistral", "replicate", "groq", "perplexity",
+    "pinecone", "weaviate", "qdrant", "langchain", "langsmith", "wandb", "comet", "nvidia",
+    "elevenlabs", "assemblyai", "deepgram", "rev", "pganalyze", "rootly", "fivetran", "snowflake",
+    "looker", "tableau", "metabase", "hasura", "apollo", "contentstack", "sanity", "storyblok",
+    "prismic", "strapi", "ghost", "wordpress", "mailjet", "postmark", "sparkpost", "mandrill",
+    "brevo", "resend", "vonage", "nexmo", "plivo", "telnyx", "bandwidth", "sinch", "infobip",
+    "onesignal", "expo", "apns", "fcm", "yelp", "foursquare", "here", "tomtom", "openweather",
+    "weatherstack", "ipinfo", "ipstack", "abstract", "scrapingbee", "scraperapi", "browserless",
+    "apify", "serpapi", "rapid", "lob", "shipstation", "easyship", "aftership", "dwolla", "wise",
+    "revolut", "plaid", "gemini", "binance", "bitfinex", "huobi", "okx", "bybit", "coinmarketcap",
+    "etherscan", "infura", "alchemy", "moralis", "tenderly", "chainstack", "quicknode", "ngrok",
+    "tailscale", "teleport", "zerotier", "cloudsmith", "packagecloud", "gemfury", "bintray", "npm",
+    "pypi", "nuget", "docker", "quay", "harbor", "octopus", "sonarqube", "sonarcloud", "snyk",
+    "veracode", "checkmarx", "mend", "whitesource", "fossa", "deepsource", "codacy", "codeclimate",
+    "coveralls", "percy", "browserstack", "saucelabs", "lambdatest", "cypress", "heroku", "meraki",
+    "linode", "vultr", "hetzner", "airbrake", "raygun", "infisical", "paystack", "anyscale",
+    "deepseek", "openrouter",
+];
+
+/// Vendor names that count as a key word of their own (`SUMO_LOGIC`,
+/// `sinchMessage`, `ABBYSALE`), sorted for binary search.
+#[rustfmt::skip]
+const NAMES: &[&str] = &[
+    "1password", "abbysale", "abuseipdb", "abyssale", "accuweather", "adafruit", "adafruitio",
+    "adobe", "adobeims", "adobeio", "adyen", "adzuna", "aerisweather", "aeroworkflow", "aftership",
+    "agora", "airbrake", "airbrakeproject", "airbrakeprojectkey", "airbrakeuser",
+    "airbrakeuserkey", "airship", "airtable", "airtableapi", "airtableapikey", "airtablemetadata",
+    "airtablemetadataapi", "airtablemetadataapikey", "airtableoauth", "airtablepersonal",
+    "airtablepersonalaccess", "airtablepersonalaccesstoken", "airvisual", "aiven", "akamai",
+    "akamaitoken", "alchemy", "alconost", "alegra", "aletheiaapi", "algolia", "algoliaadmin",
+    "algoliaadminkey", "alibaba", "alienvault", "allsports", "alphavantage", "amadeus",
+    "amazonmws", "ambee", "amplitudeapi", "amplitudeapikey", "anthropic", "anypoint", "anyscale",
+    "apacta", "api2cart", "api2convert", "apideck", "apiflash", "apifonica", "apify", "apilayer",
+    "apimatic", "apiscience", "apitemplate", "appcues", "appfollow", "appointedd", "appoptics",
+    "appsynergy", "apptivo", "artifactory", "artifactoryaccess", "artifactoryaccesstoken", "artsy",
+    "asana", "asanaoauth", "asanapersonal", "asanapersonalaccess", "asanapersonalaccesstoken",
+    "assemblyai", "atera", "atlassian", "audd", "auth0", "auth0management", "auth0managementapi",
+    "auth0managementapitoken", "auth0oauth", "authorize", "authress", "autodesk", "autoklose",
+    "autopilot", "avalara", "avaza", "avazapersonal", "avazapersonalaccess",
+    "avazapersonalaccesstoken", "aviationstack", "axonaut", "aylien", "ayrshare", "azure",
+    "azureapimanagement", "azurecontainerregistry", "azuredevops", "azureopenai", "azuresearch",
+    "azurestorage", "bandwidth", "bannerbear", "baremetrics", "baseapiio", "basistheory", "beamer",
+    "beebole", "besnappy", "besttime", "billomat", "binance", "bintray", "bitbar", "bitbucket",
+    "bitcoinaverage", "bitfinex", "bitgo", "bitly", "bitlyaccess", "bitlyaccesstoken", "bitmex",
+    "bitrise", "bittrex", "blablabus", "blazemeter", "blitapp", "blocknative", "blogger",
+    "bombbomb", "boostnote", "borgbase", "boxoauth", "braintree", "braintreepayments",
+    "brandfetch", "brevo", "brightlocal", "browserless", "browserstack", "browshot", "bscscan",
+    "buddyns", "budibase", "bugherd", "bugsnag", "buildkite", "bulbul", "bulksms", "buttercms",
+    "bybit", "caflou", "calcom", "calendarific", "calendly", "calendlyapi", "calendlyapikey",
+    "calorieninja", "campayn", "canny", "cannyio", "capsulecrm", "captaindata", "carboninterface",
+    "cashboard", "caspio", "castai", "censys", "centralstationcrm", "cerebras", "cexio",
+    "chainstack", "chartmogul", "chatfule", "checio", "checkly", "checklyhq", "checkmarket",
+    "checkmarx", "checkvist", "cicero", "circleci", "clarifai", "clearbit", "clickhelp",
+    "clickhouse", "clicksendsms", "clicktime", "clickup", "clickuppersonal",
+    "clickuppersonaltoken", "cliengo", "clientary", "clinchpad", "clockify", "clockworksms",
+    "clojars", "closecrm", "cloudant", "cloudconvert", "cloudelements", "cloudflare",
+    "cloudflareapi", "cloudflareapitoken", "cloudflareca", "cloudflarecakey", "cloudflareglobal",
+    "cloudflareglobalapi", "cloudflareglobalapikey", "cloudimage", "cloudinary", "cloudmersive",
+    "cloudplan", "cloudsight", "cloudsightkey", "cloudsmith", "cloudways", "cloverly", "cloze",
+    "clustdoc", "codacy", "codeclimate", "codecov", "codemagic", "codequiry", "cohere", "coinapi",
+    "coinbase", "coingecko", "coinlayer", "coinlib", "coinmarketcap", "collect2", "cometchat",
+    "commercejs", "companyhub", "confluence", "confluent", "contentful", "contentfuldelivery",
+    "contentfulpersonal", "contentfulpersonalaccess", "contentfulpersonalaccesstoken",
+    "contentstack", "contribsys", "conversiontools", "convertkit", "convier", "copyscape",
+    "countrylayer", "coveralls", "coze", "craftmypdf", "cratesio", "createsend",
+    "crossbrowsertesting", "crowdin", "cryptocompare", "currencycloud", "currencyfreaks",
+    "currencylayer", "currencyscoop", "currentsapi", "customerguru", "customerio", "d7network",
+    "dailyco", "dandelion", "dareboost", "databox", "databricks", "databrickstoken", "datadog",
+    "datadogtoken", "datafire", "debounce", "deepai", "deepgram", "deepl", "deepseek",
+    "deepsource", "delighted", "demio", "deno", "detectify", "detectlanguage", "dfuse", "diffbot",
+    "diggernaut", "digitalocean", "digitaloceanspaces", "digitaloceantoken", "digitaloceanv2",
+    "discord", "discordbot", "discordbottoken", "discordwebhook", "disqus", "distribusion",
+    "dnscheck", "dockerhub", "docparser", "documo", "docusign", "doppler", "dotmailer", "dovico",
+    "dronahq", "droneci", "dropbox", "duda", "duffel", "duply", "dwolla", "dynadot", "dynalist",
+    "dynatrace", "dyspatch", "eagleeyenetworks", "easyinsight", "easypost", "easyship",
+    "ecostruxureit", "edamam", "edenai", "edusign", "eightxeight", "elasticemail", "elasticpath",
+    "elevenlabs", "emailoctopus", "enablex", "endorlabs", "equinix", "equinixoauth", "eraser",
+    "etherscan", "ethplorer", "etsy", "etsyapi", "etsyapikey", "eventbrite", "everhour",
+    "eversign", "exchangerateapi", "exchangeratesapi", "exportsdk", "extractorapi", "facebook",
+    "facebookoauth", "faceplusplus", "fakejson", "fastforex", "fastly", "fastlypersonal",
+    "fastlypersonaltoken", "fastspring", "feedier", "feedly", "fetchrss", "fibery",
+    "figmapersonal", "figmapersonalaccess", "figmapersonalaccesstoken", "fileio", "filestack",
+    "finage", "financialmodelingprep", "finicity", "finnhub", "firebase", "firebasecloudmessaging",
+    "firecrawl", "fireworks", "fivetran", "fixer", "fixerio", "flagsmith", "flagsmithenvironment",
+    "flagsmithenvironmentkey", "flagsmithtoken", "flatio", "fleetbase", "flexport", "flickr",
+    "flightapi", "flightlabs", "flightstats", "flowdash", "flowdock", "flowflu", "flutterwave",
+    "flyio", "fmfw", "formbucket", "formcraft", "formio", "formsite", "formstack", "fossa",
+    "foursquare", "frameio", "freemius", "freshbooks", "freshdesk", "fullcontact", "fullstory",
+    "fusebill", "fxmarket", "geckoboard", "gemfury", "gengo", "geoapify", "geocodify", "geocodio",
+    "geoipifi", "getemail", "getemails", "getgeoapi", "getgist", "getresponse", "getsandbox",
+    "github", "githubapp", "githubold", "gitlab", "gitter", "glassnode", "glitterlyapi",
+    "gocanvas", "gocardless", "goodday", "google", "googleapi", "googleapikey", "googleoauth2",
+    "goshippo", "gosquared", "grafana", "graphcms", "graphhopper", "groovehq", "groq", "gtmetrix",
+    "guardianapi", "gumroad", "gyazo", "happyscribe", "harness", "hashicorp", "hasura",
+    "heatmapapi", "hellosign", "helpcrunch", "helpscout", "hereapi", "hetzner", "hiveage",
+    "holidayapi", "honeybadger", "honeycomb", "hotjar", "hotwire", "html2pdf", "hubspot",
+    "hubspotapi", "hubspotapikey", "hubspotoauth", "huggingface", "hunter", "huobi", "hybiscus",
+    "hypeauditor", "hypertrack", "ibmcloud", "ibmclouduser", "ibmclouduserkey", "iconfinder",
+    "iexapis", "iexcloud", "image4", "imagekit", "imagetotext", "imagga", "imgix", "imgur",
+    "infisical", "infobip", "infracost", "infura", "insightly", "instabot", "instamojo",
+    "integromat", "intercom", "interseller", "intra42", "intrinio", "invoiceocean", "ipapi",
+    "ipgeolocation", "ipify", "ipinfo", "ipinfodb", "ipquality", "ipstack", "jenkins", "jfrog",
+    "jina", "jira", "jiradatacenter", "jiratoken", "jotform", "jsonbin", "jumpcloud", "jumpseller",
+    "juro", "kairos", "kakaotalk", "kaleyra", "kalturaapp", "kalturaapptoken", "kalturasession",
+    "kanbantool", "karmacrm", "keen", "keenio", "keygen", "kickbox", "kiteconnect", "klarna",
+    "klaviyo", "klipfolio", "knapsackpro", "kontent", "kraken", "kucoin", "kylas", "lambdatest",
+    "langchain", "langfuse", "langsmith", "languagelayer", "lastfm", "launchdarkly", "leadfeeder",
+    "lemlist", "lemonsqueezy", "lendflow", "lessannoyingcrm", "lexigram", "linearapi",
+    "linemessaging", "linenotify", "linkedin", "linkpreview", "linode", "liveagent", "livestorm",
+    "loadmill", "locationiq", "loginradius", "logzio", "lokalise", "lokalisetoken", "loyverse",
+    "lunchmoney", "luno", "macaddress", "madkudu", "magicbell", "mailboxlayer", "mailchimp",
+    "mailerlite", "mailersend", "mailgun", "mailjet", "mailjetbasicauth", "mailjetsms", "mailmodo",
+    "mailsac", "mapbox", "mapquest", "marketstack", "mattermost", "mattermostpersonal",
+    "mattermostpersonaltoken", "mavenlink", "maxmind", "maxmindlicense", "meaningcloud",
+    "mediastack", "meistertask", "meraki", "mesibo", "messagebird", "messari", "metaapi",
+    "metabase", "metrilo", "microsoftteams", "microsoftteamswebhook", "midise", "mindmeister",
+    "mistral", "mite", "mixcloud", "mixmax", "mixpanel", "mockaroo", "mojohelpdesk", "mollie",
+    "mollieaccess", "mollieaccesstoken", "mollieapi", "mollieapikey", "mongodb", "monkeylearn",
+    "moonclerk", "moosend", "moralis", "mrticktock", "myexperiment", "myfreshworks", "myintervals",
+    "nasdaqdatalink", "neon", "netcore", "nethunt", "netlify", "neutrinoapi", "newrelic",
+    "newrelicpersonal", "newrelicpersonalapi", "newrelicpersonalapikey", "newsapi", "newscatcher",
+    "nexmo", "nexmoapi", "nexmoapikey", "nftport", "ngrok", "nicehash", "nicereply", "nightfall",
+    "nordigen", "noticeable", "nozbeteams", "npmtoken", "nubela", "nuget", "nugetapi",
+    "nugetapikey", "numverify", "nutritionix", "nvapi", "nvidia", "nylas", "nytimes", "oanda",
+    "ocrspace", "octopus", "okta", "ollama", "omnisend", "onbuka", "onedesk", "onelogin",
+    "onepagecrm", "onesignal", "onfleet", "onwaterio", "oopspam", "openai", "opencagedata",
+    "opendatasoft", "opengraphr", "openrouter", "openshift", "openuv", "openvpn", "openweather",
+    "opsgenie", "optidash", "optimizely", "owlbot", "packagecloud", "paddle", "pagarme",
+    "page2images", "pagerduty", "pagerdutyapi", "pagerdutyapikey", "pandadoc", "pandascore",
+    "paperform", "papyrs", "paralleldots", "parsehub", "parseur", "partnerstack", "passbase",
+    "pastebin", "paydirtapp", "paymo", "paymoapp", "paymongo", "paypal", "paypaloauth", "paystack",
+    "pdflayer", "pdfmyurl", "pdfshift", "pendo", "pendointegration", "pendointegrationkey",
+    "peopledatalabs", "pepipost", "perplexity", "pganalyze", "pinata", "pinecone", "pipedream",
+    "pipedrive", "pivotal", "pivotaltracker", "pixabay", "plaid", "plaidkey", "plaidtoken",
+    "planetscale", "planetscaledb", "planviewleankit", "planyo", "plivo", "podio", "pollsapi",
+    "poloniex", "portainer", "positionstack", "postageapp", "postbacks", "posthog", "posthogapp",
+    "postman", "postmark", "powrbot", "prefect", "printfection", "prismic", "private", "privateai",
+    "processst", "prodpad", "projectplace", "prospectcrm", "prospectio", "protocolsio",
+    "proxycrawl", "pubnub", "pubnubpublish", "pubnubpublishkey", "pubnubsubscription",
+    "pubnubsubscriptionkey", "pulumi", "purestake", "pushbullet", "pushbulletapi",
+    "pushbulletapikey", "pusherchannel", "pusherchannelkey", "pypi", "qase", "qdrant", "qualaroo",
+    "qubole", "quickbase", "quickmetrics", "quicknode", "railway", "rapidapi", "rawg", "raygun",
+    "razorpay", "reachmail", "reallysimplesystems", "rebrandly", "recaptcha", "recharge",
+    "rechargepayments", "redbooth", "rentman", "repairshopr", "replicate", "replyio",
+    "requestfinance", "resend", "restpack", "restpackhtmltopdfapi", "restpackscreenshotapi",
+    "revampcrm", "revolut", "ringcentral", "riotgames", "ritekit", "rocketreach", "rockset",
+    "rollbar", "roninapp", "rootly", "rosette", "route4me", "rownd", "rubygems", "runrunit",
+    "saladcloud", "salesblink", "salescookie", "salesflare", "salesforce", "salesforceoauth2",
+    "salesmate", "samsara", "satismeter", "satismeterproject", "satismeterprojectkey",
+    "satismeterwrite", "satismeterwritekey", "saucelabs", "scaleway", "scalewaykey", "scalingo",
+    "scalr", "scrapeowl", "scraperapi", "scraperbox", "scrapersite", "scrapestack", "scrapfly",
+    "scrapingant", "scrapingbee", "scrapingdog", "screenshotapi", "screenshotlayer",
+    "scrutinizerci", "securitytrails", "segmentapi", "segmentapikey", "selectpdf", "sellfy",
+    "sendbird", "sendbirdorganizationapi", "sendgrid", "sendinblue", "sendinbluev2", "sendoso",
+    "sentry", "sentrytoken", "serpapi", "serphouse", "serpstack", "settlemint", "sheety",
+    "sherpadesk", "shipday", "shippo", "shipstation", "shodan", "shodankey", "shopeeopenplatform",
+    "shopify", "shortcut", "shotstack", "shutterstock", "shutterstockoauth", "sidekiq", "signable",
+    "signalwire", "signaturit", "signupgenius", "sigopt", "simfin", "simplesat", "simplybook",
+    "simplynoted", "simvoly", "sinch", "sinchmessage", "sirv", "siteleaf", "skrappio",
+    "skybiometry", "slackwebhook", "smartsheets", "smartystreets", "smooch", "smsapi", "snipcart",
+    "snowflake", "snyk", "snykkey", "sonarcloud", "sonarqube", "sourcegraph", "sparkpost",
+    "speechtextai", "splunk", "splunkoberservability", "splunkoberservabilitytoken",
+    "splunkobservability", "spoonacular", "sportradar", "sportsmonk", "spotify", "spotifykey",
+    "squareapp", "squarespace", "squareup", "sslmate", "statuscake", "statuspage", "statuspal",
+    "stitchdata", "stockdata", "storecove", "stormboard", "stormglass", "storyblok", "storychief",
+    "strapi", "strava", "streamchatmessaging", "stripe", "stytch", "sugester", "sumo", "sumologic",
+    "sumologickey", "supabase", "supabasetoken", "supernotesapi", "supportbee", "surveyanyplace",
+    "surveybot", "surveysparrow", "survicate", "swiftype", "tableau", "tailscale", "tallyfy",
+    "tatumio", "tavily", "taxjar", "teamcity", "teamgate", "teamup", "teamviewer", "teamwork",
+    "teamworkcrm", "teamworkdesk", "teamworkspaces", "technicalanalysisapi", "tefter", "telegram",
+    "telegrambot", "telegrambottoken", "telesign", "teletype", "telnyx", "tencent", "tencentcloud",
+    "tencentcloudkey", "tenderly", "terraform", "terraformcloudpersonal",
+    "terraformcloudpersonaltoken", "testingbot", "text2data", "textmagic", "theoddsapi",
+    "thinkific", "thousandeyes", "ticketmaster", "tickettailor", "tiingo", "timecamp", "timekit",
+    "timezoneapi", "tines", "tineswebhook", "todoist", "togetherai", "toggltrack", "tokeet",
+    "tomorrowio", "tomtom", "tradier", "transferwise", "travelpayouts", "travis", "travisci",
+    "trello", "trelloapi", "trelloapikey", "trimble", "twelvedata", "twilio", "twitch", "twitter",
+    "twitterapisecret", "tyntec", "typeform", "typetalk", "uber", "uberserver", "uberservertoken",
+    "ubidots", "uclassify", "unifyid", "unplugg", "unsplash", "upcdatabase", "uplead",
+    "uploadcare", "uproc", "uptimerobot", "upwave", "urlscan", "userflow", "userstack", "vatlayer",
+    "vbout", "veevavault", "veracode", "vercel", "verimail", "veriphone", "versioneye", "viewneo",
+    "virustotal", "visualcrossing", "voicegain", "vonage", "voodoosms", "vouchery", "vpnapi",
+    "vultr", "vultrapi", "vultrapikey", "vyte", "wakatime", "walkscore", "wandb", "weatherbit",
+    "weatherstack", "weaviate", "web3storage", "webengage", "webex", "webflow", "webscraper",
+    "webscraping", "websitepulse", "wechat", "wechatapp", "wechatappkey", "wepay", "whitesource",
+    "whoxy", "wistia", "woopra", "wordsapi", "workday", "worksnaps", "workstack", "worldcoinindex",
+    "worldweather", "wpengine", "wrike", "yandex", "yelp", "yext", "youneedabudget", "yousign",
+    "youtube", "youtubeapi", "youtubeapikey", "zapier", "zapierwebhook", "zendesk", "zendeskapi",
+    "zenkitapi", "zenrows", "zenscrape", "zenserp", "zeplin", "zerobounce", "zerotier", "zipapi",
+    "zipbooks", "zipcodeapi", "zohocrm", "zonkafeedback", "zulipchat", "zuplo",
+];
+
+/// Vendor names that are also ordinary words or very short: they count only
+/// when they are the whole key (`MONDAY=...`, `MUX=...`), sorted.
+#[rustfmt::skip]
+const WHOLE_ONLY: &[&str] = &[
+    "ably", "abstract", "aha", "amplitude", "ansible", "apns", "apollo", "atlas", "aws", "bored",
+    "box", "bubble", "chatbot", "checkout", "circle", "close", "column", "comet", "commodities",
+    "convert", "convertapi", "copper", "courier", "cricket", "cypress", "datagov", "deputy",
+    "ditto", "docker", "e2b", "enigma", "expo", "fcm", "figma", "findl", "float", "fly",
+    "fountain", "front", "fulcrum", "gcp", "gemini", "geocode", "ghost", "guru", "happi", "harbor",
+    "harvest", "heap", "here", "heroku", "hive", "holistic", "honey", "humanity", "impala",
+    "kanban", "line", "linear", "lob", "looker", "m3o", "magnetic", "mandrill", "manifest", "mend",
+    "miro", "moderation", "monday", "mux", "ngc", "nimble", "nitro", "notion", "npm", "okx",
+    "parsers", "percy", "polygon", "privacy", "pusher", "quay", "ramp", "rapid", "raven", "readme",
+    "refiner", "render", "rev", "roaring", "sanity", "segment", "semaphore", "sentiment", "slack",
+    "sonar", "square", "streak", "surge", "swell", "teleport", "tly", "tmetric", "tru", "twist",
+    "vault", "verifier", "wise", "wit", "wordpress", "xai", "zoom",
+];
+
+/// How a key names a vendor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum VendorKey {
+    /// The whole key is a vendor name (`HEROKU`, `todoist`, `Sumo_Logic`).
+    Whole,
+    /// One to three of the key's words make a vendor name (`abbysale_prod`).
+    Part,
+}
+
+const MAX_KEY: usize = 64;
+const MAX_WORDS: usize = 12;
+
+fn listed(list: &[&str], w: &[u8]) -> bool {
+    list.binary_search_by(|n| n.as_bytes().cmp(w)).is_ok()
+}
+
+/// Looks `key` up in the vendor tables: its letters and digits, lower-cased
+/// and joined, then every run of one to three of its words (split at
+/// non-alphanumerics and camelCase boundaries). No allocation.
+pub(crate) fn vendor_key(key: &[u8]) -> Option<VendorKey> {
+    let mut low = [0u8; MAX_KEY];
+    let mut starts = [0u8; MAX_WORDS + 1];
+    let (mut n, mut words) = (0usize, 0usize);
+    let mut prev = 0u8;
+    for &c in key {
+        if !c.is_ascii_alphanumeric() {
+            prev = 0;
+            continue;
+        }
+        let boundary = prev == 0 || (c.is_ascii_uppercase() && prev.is_ascii_lowercase());
+        if n >= MAX_KEY || (boundary && words >= MAX_WORDS) {
+            return None;
+        }
+        if boundary {
+            starts[words] = n as u8;
+            words += 1;
+        }
+        low[n] = c.to_ascii_lowercase();
+        n += 1;
+        prev = c;
+    }
+    starts[words] = n as u8;
+    let all = &low[..n];
+    if n < 3 {
+        return None;
+    }
+    if listed(NAMES, all) || listed(WHOLE_ONLY, all) {
+        return Some(VendorKey::Whole);
+    }
+    for i in 0..words {
+        for j in i + 1..(i + 4).min(words + 1) {
+            let w = &low[usize::from(starts[i])..usize::from(starts[j])];
+            if w.len() >= 4 && listed(NAMES, w) {
+                return Some(VendorKey::Part);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted_lower_case_and_unique() {
+        for list in [NAMES, WHOLE_ONLY] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "not sorted");
+            for n in list {
+                assert!(
+                    n.bytes()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                    "{n}"
+                );
+            }
+        }
+        assert!(NAMES.iter().all(|n| !listed(WHOLE_ONLY, n.as_bytes())));
+    }
+
+    #[test]
+    fn keys() {
+        use VendorKey::*;
+        for (k, want) in [
+            ("DATADOG", Some(Whole)),
+            ("todoist", Some(Whole)),
+            ("Sumo_Logic", Some(Whole)),
+            ("MONDAY", Some(Whole)),
+            ("abbysale_prod", Some(Part)),
+            ("prodAbbysaleValue", Some(Part)),
+            ("monday_report", None),
+            ("requestId", None),
+            ("user", None),
+            ("host", None),
+            ("x", None),
+        ] {
+            assert_eq!(vendor_key(k.as_bytes()), want, "{k}");
+        }
+    }
+}
