@@ -275,7 +275,8 @@ impl<'v> Fields<'v> {
     ) {
         let key = key.into();
         self.zero |= key.as_bytes().contains(&0);
-        self.items.push((rank(objects, &key), (objects, key, value)));
+        self.items
+            .push((rank(objects, &key), (objects, key, value)));
     }
 
     /// The fields as JSON: `event.*` members, `aws.*` members, then the
