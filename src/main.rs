@@ -11,6 +11,12 @@ mod cli;
 
 use std::process::ExitCode;
 
+/// Every document is a few dozen short-lived allocations (the payload's
+/// strings, the line's fields, the written JSON): mimalloc serves them
+/// faster than the system allocator (see the README's benchmark section).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     if std::env::var_os("AWS_LAMBDA_RUNTIME_API").is_some() && std::env::args_os().len() == 1 {
         return logship::lambda::serve();
