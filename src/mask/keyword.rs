@@ -12,7 +12,7 @@ use super::keys::KeyClass;
 use super::random::{is_dashed_hex_id, looks_random};
 use super::rules::{before, run};
 use super::syntax::{is_key_char, quoted_end};
-use super::vendor_names::{VendorKey, vendor_key};
+use super::vendor_names::{VendorKey, is_whole_vendor_key, vendor_key};
 
 /// Credential words: a key containing one of these names a credential.
 pub(crate) const CRED_WORDS: &[&[u8]] = &[
@@ -249,7 +249,7 @@ pub(crate) fn keyword_before(
     // A vendor name that holds a credential word (`privateai`, `coinapi`,
     // `ipapi`) is the vendor's key as a whole: UUIDs and `k v` count.
     let tight = TIGHT_WORDS.iter().any(|w| sq.ends_with(w))
-        || m.vendor_words.is_some() && vendor_key(key) == Some(VendorKey::Whole);
+        || m.vendor_words.is_some() && is_whole_vendor_key(key);
     if sep == 0 {
         // `token value` without a separator needs a strong credential word;
         // after a bare `key` only a long value counts. A flag
@@ -332,11 +332,8 @@ fn vendor_before(
     if value.len() < 16 {
         return None;
     }
-    let hit = vendor_key(key);
-    if hit == Some(VendorKey::Whole) {
-        return Some((true, 16));
-    }
     let last = last_word(key);
+    // Where only a whole vendor key can count, its words are not looked up.
     if uuid
         || value.len() < 20
         || is_dashed_hex_id(value)
@@ -345,8 +342,14 @@ fn vendor_before(
             .any(|w| w.eq_ignore_ascii_case(last))
         || META_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
         || HASH_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
-        || !(hit.is_some() || sep && ac.is_match(key))
     {
+        return is_whole_vendor_key(key).then_some((true, 16));
+    }
+    let hit = vendor_key(key);
+    if hit == Some(VendorKey::Whole) {
+        return Some((true, 16));
+    }
+    if !(hit.is_some() || sep && ac.is_match(key)) {
         return None;
     }
     looks_random(value, 20, false).then_some((false, 20))

@@ -251,14 +251,129 @@ pub(crate) enum VendorKey {
 const MAX_KEY: usize = 64;
 const MAX_WORDS: usize = 12;
 
+/// Per first two bytes (each `0`-`9` or `a`-`z`), the lengths (bit `len`,
+/// up to 63) of the names of both tables that start with them: most words a
+/// key holds (a timestamp, `deploy`, `image`) are ruled out by it without a
+/// search, and a key without building its lower-case form.
+/// Also a Bloom filter of the whole names (two bits each in 16,384), which
+/// rules out nearly every key that is not a name as a whole.
+struct Index(Vec<u64>, Vec<u64>);
+
+const BLOOM_WORDS: usize = 256;
+
+/// FNV-1a of the lower-cased letters and digits of `key`, and their count.
+fn squashed_hash(key: &[u8]) -> (u64, usize) {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut n = 0;
+    for &c in key {
+        if c.is_ascii_alphanumeric() {
+            h = (h ^ u64::from(c.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
+            n += 1;
+        }
+    }
+    (h, n)
+}
+
+/// The two bits of a hash in the Bloom filter: (word, bit) each.
+fn bloom_bits(h: u64) -> [(usize, u64); 2] {
+    let bit = |x: u64| ((x as usize >> 6) % BLOOM_WORDS, 1u64 << (x & 63));
+    [bit(h), bit(h >> 32)]
+}
+
+const SLOTS: usize = 36;
+
+impl Index {
+    fn new() -> Index {
+        let mut lens = vec![0u64; SLOTS * SLOTS];
+        for n in NAMES.iter().chain(WHOLE_ONLY) {
+            let b = n.as_bytes();
+            if let (Some(i), Some(bit)) = (
+                pair(b.first().copied(), b.get(1).copied()),
+                u32::try_from(n.len()).ok().filter(|l| *l < 64),
+            ) && let Some(slot) = lens.get_mut(i)
+            {
+                *slot |= 1 << bit;
+            }
+        }
+        let mut bloom = vec![0u64; BLOOM_WORDS];
+        for n in NAMES.iter().chain(WHOLE_ONLY) {
+            for (w, b) in bloom_bits(squashed_hash(n.as_bytes()).0) {
+                if let Some(word) = bloom.get_mut(w) {
+                    *word |= b;
+                }
+            }
+        }
+        Index(lens, bloom)
+    }
+
+    /// False when `key`'s letters and digits, lower-cased, are surely no name.
+    fn may_be_whole(&self, key: &[u8]) -> bool {
+        let (h, n) = squashed_hash(key);
+        n >= 3
+            && bloom_bits(h)
+                .iter()
+                .all(|(w, b)| self.1.get(*w).is_some_and(|word| word & b != 0))
+    }
+
+    /// False when no name starts with `a`, `b` (lower case) and has `len` bytes.
+    fn may_hold_parts(&self, a: u8, b: Option<u8>, len: usize) -> bool {
+        match (pair(Some(a), b), u32::try_from(len)) {
+            (Some(i), Ok(len)) if len < 64 => {
+                self.0.get(i).is_some_and(|lens| lens & (1 << len) != 0)
+            }
+            // Longer than any name's bit, or a one-byte word: the search decides.
+            (Some(_), Ok(_)) => true,
+            _ => b.is_none(),
+        }
+    }
+
+    fn may_hold(&self, w: &[u8]) -> bool {
+        match w.first() {
+            Some(&a) => self.may_hold_parts(a, w.get(1).copied(), w.len()),
+            None => false,
+        }
+    }
+}
+
+fn slot(c: u8) -> Option<usize> {
+    match c {
+        b'0'..=b'9' => Some(usize::from(c - b'0')),
+        b'a'..=b'z' => Some(usize::from(c - b'a') + 10),
+        _ => None,
+    }
+}
+
+fn pair(a: Option<u8>, b: Option<u8>) -> Option<usize> {
+    Some(slot(a?)? * SLOTS + slot(b?)?)
+}
+
+static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
+
 fn listed(list: &[&str], w: &[u8]) -> bool {
-    list.binary_search_by(|n| n.as_bytes().cmp(w)).is_ok()
+    INDEX.get_or_init(Index::new).may_hold(w)
+        && list.binary_search_by(|n| n.as_bytes().cmp(w)).is_ok()
 }
 
 /// Looks `key` up in the vendor tables: its letters and digits, lower-cased
 /// and joined, then every run of one to three of its words (split at
 /// non-alphanumerics and camelCase boundaries). No allocation.
 pub(crate) fn vendor_key(key: &[u8]) -> Option<VendorKey> {
+    lookup(key, false)
+}
+
+/// Whether `key` as a whole is a vendor name ([`vendor_key`] is
+/// `Some(VendorKey::Whole)`), without looking at its words.
+pub(crate) fn is_whole_vendor_key(key: &[u8]) -> bool {
+    lookup(key, true) == Some(VendorKey::Whole)
+}
+
+fn lookup(key: &[u8], whole_only: bool) -> Option<VendorKey> {
+    // Every name holds a letter; a whole name passes the Bloom filter.
+    if !key.iter().any(u8::is_ascii_alphabetic)
+        || whole_only && !INDEX.get_or_init(Index::new).may_be_whole(key)
+    {
+        return None;
+    }
     let mut low = [0u8; MAX_KEY];
     let mut starts = [0u8; MAX_WORDS + 1];
     let (mut n, mut words) = (0usize, 0usize);
@@ -287,6 +402,9 @@ pub(crate) fn vendor_key(key: &[u8]) -> Option<VendorKey> {
     }
     if listed(NAMES, all) || listed(WHOLE_ONLY, all) {
         return Some(VendorKey::Whole);
+    }
+    if whole_only {
+        return None;
     }
     for i in 0..words {
         for j in i + 1..(i + 4).min(words + 1) {
@@ -335,6 +453,45 @@ mod tests {
             ("x", None),
         ] {
             assert_eq!(vendor_key(k.as_bytes()), want, "{k}");
+            assert_eq!(
+                is_whole_vendor_key(k.as_bytes()),
+                want == Some(Whole),
+                "{k}"
+            );
+        }
+    }
+
+    /// The (first byte, length) index never rules a listed name out.
+    #[test]
+    fn the_index_keeps_every_name() {
+        for n in NAMES.iter().chain(WHOLE_ONLY) {
+            assert!(INDEX.get_or_init(Index::new).may_hold(n.as_bytes()), "{n}");
+        }
+        assert!(listed(NAMES, b"datadog") && listed(WHOLE_ONLY, b"monday"));
+        assert!(!listed(NAMES, b"20241119t07") && !listed(NAMES, b""));
+        for n in NAMES.iter().chain(WHOLE_ONLY) {
+            assert!(n.bytes().any(|c| c.is_ascii_alphabetic()), "{n}");
+            assert!(
+                INDEX.get_or_init(Index::new).may_be_whole(n.as_bytes()),
+                "{n}"
+            );
+            assert!(is_whole_vendor_key(n.to_uppercase().as_bytes()), "{n}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The whole-key lookup is the full lookup's `Whole`, whatever the key.
+        #[test]
+        fn whole_lookup_is_the_full_one(
+            key in proptest::string::string_regex("[A-Za-z0-9_ .-]{0,40}").unwrap_or_else(|_| unreachable!()),
+            pick in proptest::sample::select(NAMES),
+        ) {
+            for k in [key.clone(), pick.to_uppercase(), format!("{pick}_{key}"), format!("x{pick}")] {
+                proptest::prop_assert_eq!(
+                    is_whole_vendor_key(k.as_bytes()),
+                    vendor_key(k.as_bytes()) == Some(VendorKey::Whole)
+                );
+            }
         }
     }
 }
