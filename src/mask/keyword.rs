@@ -332,24 +332,26 @@ fn vendor_before(
     if value.len() < 16 {
         return None;
     }
-    let last = last_word(key);
     // Where only a whole vendor key can count, its words are not looked up.
-    if uuid
-        || value.len() < 20
-        || is_dashed_hex_id(value)
-        || VENDOR_META_WORDS
-            .iter()
-            .any(|w| w.eq_ignore_ascii_case(last))
-        || META_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
-        || HASH_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
-    {
+    if uuid || value.len() < 20 || is_dashed_hex_id(value) {
         return is_whole_vendor_key(key).then_some((true, 16));
     }
     let hit = vendor_key(key);
     if hit == Some(VendorKey::Whole) {
         return Some((true, 16));
     }
+    // Most keys name no vendor: the word lists below are read only for one
+    // that does.
     if !(hit.is_some() || sep && ac.is_match(key)) {
+        return None;
+    }
+    let last = last_word(key);
+    if VENDOR_META_WORDS
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(last))
+        || META_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
+        || HASH_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
+    {
         return None;
     }
     looks_random(value, 20, false).then_some((false, 20))
