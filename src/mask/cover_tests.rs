@@ -452,3 +452,60 @@ fn ansible_vault_and_slack_workflow_bodies() {
         "https://hooks.slack.com/triggers/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";
     hides(tr, "8f2c4e6a8b0d1f3e5a7c9b2d");
 }
+
+const TOK2: &str = "Vx9kQ2rTm4Lp8sWz6Ny3Bc7Hd5Fg";
+
+#[test]
+fn scheme_word_under_a_credential_key_masks_the_token() {
+    for key in ["password: ", "GITHUB_TOKEN=", "credentials=", "api_secret=", "token: "] {
+        for scheme in ["Bearer", "Basic", "Token", "bearer"] {
+            let line = format!("{key}{scheme} {TOK2} next");
+            hides(&line, TOK2);
+            let out = all(&masker(), &line).remove(0);
+            assert!(out.ends_with(" next"), "{out}");
+        }
+    }
+    // Prose after a scheme word under a key stays readable.
+    let out = all(&masker(), "password: basic auth is off").remove(0);
+    assert!(out.ends_with(" auth is off"), "{out}");
+}
+
+#[test]
+fn string_prefix_before_the_quote() {
+    for (pre, close) in [
+        ("@\"", "\""),
+        ("b\"", "\""),
+        ("r'", "'"),
+        ("u'", "'"),
+        ("f\"", "\""),
+        ("$'", "'"),
+        ("r#\"", "\"#"),
+        ("rb\"", "\""),
+    ] {
+        let line = format!("var apiKey = {pre}{TOK2}{close}; x = 1");
+        hides(&line, TOK2);
+        let line = format!("password={pre}Pw7short!x{close}");
+        hides(&line, "Pw7short");
+    }
+}
+
+#[test]
+fn datadog_decimal_ids_are_not_cards() {
+    // Luhn-valid 19-digit numbers with a card issuer prefix.
+    let id = "4539578763621486008";
+    assert!(card::is_card(id.as_bytes()));
+    for line in [
+        format!("dd.trace_id={id} dd.span_id={id}"),
+        format!("x-datadog-trace-id: {id}"),
+        format!("X-Datadog-Parent-Id: {id}"),
+        format!("{{\"dd\":{{\"trace_id\":{id},\"span_id\":\"{id}\"}}}}"),
+        format!("{{\"parentId\": {id}}}"),
+        format!("traceid={id}"),
+    ] {
+        keeps(&line);
+    }
+    // A card under another key, or after a word merely ending in `span`.
+    hides(&format!("card={id}"), id);
+    hides(&format!("{{\"pan\":{id}}}"), id);
+    hides(&format!("lifespan={id}"), id);
+}

@@ -19,7 +19,7 @@ use super::syntax::{
     looks_like_flag, pair_value, pct_is, pct_value_end, quoted_end, scalar_end, scheme_len,
     skip_json_space,
 };
-use super::{Masker, Rule, catalogue, keyword, structured, tokens};
+use super::{Masker, Rule, catalogue, keyword, structured, syntax, tokens};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sep {
@@ -234,10 +234,17 @@ fn key_hit(
     }
 
     // Quoted value (possibly escaped: \"value\", \\\"value\\\").
-    let qv = run(b, v, 16, |c| c == b'\\');
+    let mut qv = run(b, v, 16, |c| c == b'\\');
+    let qlevel = qv - v;
+    // A string prefix before the quote: C# `@"…"`, Python `b"…"`/`r'…'`,
+    // bash `$'…'`, Rust `r#"…"#`.
+    if qv == v
+        && let Some(n) = syntax::string_prefix(&b[v..])
+    {
+        qv += n;
+    }
     let q = at(b, qv);
     if q == b'"' || q == b'\'' {
-        let qlevel = qv - v;
         let cs = qv + 1;
         let ce = quoted_end(b, cs, q, qlevel);
         let mut cs = cs;
@@ -307,12 +314,19 @@ fn key_hit(
         }
         return;
     }
-    if flavor == Flavor::Auth && blank(at(b, end)) && scheme_len(&b[v..]).is_some() {
-        // authorization=Bearer abc: mask the credential after the scheme word.
+    if blank(at(b, end))
+        && (flavor == Flavor::Auth || mode == Mode::Key)
+        && scheme_len(&b[v..]).is_some()
+    {
+        // authorization=Bearer abc, password: Bearer abc: mask the credential
+        // after the scheme word. Under other credential keys the scheme word
+        // must be followed by a token-like word, so prose stays.
         let cs = run(b, end, 8, blank);
         let ce = scalar_end(b, cs);
-        push_value(m, b, cs, ce, mode, None, spans);
-        return;
+        if flavor == Flavor::Auth || ce - cs >= 8 {
+            push_value(m, b, cs, ce, mode, None, spans);
+            return;
+        }
     }
     push_value(m, b, v, end, mode, None, spans);
 }
@@ -478,7 +492,9 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
         let runs_cb: Option<&mut dyn FnMut(usize, usize) -> usize> =
             if runs { Some(&mut on_run) } else { None };
         card::scan(b, cards, runs_cb, &mut |s, e| {
-            card_spans.push(card_span(b, s, e))
+            if !card::trace_id_key_before(b, s) {
+                card_spans.push(card_span(b, s, e))
+            }
         });
         spans.extend(card_spans);
     }
