@@ -457,7 +457,13 @@ const TOK2: &str = "Vx9kQ2rTm4Lp8sWz6Ny3Bc7Hd5Fg";
 
 #[test]
 fn scheme_word_under_a_credential_key_masks_the_token() {
-    for key in ["password: ", "GITHUB_TOKEN=", "credentials=", "api_secret=", "token: "] {
+    for key in [
+        "password: ",
+        "GITHUB_TOKEN=",
+        "credentials=",
+        "api_secret=",
+        "token: ",
+    ] {
         for scheme in ["Bearer", "Basic", "Token", "bearer"] {
             let line = format!("{key}{scheme} {TOK2} next");
             hides(&line, TOK2);
@@ -508,4 +514,52 @@ fn datadog_decimal_ids_are_not_cards() {
     hides(&format!("card={id}"), id);
     hides(&format!("{{\"pan\":{id}}}"), id);
     hides(&format!("lifespan={id}"), id);
+}
+
+const HEX40: &str = "9c1f5e07a2b84d36e0f17c9a4b28d5e61f0a3c7b";
+const PW12: &str = "Qa7rLm2Vx!pz";
+
+#[test]
+fn key_and_value_as_call_arguments() {
+    for line in [
+        format!("os.Setenv(\"SERVICE_API_KEY\",\"{PW12}\")"),
+        format!("props.put(\"api.key\", \"{PW12}\");"),
+        format!("System.setProperty(\"service.secret\", \"{PW12}\");"),
+        format!("define('API_SECRET','{PW12}');"),
+        format!("headers.set('X-Api-Key', '{PW12}')"),
+        format!("client.setApiKey(\"{PW12}\")"),
+        format!("client.setPassword('{PW12}')"),
+    ] {
+        hides(&line, PW12);
+    }
+    // A list of field names is not a key and a value.
+    keeps(r#"{"required":["password","email"]}"#);
+    keeps("getToken(\"prod/db\")");
+    keeps("setToken(token)");
+}
+
+#[test]
+fn more_assignment_syntaxes() {
+    for v in [TOK2, HEX40] {
+        for line in [
+            format!("setToken({v})"),
+            format!("API_KEY -> {v}"),
+            format!("API_KEY ?= {v}"),
+            format!("token[{v}]"),
+            format!("api_key: |\n  {v}\nother: 1"),
+            format!("password: >-\r\n    {v}\r\n"),
+            format!("login failed, password was \"{v}\""),
+            format!("sshpass -p {v} ssh root@host"),
+            format!("docker login -u bob -p {v} registry.example.com"),
+            format!("git clone https://{v}@github.com/acme/app.git"),
+        ] {
+            hides(&line, v);
+        }
+    }
+    hides(&format!("api_key: |\n  {PW12}\n"), PW12);
+    hides(&format!("API_KEY ?= {PW12}"), PW12);
+    // A user name in a URL, a port flag and a plain block stay.
+    keeps("git clone https://deploy@github.com/acme/app.git");
+    keeps("docker run -p 8080:80 nginx");
+    keeps("description: |\n  some text here\n");
 }

@@ -107,6 +107,35 @@ pub(crate) fn string_prefix(v: &[u8]) -> Option<usize> {
     matches!(at(v, n), b'"' | b'\'').then_some(n)
 }
 
+/// A YAML block scalar starting at `v` (`|`, `>`, `|-`, `>+`): the first
+/// line of its indented body, as `(start, end)`.
+pub(crate) fn yaml_block(b: &[u8], v: usize) -> Option<(usize, usize)> {
+    if !matches!(at(b, v), b'|' | b'>') {
+        return None;
+    }
+    let mut p = v + 1;
+    if matches!(at(b, p), b'-' | b'+') {
+        p += 1;
+    }
+    p = run(b, p, 8, blank);
+    if at(b, p) == b'\r' {
+        p += 1;
+    }
+    if at(b, p) != b'\n' {
+        return None;
+    }
+    let vs = run(b, p + 1, 64, blank);
+    if vs == p + 1 {
+        return None;
+    }
+    let ve = b
+        .get(vs..)
+        .and_then(|r| memchr::memchr2(b'\n', b'\r', r))
+        .map_or(b.len(), |o| vs + o);
+    let ve = vs + b.get(vs..ve)?.trim_ascii_end().len();
+    (ve > vs).then_some((vs, ve))
+}
+
 /// End of an unquoted scalar value starting at `v`.
 pub(crate) fn scalar_end(b: &[u8], v: usize) -> usize {
     let mut i = v;

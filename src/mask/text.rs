@@ -27,6 +27,9 @@ enum Sep {
     Colon,
     Space,
     Loose,
+    /// `setToken(v)`: quoted values count as under a key, others only when
+    /// they look like a password.
+    Call,
 }
 
 /// Handles a sensitive-key trigger at `hs..he`: finds the whole key token,
@@ -173,6 +176,31 @@ fn key_hit(
                 }
                 sep = Sep::Colon;
             }
+            // `API_KEY -> v`, `API_KEY ?= v` (make).
+            b'-' | b'?' if matches!((b[p], at(b, p + 1)), (b'-', b'>') | (b'?', b'=')) => {
+                p += 2;
+                sep = Sep::Eq;
+            }
+            // A call with the key and the value as arguments:
+            // `os.Setenv("X_API_KEY", "v")`, `define('API_SECRET','v')`.
+            b',' if quoted_key
+                && before(b, ks.saturating_sub(1 + level)) == b'('
+                && matches!(at(b, run(b, p + 1, 16, is_space)), b'"' | b'\'') =>
+            {
+                p += 1;
+                sep = Sep::Eq;
+            }
+            // A setter: `client.setApiKey("v")`, `setToken(v)`.
+            b'(' if p == ke
+                && key
+                    .rsplit(|&c| c == b'.')
+                    .next()
+                    .is_some_and(|w| w.len() > 3 && w[..3].eq_ignore_ascii_case(b"set"))
+                && at(b, p + 1) != b')' =>
+            {
+                p += 1;
+                sep = Sep::Call;
+            }
             // A name/value pair: `{"name":"DB_PASSWORD","value":"..."}`
             // (container environments, header lists, settings as pairs).
             b',' if quoted_key && key_quote == b'"' && pair_value(b, p, level).is_some() => {
@@ -197,6 +225,11 @@ fn key_hit(
                     .is_some_and(|w| w.eq_ignore_ascii_case(b"is "))
                 {
                     p += 3;
+                } else if b
+                    .get(p..p + 4)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"was "))
+                {
+                    p += 4;
                 } else if b.get(p..p + 2) == Some(b"- ") {
                     p += 2;
                 }
@@ -226,11 +259,25 @@ fn key_hit(
     let Some((class, mut mode)) = classify() else {
         return;
     };
+    if sep == Sep::Call && mode == Mode::Key && !matches!(at(b, v), b'"' | b'\'') {
+        mode = Mode::Loose;
+    }
     if sep == Sep::Loose {
         if !matches!(class, KeyClass::Strong(Flavor::Plain)) || mode != Mode::Key {
             return;
         }
         mode = Mode::Loose;
+    }
+
+    // A YAML block scalar: `api_key: |` and the value on the next,
+    // indented line.
+    if sep == Sep::Colon
+        && !quoted_key
+        && mode == Mode::Key
+        && let Some((vs, ve)) = syntax::yaml_block(b, v)
+    {
+        push_value(m, b, vs, ve, mode, None, spans);
+        return;
     }
 
     // Quoted value (possibly escaped: \"value\", \\\"value\\\").
