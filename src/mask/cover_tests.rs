@@ -563,3 +563,20 @@ fn more_assignment_syntaxes() {
     keeps("docker run -p 8080:80 nginx");
     keeps("description: |\n  some text here\n");
 }
+
+#[test]
+fn dynamic_reference_version_stays() {
+    keeps("token: {{resolve:ssm-secure:/app/token:1}}");
+}
+
+#[test]
+fn adafruit_and_riot_keys_by_prefix() {
+    for v in [
+        "aio_Tq8Rz2Lm5Vx9Kp3Wn7Bc4Hd6Fy1G",
+        "RGAPI-7c2e9a41-5b3d-4f8e-a06c-1d9b7e3f5a24",
+    ] {
+        hides(&format!("using {v} now"), v);
+        hides(&format!("{{\"k\":\"{v}\"}}"), v);
+    }
+    keeps("aio_temperature_sensor_feed_name");
+}

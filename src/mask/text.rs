@@ -170,6 +170,11 @@ fn key_hit(
                 if at(b, p + 1) == b':' || (open == b':' && p == ke) {
                     return;
                 }
+                // A version after a path (`{{resolve:ssm-secure:/app/token:1}}`,
+                // CloudFormation's dynamic references).
+                if open == b'/' && p == ke && at(b, p + 1).is_ascii_digit() {
+                    return;
+                }
                 p += 1;
                 if at(b, p) == b'=' {
                     p += 1;
