@@ -49,6 +49,61 @@ pub(crate) fn is_card(digits: &[u8]) -> bool {
     plausible(digits) && luhn(digits)
 }
 
+/// True when the key just before a digit run at `s` names a trace, span or
+/// parent id (`dd.trace_id=`, `x-datadog-parent-id: `, `"span_id": `,
+/// `traceId=`): Datadog's decimal ids are not card numbers even when they
+/// pass Luhn. Runs only once a card candidate was found.
+pub(crate) fn trace_id_key_before(text: &[u8], s: usize) -> bool {
+    // Separator: spaces, quotes, backslashes and one `=` or `:`.
+    let mut i = s;
+    let mut seps = 0;
+    let mut sep_seen = false;
+    while i > 0 && seps < 12 {
+        match text[i - 1] {
+            b'=' | b':' if !sep_seen => sep_seen = true,
+            b' ' | b'\t' | b'"' | b'\'' | b'\\' => {}
+            _ => break,
+        }
+        i -= 1;
+        seps += 1;
+    }
+    if !sep_seen {
+        return false;
+    }
+    let key_end = i;
+    while i > 0
+        && key_end - i < 64
+        && (text[i - 1].is_ascii_alphanumeric()
+            || text[i - 1] == b'_'
+            || text[i - 1] == b'-'
+            || text[i - 1] == b'.')
+    {
+        i -= 1;
+    }
+    is_trace_id_key(&text[i..key_end])
+}
+
+/// True for a key whose last word is `trace`, `span` or `parent`, with or
+/// without an `id` word (`dd.trace_id`, `x-datadog-parent-id`, `spanId`).
+pub(crate) fn is_trace_id_key(mut key: &[u8]) -> bool {
+    // An `id` word ends the key: `trace_id`, `traceId`, `x-datadog-trace-id`.
+    if key.len() >= 2 && key[key.len() - 2..].eq_ignore_ascii_case(b"id") {
+        key = &key[..key.len() - 2];
+        if matches!(key.last(), Some(b'_' | b'-' | b'.')) {
+            key = &key[..key.len() - 1];
+        }
+    }
+    [&b"trace"[..], b"span", b"parent"].iter().any(|w| {
+        key.len() >= w.len() && {
+            let (head, tail) = key.split_at(key.len() - w.len());
+            tail.eq_ignore_ascii_case(w)
+                && head
+                    .last()
+                    .is_none_or(|&c| !c.is_ascii_alphabetic() || tail[0].is_ascii_uppercase())
+        }
+    })
+}
+
 const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HI: u64 = 0x8080_8080_8080_8080;
 const ONES: u64 = 0x0101_0101_0101_0101;

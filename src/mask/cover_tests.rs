@@ -452,3 +452,131 @@ fn ansible_vault_and_slack_workflow_bodies() {
         "https://hooks.slack.com/triggers/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";
     hides(tr, "8f2c4e6a8b0d1f3e5a7c9b2d");
 }
+
+const TOK2: &str = "Vx9kQ2rTm4Lp8sWz6Ny3Bc7Hd5Fg";
+
+#[test]
+fn scheme_word_under_a_credential_key_masks_the_token() {
+    for key in [
+        "password: ",
+        "GITHUB_TOKEN=",
+        "credentials=",
+        "api_secret=",
+        "token: ",
+    ] {
+        for scheme in ["Bearer", "Basic", "Token", "bearer"] {
+            let line = format!("{key}{scheme} {TOK2} next");
+            hides(&line, TOK2);
+            let out = all(&masker(), &line).remove(0);
+            assert!(out.ends_with(" next"), "{out}");
+        }
+    }
+    // Prose after a scheme word under a key stays readable.
+    let out = all(&masker(), "password: basic auth is off").remove(0);
+    assert!(out.ends_with(" auth is off"), "{out}");
+}
+
+#[test]
+fn string_prefix_before_the_quote() {
+    for (pre, close) in [
+        ("@\"", "\""),
+        ("b\"", "\""),
+        ("r'", "'"),
+        ("u'", "'"),
+        ("f\"", "\""),
+        ("$'", "'"),
+        ("r#\"", "\"#"),
+        ("rb\"", "\""),
+    ] {
+        let line = format!("var apiKey = {pre}{TOK2}{close}; x = 1");
+        hides(&line, TOK2);
+        let line = format!("password={pre}Pw7short!x{close}");
+        hides(&line, "Pw7short");
+    }
+}
+
+#[test]
+fn datadog_decimal_ids_are_not_cards() {
+    // Luhn-valid 19-digit numbers with a card issuer prefix.
+    let id = "4539578763621486008";
+    assert!(card::is_card(id.as_bytes()));
+    for line in [
+        format!("dd.trace_id={id} dd.span_id={id}"),
+        format!("x-datadog-trace-id: {id}"),
+        format!("X-Datadog-Parent-Id: {id}"),
+        format!("{{\"dd\":{{\"trace_id\":{id},\"span_id\":\"{id}\"}}}}"),
+        format!("{{\"parentId\": {id}}}"),
+        format!("traceid={id}"),
+    ] {
+        keeps(&line);
+    }
+    // A card under another key, or after a word merely ending in `span`.
+    hides(&format!("card={id}"), id);
+    hides(&format!("{{\"pan\":{id}}}"), id);
+    hides(&format!("lifespan={id}"), id);
+}
+
+const HEX40: &str = "9c1f5e07a2b84d36e0f17c9a4b28d5e61f0a3c7b";
+const PW12: &str = "Qa7rLm2Vx!pz";
+
+#[test]
+fn key_and_value_as_call_arguments() {
+    for line in [
+        format!("os.Setenv(\"SERVICE_API_KEY\",\"{PW12}\")"),
+        format!("props.put(\"api.key\", \"{PW12}\");"),
+        format!("System.setProperty(\"service.secret\", \"{PW12}\");"),
+        format!("define('API_SECRET','{PW12}');"),
+        format!("headers.set('X-Api-Key', '{PW12}')"),
+        format!("client.setApiKey(\"{PW12}\")"),
+        format!("client.setPassword('{PW12}')"),
+    ] {
+        hides(&line, PW12);
+    }
+    // A list of field names is not a key and a value.
+    keeps(r#"{"required":["password","email"]}"#);
+    keeps("getToken(\"prod/db\")");
+    keeps("setToken(token)");
+}
+
+#[test]
+fn more_assignment_syntaxes() {
+    for v in [TOK2, HEX40] {
+        for line in [
+            format!("setToken({v})"),
+            format!("API_KEY -> {v}"),
+            format!("API_KEY ?= {v}"),
+            format!("token[{v}]"),
+            format!("api_key: |\n  {v}\nother: 1"),
+            format!("password: >-\r\n    {v}\r\n"),
+            format!("login failed, password was \"{v}\""),
+            format!("sshpass -p {v} ssh root@host"),
+            format!("docker login -u bob -p {v} registry.example.com"),
+            format!("git clone https://{v}@github.com/acme/app.git"),
+        ] {
+            hides(&line, v);
+        }
+    }
+    hides(&format!("api_key: |\n  {PW12}\n"), PW12);
+    hides(&format!("API_KEY ?= {PW12}"), PW12);
+    // A user name in a URL, a port flag and a plain block stay.
+    keeps("git clone https://deploy@github.com/acme/app.git");
+    keeps("docker run -p 8080:80 nginx");
+    keeps("description: |\n  some text here\n");
+}
+
+#[test]
+fn dynamic_reference_version_stays() {
+    keeps("token: {{resolve:ssm-secure:/app/token:1}}");
+}
+
+#[test]
+fn adafruit_and_riot_keys_by_prefix() {
+    for v in [
+        "aio_Tq8Rz2Lm5Vx9Kp3Wn7Bc4Hd6Fy1G",
+        "RGAPI-7c2e9a41-5b3d-4f8e-a06c-1d9b7e3f5a24",
+    ] {
+        hides(&format!("using {v} now"), v);
+        hides(&format!("{{\"k\":\"{v}\"}}"), v);
+    }
+    keeps("aio_temperature_sensor_feed_name");
+}

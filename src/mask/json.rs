@@ -93,6 +93,10 @@ pub(crate) fn walk(m: &Masker, v: &mut Value, count: &mut MaskCounts, seen: &mut
                         }
                         _ => walk(m, val, count, seen),
                     },
+                    // Datadog's decimal trace and span ids are not cards.
+                    KeyClass::None
+                        if matches!(val, Value::Number(n) if n.as_u64().is_some_and(|u| u >= 1_000_000_000_000))
+                            && card::is_trace_id_key(k.as_bytes()) => {}
                     KeyClass::None => {
                         let aws = m.has(Rule::AwsSecretKey)
                             && matches!(val, Value::String(s) if rules::is_aws_secret_value(s.as_bytes()))

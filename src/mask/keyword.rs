@@ -183,6 +183,14 @@ pub(crate) fn keyword_before(
         i -= 1;
         sep += 1;
     }
+    // `KEY -> v`, `KEY ?= v`, a call or an index: `setToken(v)`, `token[v]`.
+    if i > 0
+        && ((sep == 0 && sp1 == 0 && matches!(b[i - 1], b'(' | b'['))
+            || (sep == 1 && matches!((b[i - 1], b[i]), (b'-', b'>') | (b'?', b'='))))
+    {
+        i -= 1;
+        sep += 1;
+    }
     if sep == 0 {
         if sp1 == 0 {
             return None;
@@ -214,6 +222,10 @@ pub(crate) fn keyword_before(
     // Fast path first: most keys before a long value (`requestId`, `xray`,
     // `commit`) hold no credential word.
     let cred = has_cred_word(key);
+    // `sshpass -p v`, `docker login -u bob -p v`: a password flag.
+    if sep == 0 && key == b"-p" && before(b, ks) == b' ' {
+        return Some((false, 16));
+    }
     if !cred {
         return vendor_before(m, key, sep != 0, value, uuid);
     }

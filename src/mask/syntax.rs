@@ -88,6 +88,54 @@ pub(crate) fn scheme_len(v: &[u8]) -> Option<usize> {
     (c < v.len()).then_some(c)
 }
 
+/// The length of a string-literal prefix before an opening quote: one of
+/// `@ $ b r u f` (any case; C#, bash, Python), a two-letter Python prefix
+/// (`rb`, `br`, `fr`, `rf`), or Rust's `r#`/`br#`.
+pub(crate) fn string_prefix(v: &[u8]) -> Option<usize> {
+    let pre = |c: u8| matches!(c | 0x20, b'b' | b'r' | b'u' | b'f');
+    let c0 = at(v, 0);
+    if !(pre(c0) || c0 == b'@' || c0 == b'$') {
+        return None;
+    }
+    let mut n = 1;
+    if pre(c0) && pre(at(v, 1)) {
+        n = 2;
+    }
+    if at(v, n) == b'#' && (at(v, n - 1) | 0x20) == b'r' {
+        n += 1;
+    }
+    matches!(at(v, n), b'"' | b'\'').then_some(n)
+}
+
+/// A YAML block scalar starting at `v` (`|`, `>`, `|-`, `>+`): the first
+/// line of its indented body, as `(start, end)`.
+pub(crate) fn yaml_block(b: &[u8], v: usize) -> Option<(usize, usize)> {
+    if !matches!(at(b, v), b'|' | b'>') {
+        return None;
+    }
+    let mut p = v + 1;
+    if matches!(at(b, p), b'-' | b'+') {
+        p += 1;
+    }
+    p = run(b, p, 8, blank);
+    if at(b, p) == b'\r' {
+        p += 1;
+    }
+    if at(b, p) != b'\n' {
+        return None;
+    }
+    let vs = run(b, p + 1, 64, blank);
+    if vs == p + 1 {
+        return None;
+    }
+    let ve = b
+        .get(vs..)
+        .and_then(|r| memchr::memchr2(b'\n', b'\r', r))
+        .map_or(b.len(), |o| vs + o);
+    let ve = vs + b.get(vs..ve)?.trim_ascii_end().len();
+    (ve > vs).then_some((vs, ve))
+}
+
 /// End of an unquoted scalar value starting at `v`.
 pub(crate) fn scalar_end(b: &[u8], v: usize) -> usize {
     let mut i = v;

@@ -19,7 +19,7 @@ use super::syntax::{
     looks_like_flag, pair_value, pct_is, pct_value_end, quoted_end, scalar_end, scheme_len,
     skip_json_space,
 };
-use super::{Masker, Rule, catalogue, keyword, structured, tokens};
+use super::{Masker, Rule, catalogue, keyword, structured, syntax, tokens};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sep {
@@ -27,6 +27,9 @@ enum Sep {
     Colon,
     Space,
     Loose,
+    /// `setToken(v)`: quoted values count as under a key, others only when
+    /// they look like a password.
+    Call,
 }
 
 /// Handles a sensitive-key trigger at `hs..he`: finds the whole key token,
@@ -167,11 +170,41 @@ fn key_hit(
                 if at(b, p + 1) == b':' || (open == b':' && p == ke) {
                     return;
                 }
+                // A version after a path (`{{resolve:ssm-secure:/app/token:1}}`,
+                // CloudFormation's dynamic references).
+                if open == b'/' && p == ke && at(b, p + 1).is_ascii_digit() {
+                    return;
+                }
                 p += 1;
                 if at(b, p) == b'=' {
                     p += 1;
                 }
                 sep = Sep::Colon;
+            }
+            // `API_KEY -> v`, `API_KEY ?= v` (make).
+            b'-' | b'?' if matches!((b[p], at(b, p + 1)), (b'-', b'>') | (b'?', b'=')) => {
+                p += 2;
+                sep = Sep::Eq;
+            }
+            // A call with the key and the value as arguments:
+            // `os.Setenv("X_API_KEY", "v")`, `define('API_SECRET','v')`.
+            b',' if quoted_key
+                && before(b, ks.saturating_sub(1 + level)) == b'('
+                && matches!(at(b, run(b, p + 1, 16, is_space)), b'"' | b'\'') =>
+            {
+                p += 1;
+                sep = Sep::Eq;
+            }
+            // A setter: `client.setApiKey("v")`, `setToken(v)`.
+            b'(' if p == ke
+                && key
+                    .rsplit(|&c| c == b'.')
+                    .next()
+                    .is_some_and(|w| w.len() > 3 && w[..3].eq_ignore_ascii_case(b"set"))
+                && at(b, p + 1) != b')' =>
+            {
+                p += 1;
+                sep = Sep::Call;
             }
             // A name/value pair: `{"name":"DB_PASSWORD","value":"..."}`
             // (container environments, header lists, settings as pairs).
@@ -197,6 +230,11 @@ fn key_hit(
                     .is_some_and(|w| w.eq_ignore_ascii_case(b"is "))
                 {
                     p += 3;
+                } else if b
+                    .get(p..p + 4)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"was "))
+                {
+                    p += 4;
                 } else if b.get(p..p + 2) == Some(b"- ") {
                     p += 2;
                 }
@@ -226,6 +264,9 @@ fn key_hit(
     let Some((class, mut mode)) = classify() else {
         return;
     };
+    if sep == Sep::Call && mode == Mode::Key && !matches!(at(b, v), b'"' | b'\'') {
+        mode = Mode::Loose;
+    }
     if sep == Sep::Loose {
         if !matches!(class, KeyClass::Strong(Flavor::Plain)) || mode != Mode::Key {
             return;
@@ -233,11 +274,29 @@ fn key_hit(
         mode = Mode::Loose;
     }
 
+    // A YAML block scalar: `api_key: |` and the value on the next,
+    // indented line.
+    if sep == Sep::Colon
+        && !quoted_key
+        && mode == Mode::Key
+        && let Some((vs, ve)) = syntax::yaml_block(b, v)
+    {
+        push_value(m, b, vs, ve, mode, None, spans);
+        return;
+    }
+
     // Quoted value (possibly escaped: \"value\", \\\"value\\\").
-    let qv = run(b, v, 16, |c| c == b'\\');
+    let mut qv = run(b, v, 16, |c| c == b'\\');
+    let qlevel = qv - v;
+    // A string prefix before the quote: C# `@"…"`, Python `b"…"`/`r'…'`,
+    // bash `$'…'`, Rust `r#"…"#`.
+    if qv == v
+        && let Some(n) = syntax::string_prefix(&b[v..])
+    {
+        qv += n;
+    }
     let q = at(b, qv);
     if q == b'"' || q == b'\'' {
-        let qlevel = qv - v;
         let cs = qv + 1;
         let ce = quoted_end(b, cs, q, qlevel);
         let mut cs = cs;
@@ -307,12 +366,19 @@ fn key_hit(
         }
         return;
     }
-    if flavor == Flavor::Auth && blank(at(b, end)) && scheme_len(&b[v..]).is_some() {
-        // authorization=Bearer abc: mask the credential after the scheme word.
+    if blank(at(b, end))
+        && (flavor == Flavor::Auth || mode == Mode::Key)
+        && scheme_len(&b[v..]).is_some()
+    {
+        // authorization=Bearer abc, password: Bearer abc: mask the credential
+        // after the scheme word. Under other credential keys the scheme word
+        // must be followed by a token-like word, so prose stays.
         let cs = run(b, end, 8, blank);
         let ce = scalar_end(b, cs);
-        push_value(m, b, cs, ce, mode, None, spans);
-        return;
+        if flavor == Flavor::Auth || ce - cs >= 8 {
+            push_value(m, b, cs, ce, mode, None, spans);
+            return;
+        }
     }
     push_value(m, b, v, end, mode, None, spans);
 }
@@ -478,7 +544,9 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
         let runs_cb: Option<&mut dyn FnMut(usize, usize) -> usize> =
             if runs { Some(&mut on_run) } else { None };
         card::scan(b, cards, runs_cb, &mut |s, e| {
-            card_spans.push(card_span(b, s, e))
+            if !card::trace_id_key_before(b, s) {
+                card_spans.push(card_span(b, s, e))
+            }
         });
         spans.extend(card_spans);
     }

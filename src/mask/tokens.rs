@@ -125,6 +125,18 @@ pub(crate) fn on_run(
             spans.push(Span::new(vs, ve, Rule::AwsSecretKey));
             return ve.max(run_end);
         }
+        // A token as the user part of a URL (`https://<token>@github.com/`).
+        if rs >= 3
+            && b.get(rs - 3..rs) == Some(b"://")
+            && m.has(Rule::UrlPassword)
+            && b.get(ve) == Some(&b'@')
+            && let Some(v) = b.get(rs..ve)
+            && looks_random(v, 20, false)
+            && !is_placeholder(v)
+        {
+            spans.push(Span::new(rs, ve, Rule::UrlPassword));
+            return ve.max(run_end);
+        }
         // An `id|secret` token (Laravel Sanctum `90|<40+>`): the id belongs
         // to the value.
         vs = id_pipe_start(b, vs);

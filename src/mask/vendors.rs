@@ -413,6 +413,8 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(SaasToken, "rootly", b"rootly_", Hex, 64, 64),
     spec!(SaasToken, "pganalyze", b"pga_", An, 24, 64),
     spec!(SaasToken, "prefect", b"pnu_", An, 36, 36),
+    spec!(SaasToken, "adafruit", b"aio_", An, 28, 28, Random),
+    spec!(SaasToken, "riot", b"RGAPI-", HexDash, 36, 36),
     spec!(SaasToken, "honeybadger", b"hbp_", An, 36, 36),
     spec!(SaasToken, "launchdarkly", b"api-", HexDash, 36, 36),
     spec!(SaasToken, "launchdarkly", b"sdk-", HexDash, 36, 36),

@@ -338,6 +338,8 @@ pub const FORMATS: &[Format] = &[
     f!("pganalyze", "saas_token", "pga_{an:32}"),
     f!("prefect", "saas_token", "pnu_{an:36}"),
     f!("honeybadger", "saas_token", "hbp_{an:36}"),
+    f!("adafruit", "saas_token", "aio_{an:28}"),
+    f!("riot", "saas_token", "RGAPI-{uuid}"),
     f!("launchdarkly", "saas_token", "api-{uuid}"),
     f!("adobe", "saas_token", "p8e-{an:32}"),
     f!("intra42", "saas_token", "s-s4t2ud-{hex:64}"),
@@ -938,6 +940,9 @@ pub fn positives(seed: u64, per: usize) -> Vec<Line> {
 /// Placeholders and ordinary values that must come through unchanged.
 const LOOKALIKES: &[&str] = &[
     "token=<your-token>",
+    "token: {{resolve:ssm-secure:/app/token:1}}",
+    "dd.trace_id=4539578763621486008 dd.span_id=4539578763621486008",
+    "aio_temperature_sensor_feed_name",
     "password=${DB_PASSWORD}",
     "api_key: {{ api_key }}",
     "secret=%s",
