@@ -95,11 +95,21 @@ pub(super) fn text_line(msg: &str) -> Option<(&str, &str, &str)> {
     {
         return None;
     }
-    let mut parts = msg.splitn(4, '\t');
-    let a = parts.next()?;
-    let b = parts.next()?;
-    let c = parts.next()?;
-    let body = parts.next().unwrap_or_default();
+    // The first three tabs (what `splitn(4, '\t')` reads), found with memchr.
+    let tab = |from: usize| {
+        msg.as_bytes()
+            .get(from..)
+            .and_then(|rest| memchr::memchr(b'\t', rest))
+            .map(|i| from + i)
+    };
+    let t1 = tab(0)?;
+    let t2 = tab(t1 + 1)?;
+    let a = msg.get(..t1)?;
+    let b = msg.get(t1 + 1..t2)?;
+    let (c, body) = match tab(t2 + 1) {
+        Some(t3) => (msg.get(t2 + 1..t3)?, msg.get(t3 + 1..)?),
+        None => (msg.get(t2 + 1..)?, ""),
+    };
     let looks_like_time = |s: &str| {
         s.len() >= 19 && s.as_bytes().first().is_some_and(u8::is_ascii_digit) && s.contains('T')
     };
@@ -113,5 +123,55 @@ pub(super) fn text_line(msg: &str) -> Option<(&str, &str, &str)> {
             Some((level, c, body))
         }
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{LEVELS, text_line};
+
+    /// [`text_line`] as it read the line with `splitn` before its tab search.
+    fn reference(msg: &str) -> Option<(&str, &str, &str)> {
+        if !msg
+            .as_bytes()
+            .first()
+            .is_some_and(|b| b.is_ascii_digit() || *b == b'[')
+        {
+            return None;
+        }
+        let mut parts = msg.splitn(4, '\t');
+        let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
+        let body = parts.next().unwrap_or_default();
+        let time = |s: &str| {
+            s.len() >= 19 && s.as_bytes().first().is_some_and(u8::is_ascii_digit) && s.contains('T')
+        };
+        let level = |s: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(s));
+        if time(a) && level(c) && !b.is_empty() {
+            return Some((c, b, body));
+        }
+        match a.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            Some(l) if level(l) && time(b) && !c.is_empty() => Some((l, c, body)),
+            _ => None,
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_tab_search_reads_as_splitn_did(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just("2026-11-27T10:00:00.000Z".to_owned()),
+                    proptest::strategy::Just("[ERROR]".to_owned()),
+                    proptest::strategy::Just("INFO".to_owned()),
+                    proptest::strategy::Just(String::new()),
+                    "[ -~é]{0,12}",
+                ],
+                0..6,
+            ),
+            sep in "[\t ]",
+        ) {
+            let msg = parts.join(&sep);
+            proptest::prop_assert_eq!(text_line(&msg), reference(&msg));
+        }
     }
 }

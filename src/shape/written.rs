@@ -373,14 +373,13 @@ fn rank(objects: &[&str], key: &str) -> Rank {
     let mut buf = [0u8; 32];
     let mut n = 0;
     for part in objects.iter().copied().chain([key]) {
-        for &c in part.as_bytes() {
-            if let Some(slot) = buf.get_mut(n) {
-                *slot = c;
-            }
-            n += 1;
+        let part = part.as_bytes();
+        let take = part.len().min(buf.len() - n);
+        if let (Some(to), Some(from)) = (buf.get_mut(n..n + take), part.get(..take)) {
+            to.copy_from_slice(from);
         }
         // The separator: the zero already there.
-        n += 1;
+        n += take + 1;
         if n >= buf.len() {
             break;
         }
