@@ -580,3 +580,27 @@ fn adafruit_and_riot_keys_by_prefix() {
     }
     keeps("aio_temperature_sensor_feed_name");
 }
+
+#[test]
+fn more_vendor_prefixes_are_masked_bare() {
+    for v in [
+        "hcaik_i59bwvdtb1tv8tlkc86xl1gorbiigaaphj4hr419i8hpgioougw8unqxm7",
+        "NF-RN0WwJnuGTXMtLvAeNRyN996pJD30rNG",
+        "na1.jZbHgGfmB+uPhJfIiRL63BvdAF32Dn3l37Kkl5Z8sCmM1UVOhoRJ6Qh0qj7usgZoRNaejZc9tyjYTuwpw6AqX2lLNp53rp/4W8xx",
+        "lip_tTJx8kgs8TTJSSDCshlF",
+        "xaat-59ba5568-49b3-4200-b336-af89e78d0c93",
+        "cxtp_fxktKmyYY92NXGq4xf9fLdjaIBGJjU",
+        "1000.6d9e035d7a897bac5cd3ce845070a421.96f56e6d82ced3963adadb34e242c9ea",
+        "md-KvqTMoGwzX4pVWrqWqQLUN",
+        "GOOG1E2SGB4UD7BP1MPRIM4519ZUEGOG94JO6LRNGG0WV1K8VEZDLQ7UO9XQC",
+    ] {
+        hides(&format!("using {v} now"), v);
+        hides(&format!("{{\"k\":\"{v}\"}}"), v);
+    }
+    // Look-alikes: words after the prefix, a version, a CSS class, a hex id.
+    keeps("lip_sync_offset_in_milliseconds");
+    keeps("class md-button-toggle-appearance-standard");
+    keeps("NF-RELEASE-NOTES-FOR-VERSION-2024-Q1-FINAL");
+    keeps("version 1000.2.3 released");
+    keeps("cxtp_configuration_reloaded_after_rotation");
+}
