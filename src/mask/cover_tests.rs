@@ -604,3 +604,22 @@ fn more_vendor_prefixes_are_masked_bare() {
     keeps("version 1000.2.3 released");
     keeps("cxtp_configuration_reloaded_after_rotation");
 }
+
+#[test]
+fn more_vendor_names_as_the_key() {
+    let v32 = "Vd3kQ8mZ2xR7pL4wT9nB6cY1hF5gJ0sA";
+    for key in [
+        "LOGGLY", "opencage", "TOMORROW", "tomorrowio", "exchangerate", "smartsheet", "YNAB",
+        "zulip", "papertrail", "Lightstep", "GITEA", "testrail", "greynoise", "upstash",
+        "rudderstack", "Twingate", "cyberark", "CosmosDB", "ServiceBus", "elasticsearch",
+    ] {
+        hides(&format!("{key}={v32}"), v32);
+        hides(&format!("{{\"{key}\": \"{v32}\"}}"), v32);
+    }
+    let hex = "4e1f0a9c7b3d52e8a6f1c0d9b7e3a582";
+    hides(&format!("opencage: {hex}"), hex);
+    hides(&format!("loggly_token 7c1e9a2f-4b8d-4e3a-9f06-2d5b8c1e7a43"), "7c1e9a2f");
+    // Ordinary words that are also names only count as the whole key.
+    keeps("loops_completed=Vd3kQ8mZ2xR7pL4wT9nB6cY1hF5gJ0sA");
+    keeps("steam_pressure_reading ok");
+}
