@@ -609,17 +609,60 @@ fn more_vendor_prefixes_are_masked_bare() {
 fn more_vendor_names_as_the_key() {
     let v32 = "Vd3kQ8mZ2xR7pL4wT9nB6cY1hF5gJ0sA";
     for key in [
-        "LOGGLY", "opencage", "TOMORROW", "tomorrowio", "exchangerate", "smartsheet", "YNAB",
-        "zulip", "papertrail", "Lightstep", "GITEA", "testrail", "greynoise", "upstash",
-        "rudderstack", "Twingate", "cyberark", "CosmosDB", "ServiceBus", "elasticsearch",
+        "LOGGLY",
+        "opencage",
+        "TOMORROW",
+        "tomorrowio",
+        "exchangerate",
+        "smartsheet",
+        "YNAB",
+        "zulip",
+        "papertrail",
+        "Lightstep",
+        "GITEA",
+        "testrail",
+        "greynoise",
+        "upstash",
+        "rudderstack",
+        "Twingate",
+        "cyberark",
+        "CosmosDB",
+        "ServiceBus",
+        "elasticsearch",
     ] {
         hides(&format!("{key}={v32}"), v32);
         hides(&format!("{{\"{key}\": \"{v32}\"}}"), v32);
     }
     let hex = "4e1f0a9c7b3d52e8a6f1c0d9b7e3a582";
     hides(&format!("opencage: {hex}"), hex);
-    hides(&format!("loggly_token 7c1e9a2f-4b8d-4e3a-9f06-2d5b8c1e7a43"), "7c1e9a2f");
+    hides(
+        "loggly_token 7c1e9a2f-4b8d-4e3a-9f06-2d5b8c1e7a43",
+        "7c1e9a2f",
+    );
     // Ordinary words that are also names only count as the whole key.
     keeps("loops_completed=Vd3kQ8mZ2xR7pL4wT9nB6cY1hF5gJ0sA");
     keeps("steam_pressure_reading ok");
+}
+
+#[test]
+fn vendor_key_headers_mask_short_values() {
+    for (key, v) in [
+        ("Ocp-Apim-Subscription-Key", "Hk3!pass-Word9"),
+        ("X-Honeycomb-Team", "Hk3!pass-Word9"),
+        ("X-Auth-Key", "Hk3!pass-Word9"),
+        ("X-Honeycomb-Team", "Vd3kQ8mZ2xR7pL4wT9nB6c"),
+    ] {
+        hides(&format!("{key}: {v}"), v);
+        hides(&format!("{{\"headers\":{{\"{key}\":\"{v}\"}}}}"), v);
+    }
+    // `x-functions-key` is too short a name for a token run of its own and
+    // holds no trigger word: only a random value is masked after it.
+    hides(
+        "x-functions-key: Vd3kQ8mZ2xR7pL4wT9nB6c",
+        "Vd3kQ8mZ2xR7pL4wT9nB6c",
+    );
+    // Names around the same words stay.
+    keeps("X-Honeycomb-Dataset: checkout-service");
+    keeps("subscription_id: 8a2d41c7-36e5-4f09-b1a8-c93e7d5f0b62");
+    keeps("functions_count: 12");
 }

@@ -295,7 +295,15 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(CloudCredential, "openshift", b"sha256~", Url, 43, 43),
     spec!(CloudCredential, "castai", b"castai_v1_", An, 50, 80),
     // Cloud Storage HMAC access id of a service account (61 characters).
-    spec!(CloudCredential, "gcs_hmac", b"GOOG1E", UpDig, 55, 55, Random),
+    spec!(
+        CloudCredential,
+        "gcs_hmac",
+        b"GOOG1E",
+        UpDig,
+        55,
+        55,
+        Random
+    ),
     // Vault's service tokens before `hvs.`: `s.` and 24 alphanumerics.
     spec!(CloudCredential, "vault", b"s.", An, 24, 24, Random),
     // --- Package registries --------------------------------------------------
