@@ -580,3 +580,89 @@ fn adafruit_and_riot_keys_by_prefix() {
     }
     keeps("aio_temperature_sensor_feed_name");
 }
+
+#[test]
+fn more_vendor_prefixes_are_masked_bare() {
+    for v in [
+        "hcaik_i59bwvdtb1tv8tlkc86xl1gorbiigaaphj4hr419i8hpgioougw8unqxm7",
+        "NF-RN0WwJnuGTXMtLvAeNRyN996pJD30rNG",
+        "na1.jZbHgGfmB+uPhJfIiRL63BvdAF32Dn3l37Kkl5Z8sCmM1UVOhoRJ6Qh0qj7usgZoRNaejZc9tyjYTuwpw6AqX2lLNp53rp/4W8xx",
+        "lip_tTJx8kgs8TTJSSDCshlF",
+        "xaat-59ba5568-49b3-4200-b336-af89e78d0c93",
+        "cxtp_fxktKmyYY92NXGq4xf9fLdjaIBGJjU",
+        "1000.6d9e035d7a897bac5cd3ce845070a421.96f56e6d82ced3963adadb34e242c9ea",
+        "md-KvqTMoGwzX4pVWrqWqQLUN",
+        "GOOG1E2SGB4UD7BP1MPRIM4519ZUEGOG94JO6LRNGG0WV1K8VEZDLQ7UO9XQC",
+    ] {
+        hides(&format!("using {v} now"), v);
+        hides(&format!("{{\"k\":\"{v}\"}}"), v);
+    }
+    // Look-alikes: words after the prefix, a version, a CSS class, a hex id.
+    keeps("lip_sync_offset_in_milliseconds");
+    keeps("class md-button-toggle-appearance-standard");
+    keeps("NF-RELEASE-NOTES-FOR-VERSION-2024-Q1-FINAL");
+    keeps("version 1000.2.3 released");
+    keeps("cxtp_configuration_reloaded_after_rotation");
+}
+
+#[test]
+fn more_vendor_names_as_the_key() {
+    let v32 = "Vd3kQ8mZ2xR7pL4wT9nB6cY1hF5gJ0sA";
+    for key in [
+        "LOGGLY",
+        "opencage",
+        "TOMORROW",
+        "tomorrowio",
+        "exchangerate",
+        "smartsheet",
+        "YNAB",
+        "zulip",
+        "papertrail",
+        "Lightstep",
+        "GITEA",
+        "testrail",
+        "greynoise",
+        "upstash",
+        "rudderstack",
+        "Twingate",
+        "cyberark",
+        "CosmosDB",
+        "ServiceBus",
+        "elasticsearch",
+    ] {
+        hides(&format!("{key}={v32}"), v32);
+        hides(&format!("{{\"{key}\": \"{v32}\"}}"), v32);
+    }
+    let hex = "4e1f0a9c7b3d52e8a6f1c0d9b7e3a582";
+    hides(&format!("opencage: {hex}"), hex);
+    hides(
+        "loggly_token 7c1e9a2f-4b8d-4e3a-9f06-2d5b8c1e7a43",
+        "7c1e9a2f",
+    );
+    // Ordinary words that are also names only count as the whole key.
+    keeps("loops_completed=Vd3kQ8mZ2xR7pL4wT9nB6cY1hF5gJ0sA");
+    keeps("steam_pressure_reading ok");
+}
+
+#[test]
+fn vendor_key_headers_mask_short_values() {
+    for (key, v) in [
+        ("Ocp-Apim-Subscription-Key", "Hk3!pass-Word9"),
+        ("X-Honeycomb-Team", "Hk3!pass-Word9"),
+        ("X-Auth-Key", "Hk3!pass-Word9"),
+        ("X-Honeycomb-Team", "Vd3kQ8mZ2xR7pL4wT9nB6c"),
+    ] {
+        hides(&format!("{key}: {v}"), v);
+        hides(&format!("{{\"headers\":{{\"{key}\":\"{v}\"}}}}"), v);
+    }
+    // `x-functions-key` is too short a name for a token run of its own and
+    // holds no trigger word: only a random value is masked after it.
+    hides(
+        "x-functions-key: Vd3kQ8mZ2xR7pL4wT9nB6c",
+        "Vd3kQ8mZ2xR7pL4wT9nB6c",
+    );
+    // Names around the same words stay.
+    keeps("X-Honeycomb-Dataset: checkout-service");
+    keeps("subscription_id: 8a2d41c7-36e5-4f09-b1a8-c93e7d5f0b62");
+    keeps("functions_count: 12");
+}

@@ -51,6 +51,13 @@ const STRONG: &[(&[u8], Flavor)] = &[
     (b"encryptionkey", Flavor::Plain),
     (b"masterkey", Flavor::Plain),
     (b"sharedaccesskey", Flavor::Plain),
+    // Azure API Management (`Ocp-Apim-Subscription-Key`) and Functions
+    // (`x-functions-key`) keys, Cloudflare's `X-Auth-Key`, Honeycomb's
+    // `X-Honeycomb-Team` (its API key, despite the name).
+    (b"subscriptionkey", Flavor::Plain),
+    (b"functionskey", Flavor::Plain),
+    (b"authkey", Flavor::Plain),
+    (b"honeycombteam", Flavor::Plain),
     (b"credential", Flavor::Plain),
     (b"credentials", Flavor::Plain),
     (b"authorization", Flavor::Auth),
@@ -108,6 +115,7 @@ const BUILTIN_STEMS: &[&[u8]] = &[
     b"auth",
     b"cookie",
     b"credential",
+    b"honeycomb",
 ];
 
 const MAX_KEY: usize = 96;

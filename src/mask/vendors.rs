@@ -49,6 +49,8 @@ pub(crate) enum Alpha {
     UpDigUs,
     /// `[A-Za-z0-9_:-]` (Firebase Cloud Messaging server keys)
     FcmKey,
+    /// `[0-9a-f.]` (Zoho OAuth tokens: two hex halves)
+    HexDot,
 }
 
 impl Alpha {
@@ -76,6 +78,7 @@ impl Alpha {
             Alpha::SfToken => c.is_ascii_alphanumeric() || matches!(c, b'!' | b'.' | b'_'),
             Alpha::UpDigUs => c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_',
             Alpha::FcmKey => c.is_ascii_alphanumeric() || matches!(c, b'_' | b':' | b'-'),
+            Alpha::HexDot => c.is_ascii_digit() || (b'a'..=b'f').contains(&c) || c == b'.',
         }
     }
 }
@@ -291,6 +294,16 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(CloudCredential, "clickhouse", b"4b1d", An, 38, 38, Random),
     spec!(CloudCredential, "openshift", b"sha256~", Url, 43, 43),
     spec!(CloudCredential, "castai", b"castai_v1_", An, 50, 80),
+    // Cloud Storage HMAC access id of a service account (61 characters).
+    spec!(
+        CloudCredential,
+        "gcs_hmac",
+        b"GOOG1E",
+        UpDig,
+        55,
+        55,
+        Random
+    ),
     // Vault's service tokens before `hvs.`: `s.` and 24 alphanumerics.
     spec!(CloudCredential, "vault", b"s.", An, 24, 24, Random),
     // --- Package registries --------------------------------------------------
@@ -376,6 +389,7 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(MessagingKey, "onesignal", b"os_v2_app_", LowDig, 40, 200),
     spec!(MessagingKey, "telnyx", b"KEY0", Word, 40, 80),
     spec!(MessagingKey, "mailjet", b"mj_", Hex, 32, 64, Random),
+    spec!(MessagingKey, "mandrill", b"md-", Url, 22, 22, Random),
     // --- Other SaaS -----------------------------------------------------------
     spec!(SaasToken, "notion", b"ntn_", An, 40, 50),
     spec!(SaasToken, "notion", b"secret_", An, 43, 43),
@@ -415,6 +429,15 @@ pub(crate) const SPECS: &[Spec] = &[
     spec!(SaasToken, "prefect", b"pnu_", An, 36, 36),
     spec!(SaasToken, "adafruit", b"aio_", An, 28, 28, Random),
     spec!(SaasToken, "riot", b"RGAPI-", HexDash, 36, 36),
+    spec!(SaasToken, "honeycomb", b"hcaik_", An, 58, 58),
+    spec!(SaasToken, "honeycomb", b"hcaic_", An, 58, 58),
+    spec!(SaasToken, "nightfall", b"NF-", An, 32, 32, Random),
+    spec!(SaasToken, "fullstory", b"na1.", B64, 90, 120, Random),
+    spec!(SaasToken, "lichess", b"lip_", An, 20, 24, Random),
+    spec!(SaasToken, "axiom", b"xaat-", HexDash, 36, 36),
+    spec!(SaasToken, "coralogix", b"cxtp_", An, 30, 30, Random),
+    // Zoho OAuth tokens: `1000.` then two 32-hex halves joined by a dot.
+    spec!(SaasToken, "zoho", b"1000.", HexDot, 65, 65, Random),
     spec!(SaasToken, "honeybadger", b"hbp_", An, 36, 36),
     spec!(SaasToken, "launchdarkly", b"api-", HexDash, 36, 36),
     spec!(SaasToken, "launchdarkly", b"sdk-", HexDash, 36, 36),
