@@ -655,12 +655,13 @@ fn vendor_key_headers_mask_short_values() {
         hides(&format!("{key}: {v}"), v);
         hides(&format!("{{\"headers\":{{\"{key}\":\"{v}\"}}}}"), v);
     }
-    // `x-functions-key` is too short a name for a token run of its own and
-    // holds no trigger word: only a random value is masked after it.
     hides(
         "x-functions-key: Vd3kQ8mZ2xR7pL4wT9nB6c",
         "Vd3kQ8mZ2xR7pL4wT9nB6c",
     );
+    // The header names are trigger words of their own: a short value too.
+    hides("x-functions-key: Hk3!word-Pw9", "Hk3!word-Pw9");
+    hides("Ocp-Apim-Subscription-Key: Hk3!word-Pw9", "Hk3!word-Pw9");
     // Names around the same words stay.
     keeps("X-Honeycomb-Dataset: checkout-service");
     keeps("subscription_id: 8a2d41c7-36e5-4f09-b1a8-c93e7d5f0b62");

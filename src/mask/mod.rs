@@ -140,6 +140,10 @@ const KEY_TRIGGERS: &[&str] = &[
     "account-key",
     "sharedaccesskey",
     "shared_access_key",
+    // Vendor API-key headers whose names hold no other trigger word.
+    "ocp-apim-subscription-key",
+    "x-honeycomb-team",
+    "x-functions-key",
 ];
 
 fn bad_pattern(rule: &str, reason: impl Into<String>) -> MaskError {

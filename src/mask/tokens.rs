@@ -14,7 +14,7 @@ use super::config::Rule;
 use super::keyword::keyword_before;
 use super::random::{is_placeholder, is_uuid, looks_random};
 use super::replace::Span;
-use super::rules::{at, before, escape_before, is_aws_secret_value, run};
+use super::rules::{before, escape_before, is_aws_secret_value, run};
 
 /// Handles the token run starting at `rs`; returns the position up to which
 /// later runs need not be looked at. The scan already knows that the bytes
@@ -52,12 +52,6 @@ pub(crate) fn on_run(
             spans.push(Span::new(rs, run_end, Rule::KeywordSecret));
         }
         return run_end;
-    }
-    if let Some((s, e)) = vendor_header_value(b, rs, ts, run_end)
-        && m.has(Rule::SensitiveKey)
-    {
-        spans.push(Span::new(s, e, Rule::SensitiveKey));
-        return e.max(run_end);
     }
     let cat = &m.catalogue;
     // A run that starts inside an escape (`%2Fghp_...`, `\u000aghp_...`):
@@ -160,37 +154,6 @@ pub(crate) fn on_run(
         }
     }
     run_end
-}
-
-/// Vendor API-key headers whose name holds no trigger word
-/// (`Ocp-Apim-Subscription-Key: v`, `X-Honeycomb-Team: v`): the name is a
-/// token run of its own, so its value is found here, whatever its shape.
-/// A length compare rejects nearly every run before any byte compare.
-fn vendor_header_value(b: &[u8], rs: usize, ts: usize, run_end: usize) -> Option<(usize, usize)> {
-    const NAMES: [&[u8]; 2] = [b"ocp-apim-subscription-key", b"x-honeycomb-team"];
-    let n = run_end - rs;
-    if ts != rs || (n != 16 && n != 25) {
-        return None;
-    }
-    let mut i = run_end;
-    if at(b, i) == b'"' {
-        i += 1;
-    }
-    if at(b, i) != b':' {
-        return None;
-    }
-    let name = b.get(rs..run_end)?;
-    if !NAMES.iter().any(|k| k.eq_ignore_ascii_case(name)) {
-        return None;
-    }
-    i = run(b, i + 1, 8, |c| c == b' ' || c == b'\t' || c == b'"');
-    let e = run(b, i, 4096, |c| {
-        !matches!(
-            c,
-            b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'\'' | b'\\' | b',' | b';'
-        )
-    });
-    (e > i && !is_placeholder(&b[i..e])).then_some((i, e))
 }
 
 /// A bare 40-character AWS secret access key standing shortly after an
