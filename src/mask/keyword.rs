@@ -242,7 +242,7 @@ pub(crate) fn keyword_before(
     // A hash of something (`session_id_hash`, `token_sha256`, `body_digest`)
     // names a digest, not a credential: a hex value under it stays, and the
     // word before the suffix decides otherwise.
-    if HASH_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last)) {
+    if is_one_of(HASH_WORDS, last) {
         if value.iter().all(u8::is_ascii_hexdigit) {
             return None;
         }
@@ -251,7 +251,7 @@ pub(crate) fn keyword_before(
         let head = head.strip_suffix(b"_").or_else(|| head.strip_suffix(b"-"));
         last = last_word(head.unwrap_or(b""));
     }
-    if META_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
+    if is_one_of(META_WORDS, last)
         || NOT_SECRET_KEYS
             .iter()
             .any(|w| sq.ends_with(w) && word_starts_at(key, w.len()))
@@ -358,11 +358,9 @@ fn vendor_before(
         return None;
     }
     let last = last_word(key);
-    if VENDOR_META_WORDS
+    if [VENDOR_META_WORDS, META_WORDS, HASH_WORDS]
         .iter()
-        .any(|w| w.eq_ignore_ascii_case(last))
-        || META_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
-        || HASH_WORDS.iter().any(|w| w.eq_ignore_ascii_case(last))
+        .any(|list| is_one_of(list, last))
     {
         return None;
     }
@@ -428,6 +426,11 @@ pub(crate) fn has_cred_word(key: &[u8]) -> bool {
         i += 1;
     }
     false
+}
+
+/// Whether `word` is one of `list` (ASCII case-insensitive).
+fn is_one_of(list: &[&[u8]], word: &[u8]) -> bool {
+    list.iter().any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// Whether `rest` starts with a credential word (ASCII case-insensitive).
