@@ -13,7 +13,7 @@ use std::net::IpAddr;
 use serde_json::{Map, Value};
 
 use super::written::{Fields, Val};
-use super::{Shape, Shaped, snake, snake_cow};
+use super::{Shape, Shaped, snake_cow};
 
 const DATASET: &str = "aws.apigateway";
 
@@ -55,13 +55,14 @@ const APIGW: &[&str] = &["aws", "apigateway"];
 
 /// An access log line of the JSON layout: its ECS fields written as JSON
 /// ([`Shaped::written`]) straight from the parsed line.
-pub(super) fn shape_json<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
+pub(super) fn shape_json<'a>(map: Map<String, Value>, line: &'a str) -> Option<Shaped<'a>> {
     let mut s = Shaped::new(Shape::ApiGateway, DATASET, Cow::Borrowed(""));
     let mut f = Fields::with_capacity(map.len() + 4);
     let mut method = None;
     let mut path = None;
     let mut protocol = None;
     let mut status = None;
+    let mut status_text = None;
     let mut bytes = 0;
     for (key, value) in &map {
         if value.is_null() || value.as_str() == Some("-") || value.as_str() == Some("") {
@@ -96,14 +97,20 @@ pub(super) fn shape_json<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
                     status = Some(code);
                     f.put(HTTP_RESPONSE, "status_code", Val::Own(code.into()));
                 }
-                None => f.put(APIGW, "status", Val::Ref(value)),
+                None => {
+                    status_text = Some(value);
+                    f.put(APIGW, "status", Val::Ref(value));
+                }
             },
             "protocol" => {
                 protocol = value.as_str();
-                if let Some(v) = value.as_str().and_then(|p| p.strip_prefix("HTTP/")) {
-                    f.put(HTTP, "version", Val::Str(v));
+                match value.as_str().and_then(|p| p.strip_prefix("HTTP/")) {
+                    Some(v) => {
+                        f.put(HTTP, "version", Val::Str(v));
+                        f.put(NETWORK, "protocol", Val::Str("http"));
+                    }
+                    None => f.put(APIGW, "protocol", Val::Ref(value)),
                 }
-                f.put(NETWORK, "protocol", Val::Str("http"));
             }
             "responseLength" => match integer(value) {
                 Some(n) => f.put(HTTP_RESPONSE_BODY, "bytes", Val::Own(n.into())),
@@ -135,25 +142,32 @@ pub(super) fn shape_json<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
         let outcome = if code >= 400 { "failure" } else { "success" };
         f.put(EVENT, "outcome", Val::Str(outcome));
     }
-    s.message = Cow::Owned(access_message(method, path, protocol, status));
+    s.message = Cow::Owned(access_message(method, path, protocol, status, status_text));
+    // None also when two keys set one field: the tree then keeps both.
     let Some(json) = f.write(bytes * 2 + 256) else {
-        return shape_json_tree(map);
+        return shape_json_tree(map, line);
     };
     if !json.is_empty() {
         s.written = Some(json);
     }
-    Some(s)
+    Some(s.or_line(line))
 }
 
 /// [`shape_json`] into [`Shaped::fields`] (the tree): the reference of the
-/// JSON written directly, and the reader of the rare line whose numbers would
-/// not read back as they were.
-fn shape_json_tree<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
+/// JSON written directly, the reader of the rare line whose numbers would not
+/// read back as they were, and of the line two of whose keys name one field
+/// (`fooBar` and `foo_bar`, `integrationLatency` and
+/// `integration_latency_ms`): the known keys take their ECS names first, then
+/// each other key its snake-case name if still free, else its own
+/// ([`super::free_name`]), so no value is lost.
+fn shape_json_tree<'a>(map: Map<String, Value>, line: &'a str) -> Option<Shaped<'a>> {
     let mut s = Shaped::new(Shape::ApiGateway, DATASET, Cow::Borrowed(""));
     let mut method = None;
     let mut path = None;
     let mut protocol = None;
     let mut status = None;
+    let mut status_text = None;
+    let mut other = Vec::new();
     for (key, value) in map {
         if value.is_null() || value.as_str() == Some("-") || value.as_str() == Some("") {
             continue;
@@ -161,10 +175,14 @@ fn shape_json_tree<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
         match key.as_str() {
             "requestId" => s.put("http.request.id", value),
             "ip" | "sourceIp" => {
-                if let Some(ip) = value.as_str().filter(|ip| ip.parse::<IpAddr>().is_ok()) {
-                    s.put("client.ip", ip);
+                let ip = value
+                    .as_str()
+                    .is_some_and(|ip| ip.parse::<IpAddr>().is_ok());
+                let field = if ip { "client.ip" } else { "client.address" };
+                if s.has(field) {
+                    other.push((key, value));
                 } else {
-                    s.put("client.address", value);
+                    s.put(field, value);
                 }
             }
             "httpMethod" => {
@@ -186,14 +204,20 @@ fn shape_json_tree<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
                     status = Some(code);
                     s.put("http.response.status_code", code);
                 }
-                None => s.put("aws.apigateway.status", value),
+                None => {
+                    status_text = Some(value.clone());
+                    s.put("aws.apigateway.status", value);
+                }
             },
             "protocol" => {
                 protocol = value.as_str().map(str::to_owned);
-                if let Some(v) = value.as_str().and_then(|p| p.strip_prefix("HTTP/")) {
-                    s.put("http.version", v);
+                match value.as_str().and_then(|p| p.strip_prefix("HTTP/")) {
+                    Some(v) => {
+                        s.put("http.version", v);
+                        s.put("network.protocol", "http");
+                    }
+                    None => s.put("aws.apigateway.protocol", value),
                 }
-                s.put("network.protocol", "http");
             }
             "responseLength" => match integer(&value) {
                 Some(n) => s.put("http.response.body.bytes", n),
@@ -212,10 +236,21 @@ fn shape_json_tree<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
                 Some(ms) => s.put("aws.apigateway.integration_latency_ms", ms),
                 None => s.put("aws.apigateway.integration_latency", value),
             },
-            "errorMessage" | "error.message" => s.put("error.message", value),
+            "errorMessage" | "error.message" if !s.has("error.message") => {
+                s.put("error.message", value)
+            }
             "user" => s.put("user.name", value),
-            _ => s.put(&format!("aws.apigateway.{}", snake(&key)), value),
+            _ => other.push((key, value)),
         }
+    }
+    // The usual variables and the keys already in snake case first: they
+    // keep their names whatever else snake-cases to them.
+    other.sort_by_key(|(key, _)| {
+        context_name(key).is_none() && matches!(snake_cow(key), Cow::Owned(_))
+    });
+    for (key, value) in other {
+        let name = context_name(&key).map_or_else(|| snake_cow(&key), Cow::Borrowed);
+        s.put_named(APIGW, &key, &name, value);
     }
     if let Some(code) = status {
         s.put(
@@ -228,8 +263,9 @@ fn shape_json_tree<'a>(map: Map<String, Value>) -> Option<Shaped<'a>> {
         path.as_deref(),
         protocol.as_deref(),
         status,
+        status_text.as_ref(),
     ));
-    Some(s)
+    Some(s.or_line(line))
 }
 
 /// The snake case name of a usual `$context` variable of the access log
@@ -251,24 +287,30 @@ fn context_name(key: &str) -> Option<&'static str> {
     })
 }
 
-/// An access line's message: `METHOD path protocol status` (what is known of
-/// it), or `... access` without a status.
+/// An access line's message: `METHOD path protocol status`, what is known
+/// of it (the status as written when it is not a number).
 fn access_message(
     method: Option<&str>,
     path: Option<&str>,
     protocol: Option<&str>,
     status: Option<u64>,
+    status_text: Option<&Value>,
 ) -> String {
-    let parts = [method, path, protocol];
+    let mut code = itoa::Buffer::new();
+    let status = match (status, status_text) {
+        (Some(n), _) => Some(Cow::Borrowed(code.format(n))),
+        (None, Some(Value::String(t))) => Some(Cow::Borrowed(t.as_str())),
+        (None, Some(other)) => Some(Cow::Owned(other.to_string())),
+        (None, None) => None,
+    };
+    let parts = [method, path, protocol, status.as_deref()];
     let len: usize = parts.iter().flatten().map(|p| p.len() + 1).sum();
-    let mut message = String::with_capacity(len + 6);
+    let mut message = String::with_capacity(len);
     for part in parts.into_iter().flatten() {
+        if !message.is_empty() {
+            message.push(' ');
+        }
         message.push_str(part);
-        message.push(' ');
-    }
-    match status {
-        Some(code) => message.push_str(itoa::Buffer::new().format(code)),
-        None => message.push_str("access"),
     }
     message
 }
@@ -401,8 +443,8 @@ mod tests {
         #[test]
         fn written_fields_are_the_tree(pairs in prop::collection::vec((key(), value()), 0..14)) {
             let map: Map<String, Value> = pairs.into_iter().collect();
-            let tree = shape_json_tree(map.clone());
-            let written = shape_json(map);
+            let tree = shape_json_tree(map.clone(), "{}");
+            let written = shape_json(map, "{}");
             prop_assert_eq!(tree.is_some(), written.is_some());
             if let (Some(tree), Some(mut written)) = (tree, written) {
                 // The rare line whose numbers would not read back is read into the tree.
@@ -415,6 +457,96 @@ mod tests {
                 prop_assert_eq!(written, tree);
             }
         }
+    }
+
+    /// Every leaf of `v`, as text (numbers as JSON writes them).
+    fn leaves(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => m.values().for_each(|v| leaves(v, out)),
+            Value::String(s) => out.push(s.clone()),
+            other => out.push(other.to_string()),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(800))]
+
+        /// No value of the line is lost: each key that says something
+        /// (not `-`, empty or null) is a field of its own, found by its
+        /// value (as written, as the number it says, or the version after
+        /// `HTTP/`), however many keys snake-case to one name.
+        #[test]
+        fn every_value_is_kept(pairs in prop::collection::vec((key(), value()), 0..14)) {
+            let map: Map<String, Value> = pairs.into_iter().collect();
+            let said: Vec<&Value> = map
+                .values()
+                .filter(|v| !v.is_null() && v.as_str() != Some("-") && v.as_str() != Some(""))
+                .collect();
+            let Some(s) = shape_json(map.clone(), "{}") else {
+                return Err(TestCaseError::fail("an access line"));
+            };
+            let fields = match s.written {
+                Some(w) => w.into_map(),
+                None => s.fields,
+            };
+            let mut out = Vec::new();
+            leaves(&Value::Object(fields), &mut out);
+            for v in said {
+                let text = match v {
+                    Value::String(t) => t.clone(),
+                    other => other.to_string(),
+                };
+                let number = text.trim().parse::<f64>().ok();
+                let found = out.iter().any(|o| {
+                    *o == text
+                        || text.strip_prefix("HTTP/") == Some(o.as_str())
+                        || number.is_some_and(|n| o.parse::<f64>().ok() == Some(n))
+                        // a JSON object kept as it is, each leaf inside
+                        || v.is_object()
+                });
+                prop_assert!(found, "{} lost from {:?}", text, map);
+            }
+        }
+    }
+
+    #[test]
+    fn keys_that_snake_case_alike_keep_every_value() {
+        let line = r#"{"requestId":"r1","httpMethod":"GET","status":"200","path":"/p","protocol":"HTTP/1.1","integrationLatency":"10","integration_latency_ms":"6","fooBar":"1","foo_bar":"2","FooBar":"3","foo-bar":"4","foo.bar":"5","Status":"s1","STATUS":"s2","ip":"198.51.100.7","sourceIp":"203.0.113.9"}"#;
+        let s = understand(G, line).expect("access log");
+        let a = &s.fields["aws"]["apigateway"];
+        assert_eq!(a["integration_latency_ms"], 10.0);
+        assert_eq!(a["integration_latency_ms_2"], "6");
+        assert_eq!(a["foo_bar"], "2");
+        assert_eq!(a["FooBar"], "3");
+        assert_eq!(a["foo-bar"], "4");
+        assert_eq!(a["foo_bar_2"], "5");
+        assert_eq!(a["fooBar"], "1");
+        assert_eq!(a["status"], "s2");
+        assert_eq!(a["Status"], "s1");
+        assert_eq!(s.fields["client"]["ip"], "198.51.100.7");
+        assert_eq!(a["source_ip"], "203.0.113.9");
+        assert_eq!(s.fields["http"]["response"]["status_code"], 200);
+    }
+
+    #[test]
+    fn a_status_that_is_no_number_is_in_the_message() {
+        let line = r#"{"requestId":"r1","httpMethod":"GET","status":"20x","path":"/p","protocol":"HTTP/1.1"}"#;
+        let s = understand(G, line).expect("access log");
+        assert_eq!(s.message, "GET /p HTTP/1.1 20x");
+        assert_eq!(s.fields["aws"]["apigateway"]["status"], "20x");
+        // Nothing known but the id: the message is the line.
+        let line = r#"{"requestId":"r1","httpMethod":"-","status":"-"}"#;
+        let s = understand(G, line).expect("access log");
+        assert_eq!(s.message, line);
+    }
+
+    #[test]
+    fn a_message_or_level_key_does_not_hide_an_access_line_of_its_group() {
+        let line = r#"{"requestId":"r1","httpMethod":"GET","status":"200","path":"/p","message":"hello","level":"info"}"#;
+        let s = understand("/aws/apigateway/orders", line).expect("access log");
+        assert_eq!(s.shape, Shape::ApiGateway);
+        assert_eq!(s.fields["http"]["response"]["status_code"], 200);
+        assert_eq!(s.fields["aws"]["apigateway"]["message"], "hello");
     }
 
     const G: &str = "API-Gateway-Access-Logs_orders/prod";
@@ -434,7 +566,10 @@ mod tests {
             "accountId",
             "wafResponseCode",
         ] {
-            assert_eq!(super::context_name(key), Some(super::snake(key).as_str()));
+            assert_eq!(
+                super::context_name(key),
+                Some(super::super::snake(key).as_str())
+            );
         }
         assert_eq!(super::context_name("stage"), None);
     }

@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::{Shape, Shaped, snake, snake_keys};
+use super::{Shape, Shaped, put_snake, snake, snake_keys};
 
 const DATASET: &str = "aws.cloudtrail";
 
@@ -51,6 +51,7 @@ pub(super) fn shape<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
     for key in ["eventSource", "eventName"] {
         map.remove(key);
     }
+    let mut other = Vec::new();
     for (key, value) in map {
         match key.as_str() {
             "awsRegion" => s.put("cloud.region", value),
@@ -78,11 +79,14 @@ pub(super) fn shape<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
                     s.put(&format!("aws.cloudtrail.{}", snake(&key)), as_text(value));
                 }
             }
-            _ => s.put(
-                &format!("aws.cloudtrail.{}", snake(&key)),
-                snake_keys(value),
-            ),
+            _ => other.push((key, snake_keys(value))),
         }
+    }
+    // The other keys by their snake-case names, those already in snake case
+    // first; a key whose name another took keeps its own (`aws_region` and
+    // `AwsRegion` are two fields).
+    if let Some(at) = super::object_at(&mut s.fields, &["aws", "cloudtrail"]) {
+        put_snake(at, other.into_iter());
     }
     Some(s)
 }
@@ -137,6 +141,20 @@ mod tests {
     use serde_json::json;
 
     const G: &str = "aws-cloudtrail-logs-123456789012-a1b2c3d4";
+
+    #[test]
+    fn keys_that_snake_case_alike_keep_every_value() {
+        let line = r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"x","aws_region":"y","AwsRegion":"z","errorCode":"E","error_code":"e","userIdentity":{"userName":"u","fooBar":1,"foo_bar":2}}"#;
+        let s = understand(G, line).expect("cloudtrail");
+        let c = &s.fields["aws"]["cloudtrail"];
+        assert_eq!(s.fields["cloud"]["region"], "x");
+        assert_eq!(c["aws_region"], "y");
+        assert_eq!(c["AwsRegion"], "z");
+        assert_eq!(c["error_code"], "E");
+        assert_eq!(c["error_code_2"], "e");
+        assert_eq!(c["user_identity"]["foo_bar"], 2);
+        assert_eq!(c["user_identity"]["fooBar"], 1);
+    }
 
     #[test]
     fn assumed_role_call() {

@@ -297,12 +297,12 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
         // event's keys, an object where text is expected) goes under the
         // event's own name, so it never takes a name of another type.
         let common = !grouped && value.is_string() && COMMON_KEYS.contains(&name.as_str());
-        let path = if common {
-            format!("aws.lambda.{name}")
+        let parents: &[&str] = if common {
+            &["aws", "lambda"]
         } else {
-            format!("aws.lambda.{event}.{name}")
+            &["aws", "lambda", &event]
         };
-        s.put(&path, snake_keys(value));
+        s.put_named(parents, &key, &name, snake_keys(value));
     }
     for (key, value) in map {
         s.app.insert(key, value);

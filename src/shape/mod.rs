@@ -175,6 +175,29 @@ impl<'a> Shaped<'a> {
         put(&mut self.fields, path, value.into());
     }
 
+    /// Whether the dotted `path` is set in [`Shaped::fields`].
+    fn has(&self, path: &str) -> bool {
+        let mut parts = path.split('.');
+        let Some(first) = parts.next() else {
+            return false;
+        };
+        let mut at = self.fields.get(first);
+        for part in parts {
+            at = at.and_then(|v| v.get(part));
+        }
+        at.is_some()
+    }
+
+    /// Sets a line's `key` under `parents` as `name` (its ECS or snake-case
+    /// name), or, when another key of the line took that name, as
+    /// [`free_name`] says.
+    fn put_named(&mut self, parents: &[&str], key: &str, name: &str, value: Value) {
+        if let Some(at) = object_at(&mut self.fields, parents) {
+            let name = free_name(at, key, name);
+            at.insert(name, value);
+        }
+    }
+
     /// Sets `log.level` from a level as written, if it names one.
     fn set_level(&mut self, written: &str) {
         if self.level.is_none() {
@@ -451,17 +474,80 @@ pub(crate) fn snake_cow(name: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A JSON value with every object key in snake case.
+/// A JSON value with every object key in snake case. Keys that snake-case
+/// to the same name keep their values apart ([`free_name`]).
 pub(crate) fn snake_keys(v: Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(
-            m.into_iter()
-                .map(|(k, v)| (snake(&k), snake_keys(v)))
-                .collect(),
-        ),
+        Value::Object(m) => {
+            let mut out = Map::new();
+            put_snake(&mut out, m.into_iter().map(|(k, v)| (k, snake_keys(v))));
+            Value::Object(out)
+        }
         Value::Array(items) => Value::Array(items.into_iter().map(snake_keys).collect()),
         other => other,
     }
+}
+
+/// Puts each `(key, value)` in `into` by the key's snake-case name, the keys
+/// already in snake case first so that they keep their own names; a key
+/// whose name is taken gets [`free_name`]'s.
+pub(crate) fn put_snake(
+    into: &mut Map<String, Value>,
+    pairs: impl Iterator<Item = (String, Value)>,
+) {
+    let mut later = Vec::new();
+    for (key, value) in pairs {
+        if matches!(snake_cow(&key), Cow::Borrowed(_)) && !into.contains_key(&key) {
+            into.insert(key, value);
+        } else {
+            later.push((key, value));
+        }
+    }
+    for (key, value) in later {
+        let name = free_name(into, &key, &snake_cow(&key));
+        into.insert(name, value);
+    }
+}
+
+/// The name a line's `key` takes in `at`: `name` (its ECS or snake-case
+/// name) when no other key of the line took it, else the key as written
+/// (dots as `_`, so it names no object), else that with `_2`, `_3`, …: two
+/// keys never share a field, so no value of the line is lost.
+pub(crate) fn free_name(at: &Map<String, Value>, key: &str, name: &str) -> String {
+    if !at.contains_key(name) {
+        return name.to_owned();
+    }
+    let own = key.replace('.', "_");
+    if !at.contains_key(&own) {
+        return own;
+    }
+    let mut n = 2_u32;
+    loop {
+        let candidate = format!("{own}_{n}");
+        if !at.contains_key(&candidate) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+/// The object at `parents` in `map`, made on the way; None when a
+/// non-object stands on the way.
+pub(crate) fn object_at<'m>(
+    map: &'m mut Map<String, Value>,
+    parents: &[&str],
+) -> Option<&'m mut Map<String, Value>> {
+    let mut at = map;
+    for key in parents {
+        if !at.contains_key(*key) {
+            at.insert((*key).to_owned(), Value::Object(Map::new()));
+        }
+        let Value::Object(inner) = at.get_mut(*key)? else {
+            return None;
+        };
+        at = inner;
+    }
+    Some(at)
 }
 
 /// A JSON value's text: a string as it is, anything else as JSON.
@@ -484,6 +570,11 @@ fn understand_json<'a>(dataset: &'static str, line: &'a str) -> Option<Shaped<'a
         return None;
     }
     let map: Map<String, Value> = serde_json::from_str(t).ok()?;
+    // The log group decides first: an access log line may have a `message`
+    // or a `level` key of its own.
+    if dataset == "aws.apigateway" && apigateway::is_access_log(&map) {
+        return apigateway::shape_json(map, line);
+    }
     if cloudtrail::is_record(&map) {
         return cloudtrail::shape(map);
     }
@@ -494,7 +585,7 @@ fn understand_json<'a>(dataset: &'static str, line: &'a str) -> Option<Shaped<'a
         return Some(lambda::app_line(map, line));
     }
     if apigateway::is_access_log(&map) {
-        return apigateway::shape_json(map);
+        return apigateway::shape_json(map, line);
     }
     json::app_line(map, dataset, line)
 }

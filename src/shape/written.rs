@@ -245,8 +245,8 @@ pub(crate) enum Val<'v> {
     Own(Value),
 }
 
-/// ECS fields set one by one by their path (objects, then the key), the last
-/// set of a path winning, as in a tree; then written as an [`EcsJson`] in
+/// ECS fields set one by one by their path (objects, then the key), each
+/// path once; then written as an [`EcsJson`] in
 /// the tree's key order, without making the tree.
 #[derive(Debug, Default)]
 pub(crate) struct Fields<'v> {
@@ -282,7 +282,8 @@ impl<'v> Fields<'v> {
     /// The fields as JSON: `event.*` members, `aws.*` members, then the
     /// other top-level objects, each in key order. None when a number would
     /// not read back as the same number ([`EcsJson::map`] would differ from
-    /// the tree): the caller then makes the tree.
+    /// the tree), or when a path was set twice: the caller then makes the
+    /// tree.
     pub(crate) fn write(mut self, capacity: usize) -> Option<EcsJson> {
         let exact = |v: &Val<'_>| match v {
             Val::Ref(v) => reads_back(v),
@@ -297,7 +298,7 @@ impl<'v> Fields<'v> {
                 *r = (0, 0);
             }
         }
-        // Stable: of equal paths, the last set stays last. Ranks order the
+        // Ranks order the
         // items as their paths do, except where they tie.
         self.items
             .sort_by(|(ra, a), (rb, b)| ra.cmp(rb).then_with(|| cmp_path(a, b)));
@@ -315,14 +316,15 @@ impl<'v> Fields<'v> {
                 if !in_part {
                     continue;
                 }
-                // The last set of a path wins (asked only of the part's own
-                // items: each item once, not once per part).
-                let overridden = self
+                // A path set twice (two keys of the line naming one field):
+                // the caller makes the tree, which keeps both (asked only of
+                // the part's own items: each item once, not once per part).
+                let twice = self
                     .items
                     .get(i + 1)
                     .is_some_and(|(r, next)| r == rank && cmp_path(next, item).is_eq());
-                if overridden {
-                    continue;
+                if twice {
+                    return None;
                 }
                 let objects = if part < 2 {
                     objects.get(1..).unwrap_or_default()
