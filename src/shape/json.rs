@@ -59,28 +59,38 @@ pub(super) fn app_line<'a>(
             map.remove("fields");
         }
     }
+    // Each key is taken only when it is what its field holds; anything
+    // else stays one of the line's own fields.
     if s.logger.is_none()
         && map.contains_key("fields")
-        && let Some(Value::String(target)) = map.remove("target")
+        && let Some(Value::String(target)) = take_if(&mut map, "target", Value::is_string)
     {
         s.logger = Some(Cow::Owned(target));
     }
-    if let Some(Value::Number(pid)) = map.get("pid") {
-        s.put("process.pid", Value::Number(pid.clone()));
-        map.remove("pid");
+    if let Some(pid) = take_if(&mut map, "pid", Value::is_u64) {
+        s.put("process.pid", pid);
     }
-    if let Some(Value::String(host)) = map.remove("hostname") {
+    if let Some(host) = take_if(&mut map, "hostname", Value::is_string) {
         s.put("host.hostname", host);
     }
     // bunyan: `name` is the logger, `v` its format version.
     if map.get("v").is_some_and(Value::is_number)
         && s.logger.is_none()
-        && let Some(Value::String(name)) = map.remove("name")
+        && let Some(Value::String(name)) = take_if(&mut map, "name", Value::is_string)
     {
         s.logger = Some(Cow::Owned(name));
     }
     s.app = map;
     Some(s.or_line(line))
+}
+
+/// Removes `key` from `map` when its value is `what`.
+fn take_if(map: &mut Map<String, Value>, key: &str, what: fn(&Value) -> bool) -> Option<Value> {
+    if map.get(key).is_some_and(what) {
+        map.remove(key)
+    } else {
+        None
+    }
 }
 
 /// Takes what every JSON layout shares: message, level, logger, error.
@@ -113,6 +123,9 @@ pub(super) fn take_common(s: &mut Shaped<'_>, map: &mut Map<String, Value>) {
 
 /// `errorType`/`errorMessage`/`stackTrace` (Lambda runtimes), Powertools'
 /// `exception_name`/`exception`, pino's `err` object.
+///
+/// A field is set once: a second key naming it (`exception` and `err.stack`,
+/// `errorType` and `exception_name`) stays one of the line's own fields.
 fn take_error(s: &mut Shaped<'_>, map: &mut Map<String, Value>) {
     for (key, field) in [
         ("errorType", "error.type"),
@@ -120,13 +133,15 @@ fn take_error(s: &mut Shaped<'_>, map: &mut Map<String, Value>) {
         ("errorMessage", "error.message"),
         ("exception", "error.stack_trace"),
     ] {
-        if let Some(Value::String(v)) = map.get(key) {
-            let v = v.clone();
-            map.remove(key);
+        if !s.has(field)
+            && let Some(v) = take_if(map, key, Value::is_string)
+        {
             s.put(field, v);
         }
     }
-    if let Some(trace) = map.get("stackTrace") {
+    if !s.has("error.stack_trace")
+        && let Some(trace) = map.get("stackTrace")
+    {
         let text = match trace {
             Value::Array(lines) => {
                 Some(lines.iter().map(value_text).collect::<Vec<_>>().join("\n"))
@@ -139,20 +154,24 @@ fn take_error(s: &mut Shaped<'_>, map: &mut Map<String, Value>) {
             s.put("error.stack_trace", text);
         }
     }
-    if let Some(Value::Object(err)) = map.get("err") {
-        let is_error = err.contains_key("message") || err.contains_key("stack");
-        if is_error {
-            let err = err.clone();
-            map.remove("err");
-            for (key, field) in [
-                ("type", "error.type"),
-                ("message", "error.message"),
-                ("stack", "error.stack_trace"),
-            ] {
-                if let Some(Value::String(v)) = err.get(key) {
-                    s.put(field, v.clone());
-                }
+    // pino's `err`: its text parts are the error's fields, the rest of it
+    // (a code, a cause) stays under `err`.
+    if let Some(Value::Object(err)) = map.get_mut("err")
+        && (err.contains_key("message") || err.contains_key("stack"))
+    {
+        for (key, field) in [
+            ("type", "error.type"),
+            ("message", "error.message"),
+            ("stack", "error.stack_trace"),
+        ] {
+            if !s.has(field)
+                && let Some(v) = take_if(err, key, Value::is_string)
+            {
+                s.put(field, v);
             }
+        }
+        if err.is_empty() {
+            map.remove("err");
         }
     }
 }

@@ -2,12 +2,12 @@
 //! `log/slog`'s TextHandler, Heroku-style loggers): every token must be a
 //! `key=value` pair, values bare or double-quoted with `\"`, `\\`, `\n`, `\t`
 //! escapes; two pairs with a known key, or three of any. `msg`/`message` is
-//! the message, `level`/`lvl`/`severity` (or Heroku's `at`) the level, `logger` the logger, `err`/`error` `error.message`; the other pairs
-//! are the line's own fields (strings, as written).
+//! the message, `level`/`lvl`/`severity` (or Heroku's `at`) the level, `logger` the logger, `err`/`error` `error.message` (the first of them); the other pairs
+//! are the line's own fields (strings, as written; a key written twice, a list).
 
 use std::borrow::Cow;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::{Shape, Shaped};
 
@@ -43,17 +43,34 @@ pub(super) fn parse<'a>(line: &'a str, dataset: &'static str) -> Option<Shaped<'
                 s.set_level(&value)
             }
             "logger" if s.logger.is_none() => s.logger = Some(value),
-            "err" | "error" => s.put("error.message", value.into_owned()),
-            _ => {
-                s.app
-                    .insert(key.to_owned(), Value::String(value.into_owned()));
+            "err" | "error" if !s.has("error.message") => {
+                s.put("error.message", value.into_owned())
             }
+            _ => keep(&mut s.app, key, value.into_owned()),
         }
     }
     if let Some(m) = message {
         s.message = m;
     }
     Some(s.or_line(line))
+}
+
+/// Keeps a pair as one of the line's own fields; a key written again makes
+/// the field a list of its values, in the line's order.
+fn keep(app: &mut Map<String, Value>, key: &str, value: String) {
+    match app.get_mut(key) {
+        None => {
+            app.insert(key.to_owned(), Value::String(value));
+        }
+        Some(Value::Array(values)) => values.push(Value::String(value)),
+        Some(first) => {
+            let first = std::mem::take(first);
+            app.insert(
+                key.to_owned(),
+                Value::Array(vec![first, Value::String(value)]),
+            );
+        }
+    }
 }
 
 /// All `key=value` pairs of the line, or None if any token is not one.

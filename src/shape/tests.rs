@@ -199,3 +199,35 @@ fn cost() {
         );
     }
 }
+
+/// Two keys of a line that name one field keep both values.
+#[test]
+fn no_value_of_a_line_is_lost() {
+    // logfmt: `err` and `error`; a key written twice.
+    let s = understand("/ecs/x", "level=error err=boom error=bang msg=n a=1 a=2").expect("logfmt");
+    assert_eq!(s.fields["error"]["message"], "boom");
+    assert_eq!(s.app["error"], "bang");
+    assert_eq!(s.app["a"], json!(["1", "2"]));
+    // JSON: a `hostname`, `pid`, `name` or `target` that is not what the field holds.
+    let s = understand(
+        "/ecs/x",
+        r#"{"level":"info","message":"x","hostname":{"a":1},"pid":"p","v":0,"name":{"n":1}}"#,
+    )
+    .expect("json");
+    assert_eq!(s.app["hostname"], json!({"a": 1}));
+    assert_eq!(s.app["pid"], "p");
+    assert_eq!(s.app["name"], json!({"n": 1}));
+    assert!(s.fields.get("host").is_none());
+    // `exception` and pino's `err.stack`: the first is the stack trace, the
+    // other stays the line's own; the rest of `err` stays under `err`.
+    let s = understand(
+        "/ecs/x",
+        r#"{"level":"error","message":"x","exception":"E1","err":{"message":"m","stack":"E2","code":"ECONN"},"errorType":"T1","exception_name":"T2"}"#,
+    )
+    .expect("json");
+    assert_eq!(s.fields["error"]["stack_trace"], "E1");
+    assert_eq!(s.fields["error"]["message"], "m");
+    assert_eq!(s.fields["error"]["type"], "T1");
+    assert_eq!(s.app["err"], json!({"stack": "E2", "code": "ECONN"}));
+    assert_eq!(s.app["exception_name"], "T2");
+}
