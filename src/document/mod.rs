@@ -38,10 +38,13 @@ use crate::time;
 
 mod id;
 mod lambda;
+mod place;
 mod write;
 
 pub use id::{DocId, IdHasher};
 pub use lambda::{LambdaLine, Report};
+use place::RESERVED;
+pub use place::is_document_field;
 pub use write::{EnvelopeJson, LineOptions};
 
 /// What every document of one record shares.
@@ -179,7 +182,10 @@ impl<'r> RecordDocs<'r> {
                 shape::merge(doc.ecs.get_or_insert_with(Map::new), from);
             }
         }
-        doc.place_fields(self.shaping.fields_prefix.as_deref());
+        if let Some(fields) = doc.fields.take().filter(|f| !f.is_empty()) {
+            let prefix = self.shaping.fields_prefix.as_deref();
+            doc.fields = Some(place::place(fields, prefix, doc.ecs.as_ref()));
+        }
         doc
     }
 }
@@ -239,51 +245,6 @@ pub struct Document<'a> {
     pub bad_timestamp: bool,
 }
 
-/// Top-level keys the document owns: a line's own keys with these names go
-/// under `json`, and a shape's ECS fields under them are merged into the
-/// envelope's objects (or never written).
-const RESERVED: &[&str] = &[
-    "@timestamp",
-    "message",
-    "event",
-    "cloud",
-    "aws",
-    "log",
-    "faas",
-    "logship",
-    "json",
-];
-
-/// Whether a top-level name belongs to the document (the envelope's and the
-/// shapes' ECS fields): a line's own field of that name goes under `json`,
-/// and `LOGSHIP_FIELDS_PREFIX` cannot be one.
-pub fn is_document_field(name: &str) -> bool {
-    name.starts_with('_')
-        || RESERVED.contains(&name)
-        || ECS_OBJECTS.contains(&name)
-        || name == "type"
-}
-
-/// Top-level ECS objects the shapes write. A line's own field of one of these
-/// names that is not an object goes under `json`: a scalar where other
-/// documents of the index have an object is a mapping conflict.
-const ECS_OBJECTS: &[&str] = &[
-    "source",
-    "destination",
-    "network",
-    "http",
-    "url",
-    "client",
-    "user",
-    "user_agent",
-    "trace",
-    "span",
-    "service",
-    "error",
-    "process",
-    "host",
-];
-
 impl<'a> Document<'a> {
     /// The ECS fields the line's shape gives, as a tree ([`Document::ecs`],
     /// or [`Document::ecs_json`] read once).
@@ -310,52 +271,6 @@ impl<'a> Document<'a> {
     /// Builds the document of one log event with the default [`Shaping`].
     pub fn new(env: &Envelope<'_>, event: LogEvent<'a>, lossy_utf8: bool) -> Document<'a> {
         RecordDocs::new(env.log_group, env.log_stream, &DEFAULT_SHAPING).build(event, lossy_utf8)
-    }
-
-    /// Puts the line's own fields where they go: under `prefix`, or at the top
-    /// level with the keys the document owns moved under `json`.
-    fn place_fields(&mut self, prefix: Option<&str>) {
-        let Some(mut fields) = self.fields.take() else {
-            return;
-        };
-        if fields.is_empty() {
-            return;
-        }
-        if let Some(prefix) = prefix {
-            let mut under = Map::new();
-            under.insert(prefix.to_owned(), Value::Object(fields));
-            self.fields = Some(under);
-            return;
-        }
-        // Elasticsearch refuses an empty field name: kept under a name it takes.
-        if let Some(v) = fields.remove("") {
-            fields.insert("_empty".to_owned(), v);
-        }
-        let ecs = self.ecs.as_ref();
-        // A dotted key (`log.level`) is the field its dots name: it clashes
-        // by its first part.
-        let clashes = |k: &str, v: &Value| {
-            let head = k.split('.').next().unwrap_or(k);
-            head.starts_with('_')
-                || RESERVED.contains(&head)
-                || ecs.is_some_and(|e| e.contains_key(head))
-                || (!v.is_object() && ECS_OBJECTS.contains(&k))
-        };
-        if fields.iter().any(|(k, v)| clashes(k, v)) {
-            let keys: Vec<String> = fields
-                .iter()
-                .filter(|(k, v)| clashes(k, v))
-                .map(|(k, _)| k.clone())
-                .collect();
-            let mut moved = Map::new();
-            for k in keys {
-                if let Some(v) = fields.remove(&k) {
-                    moved.insert(k, v);
-                }
-            }
-            fields.insert("json".to_owned(), Value::Object(moved));
-        }
-        self.fields = Some(fields);
     }
 }
 
@@ -519,6 +434,36 @@ mod tests {
         );
         assert_eq!(v["faas"]["name"], "orders");
         assert!(v.get("log").is_none());
+    }
+
+    #[test]
+    fn no_region_no_cloud_region() {
+        let env = Envelope { region: "", ..ENV };
+        let d = Document::new(
+            &env,
+            LogEvent {
+                id: Cow::Borrowed("1"),
+                timestamp: 1_704_067_200_123,
+                message: Cow::Borrowed("line"),
+                extracted_fields: None,
+            },
+            false,
+        );
+        let mut out = Vec::new();
+        d.write_json(&env, &mut out, false, None);
+        let v: Value = serde_json::from_slice(&out).expect("valid JSON");
+        assert_eq!(v["cloud"]["provider"], "aws");
+        assert!(v["cloud"].get("region").is_none());
+    }
+
+    #[test]
+    fn a_request_id_is_one_word() {
+        let v = json(&doc("2024-01-01T00:00:00.123Z\tr-1 extra\tINFO\thello"));
+        assert!(v.get("log").is_none());
+        assert_eq!(
+            v["message"],
+            "2024-01-01T00:00:00.123Z\tr-1 extra\tINFO\thello"
+        );
     }
 
     #[test]
