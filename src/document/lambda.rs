@@ -114,21 +114,26 @@ pub(super) fn text_line(msg: &str) -> Option<(&str, &str, &str)> {
         s.len() >= 19 && s.as_bytes().first().is_some_and(u8::is_ascii_digit) && s.contains('T')
     };
     let is_level = |s: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(s));
-    if looks_like_time(a) && is_level(c) && !b.is_empty() {
+    if looks_like_time(a) && is_level(c) && is_request_id(b) {
         return Some((c, b, body));
     }
     let level = a.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
     match level {
-        Some(level) if is_level(level) && looks_like_time(b) && !c.is_empty() => {
+        Some(level) if is_level(level) && looks_like_time(b) && is_request_id(c) => {
             Some((level, c, body))
         }
         _ => None,
     }
 }
 
+/// A request id: one word (a UUID in every runtime), never empty.
+fn is_request_id(s: &str) -> bool {
+    !s.is_empty() && !s.bytes().any(|b| b.is_ascii_whitespace())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{LEVELS, text_line};
+    use super::{LEVELS, is_request_id, text_line};
 
     /// [`text_line`] as it read the line with `splitn` before its tab search.
     fn reference(msg: &str) -> Option<(&str, &str, &str)> {
@@ -146,11 +151,11 @@ mod tests {
             s.len() >= 19 && s.as_bytes().first().is_some_and(u8::is_ascii_digit) && s.contains('T')
         };
         let level = |s: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(s));
-        if time(a) && level(c) && !b.is_empty() {
+        if time(a) && level(c) && is_request_id(b) {
             return Some((c, b, body));
         }
         match a.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            Some(l) if level(l) && time(b) && !c.is_empty() => Some((l, c, body)),
+            Some(l) if level(l) && time(b) && is_request_id(c) => Some((l, c, body)),
             _ => None,
         }
     }

@@ -309,10 +309,17 @@ impl Document<'_> {
         }
         a.rest(out, account, &["id"]);
         out.push(b'}');
-        o.key(out, "region");
+        // A bare subscription payload names no region: none is written.
         match cloud.and_then(|c| c.get("region")) {
-            Some(region) => write_value(region, out),
-            None => out.extend_from_slice(&env.region),
+            Some(region) => {
+                o.key(out, "region");
+                write_value(region, out);
+            }
+            None if env.raw.1.is_empty() => {}
+            None => {
+                o.key(out, "region");
+                out.extend_from_slice(&env.region);
+            }
         }
         o.rest(out, cloud, &["provider", "account", "region"]);
         out.push(b'}');

@@ -178,6 +178,10 @@ impl FlowFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     Number,
+    /// A TCP or UDP port: 0–65535.
+    Port,
+    /// An IANA protocol number: 0–255.
+    Protocol,
     Account,
     Address,
     Action,
@@ -187,8 +191,11 @@ enum Kind {
 
 fn kind(name: &str) -> Kind {
     match name {
-        "version" | "srcport" | "dstport" | "protocol" | "packets" | "bytes" | "start" | "end"
-        | "tcp-flags" | "traffic-path" => Kind::Number,
+        "srcport" | "dstport" => Kind::Port,
+        "protocol" => Kind::Protocol,
+        "version" | "packets" | "bytes" | "start" | "end" | "tcp-flags" | "traffic-path" => {
+            Kind::Number
+        }
         "account-id" => Kind::Account,
         "srcaddr" | "dstaddr" | "pkt-srcaddr" | "pkt-dstaddr" => Kind::Address,
         "action" => Kind::Action,
@@ -211,6 +218,8 @@ fn fits(kind: Kind, value: &str) -> bool {
         || value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() && value.len() <= 20;
     match kind {
         Kind::Number => number(),
+        Kind::Port => number() && value.parse::<u16>().is_ok(),
+        Kind::Protocol => number() && value.parse::<u8>().is_ok(),
         Kind::Account => number() || value == "unknown",
         Kind::Address => value.parse::<IpAddr>().is_ok(),
         Kind::Action => matches!(value, "ACCEPT" | "REJECT"),
@@ -519,6 +528,19 @@ mod tests {
     use serde_json::json;
 
     const G: &str = "/vpc/flow-logs";
+
+    #[test]
+    fn a_port_or_protocol_out_of_range_is_no_flow_record() {
+        for line in [
+            "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 99999 22 6 20 4249 1418530010 1418530070 ACCEPT OK",
+            "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 65536 6 20 4249 1418530010 1418530070 ACCEPT OK",
+            "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 256 20 4249 1418530010 1418530070 ACCEPT OK",
+        ] {
+            assert!(understand(G, line).is_none(), "{line}");
+        }
+        let edge = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 0 65535 255 20 4249 1418530010 1418530070 ACCEPT OK";
+        assert!(understand(G, edge).is_some());
+    }
 
     #[test]
     fn default_format_accept() {
