@@ -382,9 +382,7 @@ fn parse_object(text: &str) -> Option<Map<String, Value>> {
     if !(t.starts_with('{') && t.ends_with('}')) {
         return None;
     }
-    serde_json::from_str::<Map<String, Value>>(t)
-        .ok()
-        .filter(|m| !m.is_empty())
+    shape::parse_object(t).filter(|m| !m.is_empty())
 }
 
 #[cfg(test)]

@@ -1,14 +1,12 @@
 //! Where a line's own fields go in its document: at the top level, except
 //! the names the document owns (its envelope's, the ECS objects the shapes
 //! write, names Elasticsearch reserves), which go under `json`; or all under
-//! `LOGSHIP_FIELDS_PREFIX`. And, at any depth, a dotted key that would name
-//! the same field as another key once Elasticsearch expands its dots (`a.b`
-//! beside `a`) is renamed with `_` for its dots, so the document is neither
-//! refused nor loses a value.
+//! `LOGSHIP_FIELDS_PREFIX`. Names Elasticsearch would refuse, or expand into
+//! a clash, are renamed first ([`crate::shape::undot`]).
 
 use serde_json::{Map, Value};
 
-use crate::shape::free_name;
+use crate::shape::undot;
 
 /// Top-level keys the document owns: a line's own keys with these names go
 /// under `json`, and a shape's ECS fields under them are merged into the
@@ -23,6 +21,8 @@ pub(super) const RESERVED: &[&str] = &[
     "faas",
     "logship",
     "json",
+    // A data stream's own constant fields: a line cannot set them.
+    "data_stream",
 ];
 
 /// Whether a top-level name belongs to the document (the envelope's and the
@@ -31,28 +31,63 @@ pub(super) const RESERVED: &[&str] = &[
 pub fn is_document_field(name: &str) -> bool {
     name.starts_with('_')
         || RESERVED.contains(&name)
-        || ECS_OBJECTS.contains(&name)
+        || ECS_OBJECTS.binary_search(&name).is_ok()
         || name == "type"
 }
 
-/// Top-level ECS objects the shapes write. A line's own field of one of these
-/// names that is not an object goes under `json`: a scalar where other
-/// documents of the index have an object is a mapping conflict.
+/// Top-level ECS field sets (those the shapes write, and the rest of ECS,
+/// sorted). A line's own field of one of these names that is not an object
+/// goes under `json`: a scalar where other documents of the index have an
+/// object is a mapping conflict.
 const ECS_OBJECTS: &[&str] = &[
-    "source",
-    "destination",
-    "network",
-    "http",
-    "url",
+    "agent",
+    "as",
     "client",
+    "code_signature",
+    "container",
+    "destination",
+    "device",
+    "dll",
+    "dns",
+    "ecs",
+    "elf",
+    "email",
+    "error",
+    "file",
+    "geo",
+    "group",
+    "hash",
+    "host",
+    "http",
+    "interface",
+    "labels",
+    "macho",
+    "network",
+    "observer",
+    "orchestrator",
+    "organization",
+    "os",
+    "package",
+    "pe",
+    "process",
+    "registry",
+    "related",
+    "risk",
+    "rule",
+    "server",
+    "service",
+    "source",
+    "span",
+    "threat",
+    "tls",
+    "trace",
+    "transaction",
+    "url",
     "user",
     "user_agent",
-    "trace",
-    "span",
-    "service",
-    "error",
-    "process",
-    "host",
+    "vlan",
+    "vulnerability",
+    "x509",
 ];
 
 /// The line's own `fields`, placed: under `prefix`, or at the top level
@@ -63,16 +98,13 @@ pub(super) fn place(
     prefix: Option<&str>,
     ecs: Option<&Map<String, Value>>,
 ) -> Map<String, Value> {
+    // Names Elasticsearch would refuse or expand into a clash are renamed
+    // first (an empty key becomes `_empty`, and then goes under `json`).
+    undot(&mut fields);
     if let Some(prefix) = prefix {
-        undot(&mut fields);
         let mut under = Map::new();
         under.insert(prefix.to_owned(), Value::Object(fields));
         return under;
-    }
-    // Elasticsearch refuses an empty field name: kept under a name it takes.
-    if let Some(v) = fields.remove("") {
-        let name = free_name(&fields, "_empty", "_empty");
-        fields.insert(name, v);
     }
     // A dotted key (`log.level`) is the field its dots name: it clashes
     // by its first part.
@@ -81,7 +113,7 @@ pub(super) fn place(
         head.starts_with('_')
             || RESERVED.contains(&head)
             || ecs.is_some_and(|e| e.contains_key(head))
-            || (!v.is_object() && ECS_OBJECTS.contains(&k))
+            || (!v.is_object() && ECS_OBJECTS.binary_search(&k).is_ok())
     };
     if fields.iter().any(|(k, v)| clashes(k, v)) {
         let keys: Vec<String> = fields
@@ -97,95 +129,7 @@ pub(super) fn place(
         }
         fields.insert("json".to_owned(), Value::Object(moved));
     }
-    // `json.a` beside `json` are now `json` and `a` beside each other under `json`.
-    undot(&mut fields);
     fields
-}
-
-/// Renames, at any depth, each dotted key that names a field another key of
-/// its object names too once the dots are expanded (`a.b` beside `a: 1`, or
-/// beside `a: {"b": 2}`, or `a.b.c` beside `a.b`), or that has an empty part
-/// (`a..b`, `.a`): the dots become `_` ([`free_name`] if that is taken too).
-fn undot(map: &mut Map<String, Value>) {
-    for v in map.values_mut() {
-        undot_value(v);
-    }
-    if !map.keys().any(|k| k.contains('.')) {
-        return;
-    }
-    let dotted: Vec<String> = map.keys().filter(|k| k.contains('.')).cloned().collect();
-    for key in dotted {
-        if clashes_dotted(map, &key)
-            && let Some(v) = map.remove(&key)
-        {
-            let name = free_name(map, &key, &key.replace('.', "_"));
-            map.insert(name, v);
-        }
-    }
-}
-
-fn undot_value(v: &mut Value) {
-    match v {
-        Value::Object(m) => undot(m),
-        Value::Array(items) => items.iter_mut().for_each(undot_value),
-        _ => {}
-    }
-}
-
-/// Whether the dotted `key` of `map`, once its dots (and those of the keys
-/// inside its value) are expanded, names a field another key of `map` with
-/// the same first part names too, or sets a value where the other has an
-/// object (or the other way round). Objects merge; only values clash.
-fn clashes_dotted(map: &Map<String, Value>, key: &str) -> bool {
-    if key.split('.').any(str::is_empty) {
-        return true;
-    }
-    let head = key.split('.').next().unwrap_or(key);
-    let Some(value) = map.get(key) else {
-        return false;
-    };
-    let mut mine = Vec::new();
-    expand(key, value, &mut mine);
-    map.iter()
-        .filter(|(other, _)| {
-            other.as_str() != key && other.split('.').next().unwrap_or(other) == head
-        })
-        .any(|(other, v)| {
-            let mut theirs = Vec::new();
-            expand(other, v, &mut theirs);
-            mine.iter().any(|(a, a_value)| {
-                theirs.iter().any(|(b, b_value)| {
-                    (a == b && (*a_value || *b_value))
-                        || (*a_value && is_under(b, a))
-                        || (*b_value && is_under(a, b))
-                })
-            })
-        })
-}
-
-/// The paths `v` sets under `at`, each with whether it is a value (else an object).
-fn expand(at: &str, v: &Value, out: &mut Vec<(String, bool)>) {
-    match v {
-        Value::Object(m) => {
-            out.push((at.to_owned(), false));
-            for (k, v) in m {
-                expand(&format!("{at}.{k}"), v, out);
-            }
-        }
-        // Elasticsearch reads a list as its items at the same path.
-        Value::Array(items) => {
-            for item in items {
-                expand(at, item, out);
-            }
-        }
-        _ => out.push((at.to_owned(), true)),
-    }
-}
-
-/// `path` is below `parent` (`a.b` below `a`).
-fn is_under(path: &str, parent: &str) -> bool {
-    path.strip_prefix(parent)
-        .is_some_and(|rest| rest.starts_with('.'))
 }
 
 #[cfg(test)]
@@ -214,8 +158,8 @@ mod tests {
             json!({"a_b": 1, "a.b.c": 2})
         );
         assert_eq!(
-            placed(json!({"a..b": 1, ".c": 2})),
-            json!({"a__b": 1, "_c": 2})
+            placed(json!({"a..b": 1, ".c": 2, " ": 3, "x": {"": 4, "y. ": 5}})),
+            json!({"a__b": 1, "json": {"_c": 2, "_blank": 3}, "x": {"_empty": 4, "y_ ": 5}})
         );
         // No clash: Elasticsearch merges `a.b` into the object `a`.
         assert_eq!(
@@ -230,10 +174,21 @@ mod tests {
     }
 
     #[test]
+    fn ecs_field_sets_are_sorted_and_a_scalar_named_like_one_moves() {
+        assert!(super::ECS_OBJECTS.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!(
+            placed(
+                json!({"ecs": "z", "labels": "x", "os": {"name": "linux"}, "data_stream": {"type": "logs"}})
+            ),
+            json!({"os": {"name": "linux"}, "json": {"ecs": "z", "labels": "x", "data_stream": {"type": "logs"}}})
+        );
+    }
+
+    #[test]
     fn json_and_json_dot_a_keep_both_values() {
         assert_eq!(
             placed(json!({"json": {"a": 1}, "json.a": 2, "k": 0})),
-            json!({"k": 0, "json": {"json": {"a": 1}, "json_a": 2}})
+            json!({"k": 0, "json_a": 2, "json": {"json": {"a": 1}}})
         );
     }
 

@@ -42,6 +42,15 @@ where
             }
         }
     }
+    // Keys as the filter named them: renamed where Elasticsearch would
+    // refuse them or expand them into a clash (`a.b` beside `a`).
+    if let Some(Value::Object(cw)) = out.get_mut("aws").and_then(|a| a.get_mut("cloudwatch")) {
+        for group in ["system", "extracted_fields"] {
+            if let Some(Value::Object(m)) = cw.get_mut(group) {
+                super::undot(m);
+            }
+        }
+    }
     out
 }
 
@@ -70,6 +79,12 @@ mod tests {
         assert!(cw["extracted_fields"].get("empty").is_none());
         let none: [(&str, &str); 0] = [];
         assert!(extracted(none).is_empty());
+        // `a.b` beside `a`, and a bare `@`.
+        let f = extracted([("a", "2"), ("a.b", "1"), ("@", "x")]);
+        let cw = &f["aws"]["cloudwatch"];
+        assert_eq!(cw["extracted_fields"]["a"], "2");
+        assert_eq!(cw["extracted_fields"]["a_b"], "1");
+        assert_eq!(cw["system"]["_empty"], "x");
         // Owned pairs too, as a decoder holding `String`s would pass them.
         let owned = vec![("@aws.region".to_owned(), "eu-west-1".to_owned())];
         assert_eq!(extracted(owned)["cloud"]["region"], "eu-west-1");

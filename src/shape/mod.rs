@@ -67,7 +67,7 @@
 //! | `url.path`, `url.original`, `url.domain` | API Gateway | `path` (or `resourcePath`), the CLF request target, `domainName` |
 //! | `client.ip` | API Gateway | `ip`/`sourceIp` |
 //! | `event.duration`, `aws.apigateway.{response_latency_ms, integration_latency_ms}` | API Gateway | `responseLatency` (ms; `event.duration` in ns), `integrationLatency` |
-//! | `aws.apigateway.*` | API Gateway | every other key in snake case (`request_time`, `resource_path`, `route_key`, `stage`, `api_id`, `integration_status`, …) |
+//! | `aws.apigateway.*` | API Gateway | every other key in snake case (`request_time`, `resource_path`, `route_key`, `stage`, `api_id`, `integration_status`, …), as text |
 //! | `process.name`, `process.pid` | syslog | APP-NAME/TAG, PROCID when numeric |
 //! | `log.syslog.{priority, facility.code, facility.name, severity.code, severity.name, version, appname, hostname, procid, msgid, structured_data}` | syslog | `<PRI>` and the RFC 5424 header |
 //! | `cloud.account.id`, `cloud.region`, `aws.cloudwatch.source_log` | `extractedFields` | `@aws.account`, `@aws.region`, `@source.log` ([`extracted`]) |
@@ -88,6 +88,7 @@ mod json;
 mod lambda;
 mod level;
 mod logfmt;
+mod names;
 mod syslog;
 mod text;
 mod vpcflow;
@@ -95,6 +96,8 @@ mod written;
 
 pub use extracted::extracted;
 pub use level::normalize_level;
+pub(crate) use names::{free_name, object_at, put_snake, snake_keys};
+pub use names::{parse_object, undot};
 pub use vpcflow::{FlowFormat, FlowFormatError};
 pub use written::EcsJson;
 
@@ -320,6 +323,10 @@ impl Group<'_> {
             }
             b'g'..=b'z' | b'_' | b'@' => logfmt::parse(line, dataset),
             b':' => apigateway::parse_clf(line, dataset),
+            // A JSON line after blank space (a newline before the object).
+            b' ' | b'\t' | b'\n' | b'\r' if line.trim_ascii_start().starts_with('{') => {
+                understand_json(dataset, line)
+            }
             _ => None,
         }
     }
@@ -474,82 +481,6 @@ pub(crate) fn snake_cow(name: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A JSON value with every object key in snake case. Keys that snake-case
-/// to the same name keep their values apart ([`free_name`]).
-pub(crate) fn snake_keys(v: Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut out = Map::new();
-            put_snake(&mut out, m.into_iter().map(|(k, v)| (k, snake_keys(v))));
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(items.into_iter().map(snake_keys).collect()),
-        other => other,
-    }
-}
-
-/// Puts each `(key, value)` in `into` by the key's snake-case name, the keys
-/// already in snake case first so that they keep their own names; a key
-/// whose name is taken gets [`free_name`]'s.
-pub(crate) fn put_snake(
-    into: &mut Map<String, Value>,
-    pairs: impl Iterator<Item = (String, Value)>,
-) {
-    let mut later = Vec::new();
-    for (key, value) in pairs {
-        if matches!(snake_cow(&key), Cow::Borrowed(_)) && !into.contains_key(&key) {
-            into.insert(key, value);
-        } else {
-            later.push((key, value));
-        }
-    }
-    for (key, value) in later {
-        let name = free_name(into, &key, &snake_cow(&key));
-        into.insert(name, value);
-    }
-}
-
-/// The name a line's `key` takes in `at`: `name` (its ECS or snake-case
-/// name) when no other key of the line took it, else the key as written
-/// (dots as `_`, so it names no object), else that with `_2`, `_3`, …: two
-/// keys never share a field, so no value of the line is lost.
-pub(crate) fn free_name(at: &Map<String, Value>, key: &str, name: &str) -> String {
-    if !at.contains_key(name) {
-        return name.to_owned();
-    }
-    let own = key.replace('.', "_");
-    if !at.contains_key(&own) {
-        return own;
-    }
-    let mut n = 2_u32;
-    loop {
-        let candidate = format!("{own}_{n}");
-        if !at.contains_key(&candidate) {
-            return candidate;
-        }
-        n += 1;
-    }
-}
-
-/// The object at `parents` in `map`, made on the way; None when a
-/// non-object stands on the way.
-pub(crate) fn object_at<'m>(
-    map: &'m mut Map<String, Value>,
-    parents: &[&str],
-) -> Option<&'m mut Map<String, Value>> {
-    let mut at = map;
-    for key in parents {
-        if !at.contains_key(*key) {
-            at.insert((*key).to_owned(), Value::Object(Map::new()));
-        }
-        let Value::Object(inner) = at.get_mut(*key)? else {
-            return None;
-        };
-        at = inner;
-    }
-    Some(at)
-}
-
 /// A JSON value's text: a string as it is, anything else as JSON.
 pub(crate) fn value_text(v: &Value) -> String {
     match v {
@@ -569,7 +500,7 @@ fn understand_json<'a>(dataset: &'static str, line: &'a str) -> Option<Shaped<'a
     if !t.ends_with('}') {
         return None;
     }
-    let map: Map<String, Value> = serde_json::from_str(t).ok()?;
+    let map = parse_object(t)?;
     // The log group decides first: an access log line may have a `message`
     // or a `level` key of its own.
     if dataset == "aws.apigateway" && apigateway::is_access_log(&map) {

@@ -130,7 +130,8 @@ fn rfc5424<'a>(rest: &'a str, s: &mut Shaped<'a>) -> bool {
     if msgid != "-" {
         s.put("log.syslog.msgid", msgid);
     }
-    if let Some(sd) = sd {
+    if let Some(mut sd) = sd {
+        super::undot(&mut sd);
         s.put("log.syslog.structured_data", Value::Object(sd));
     }
     s.message = Cow::Borrowed(msg.trim_start_matches('\u{feff}'));
@@ -138,6 +139,20 @@ fn rfc5424<'a>(rest: &'a str, s: &mut Shaped<'a>) -> bool {
 }
 
 /// `-` or `[id k="v" …]…`, then ` MSG`: (the elements, the message).
+/// Sets `name` in `params`, or adds `value` to the values it has.
+fn add(params: &mut Map<String, Value>, name: &str, value: Value) {
+    match params.get_mut(name) {
+        None => {
+            params.insert(name.to_owned(), value);
+        }
+        Some(Value::Array(values)) => values.push(value),
+        Some(first) => {
+            let first = std::mem::take(first);
+            params.insert(name.to_owned(), Value::Array(vec![first, value]));
+        }
+    }
+}
+
 fn structured_data(tail: &str) -> Option<(Option<Map<String, Value>>, &str)> {
     if let Some(rest) = tail.strip_prefix('-') {
         if rest.is_empty() {
@@ -198,11 +213,22 @@ fn structured_data(tail: &str) -> Option<(Option<Map<String, Value>>, &str)> {
                     }
                     value.push_str(tail.get(run..i)?);
                     i += 1;
-                    params.insert(name.to_owned(), Value::String(value));
+                    // RFC 5424 lets a parameter repeat: its values become a list.
+                    add(&mut params, name, Value::String(value));
                 }
             }
         }
-        elements.insert(id.to_owned(), Value::Object(params));
+        match elements.get_mut(id) {
+            // An SD-ID written twice: its parameters are joined.
+            Some(Value::Object(first)) => {
+                for (name, value) in params {
+                    add(first, &name, value);
+                }
+            }
+            _ => {
+                elements.insert(id.to_owned(), Value::Object(params));
+            }
+        }
     }
     if elements.is_empty() {
         return None;
@@ -266,15 +292,9 @@ fn bsd_timestamp_len(s: &str) -> Option<usize> {
     if !day_ok || b.get(6) != Some(&b' ') {
         return None;
     }
+    // `hh:mm:ss`, each in its range (`25:61:00` is no time).
     let t = b.get(7..15)?;
-    let time_ok = t.iter().enumerate().all(|(i, c)| {
-        if i == 2 || i == 5 {
-            *c == b':'
-        } else {
-            c.is_ascii_digit()
-        }
-    });
-    time_ok.then_some(15)
+    (timestamp_len(t) == Some(8)).then_some(15)
 }
 
 /// `name[pid]: msg` or `name: msg`: (name, pid, msg).
@@ -351,6 +371,19 @@ mod tests {
         assert_eq!(s.message, "job done");
         assert_eq!(s.level, None);
         assert_eq!(s.fields["process"]["pid"], 99);
+    }
+
+    #[test]
+    fn a_time_out_of_range_is_no_syslog_line() {
+        assert!(understand("/var/log/messages", "Nov 27 25:61:00 host app: bad time").is_none());
+        assert!(
+            understand(
+                "/ecs/x",
+                "2026-13-45 99:99:99,999 ERROR [main] com.acme.App - x"
+            )
+            .is_none()
+        );
+        assert!(understand("/var/log/messages", "Nov 27 23:59:60 host app: leap second").is_some());
     }
 
     #[test]
