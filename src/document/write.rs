@@ -186,13 +186,17 @@ impl Document<'_> {
         self.write_aws(out, env, object(ecs, "aws"), aws_written, another);
 
         let log = object(ecs, "log");
-        if self.level.is_some() || self.logger.is_some() || log.is_some() {
+        let (level, logger) = match truncated {
+            true => (None, None),
+            false => (self.level.as_ref(), self.logger.as_ref()),
+        };
+        if level.is_some() || logger.is_some() || log.is_some() {
             let mut o = Obj::open(out, "log");
-            if let Some(level) = &self.level {
+            if let Some(level) = level {
                 o.key(out, "level");
                 write_str(level, out);
             }
-            if let Some(logger) = &self.logger {
+            if let Some(logger) = logger {
                 o.key(out, "logger");
                 write_str(logger, out);
             }

@@ -23,6 +23,17 @@ pub(super) fn is_access_log(map: &Map<String, Value>) -> bool {
         && map.contains_key("status")
 }
 
+/// Every value as text (a template writes `$context.status` quoted or not):
+/// the numbers are read from it, and a field kept as it came is a string in
+/// every document, never a number in one and text in another.
+fn all_text(map: &mut Map<String, Value>) {
+    for v in map.values_mut() {
+        if !v.is_string() && !v.is_null() {
+            *v = Value::String(v.to_string());
+        }
+    }
+}
+
 /// A number from a JSON number or a string of one.
 fn number(v: &Value) -> Option<f64> {
     match v {
@@ -55,7 +66,8 @@ const APIGW: &[&str] = &["aws", "apigateway"];
 
 /// An access log line of the JSON layout: its ECS fields written as JSON
 /// ([`Shaped::written`]) straight from the parsed line.
-pub(super) fn shape_json<'a>(map: Map<String, Value>, line: &'a str) -> Option<Shaped<'a>> {
+pub(super) fn shape_json<'a>(mut map: Map<String, Value>, line: &'a str) -> Option<Shaped<'a>> {
+    all_text(&mut map);
     let mut s = Shaped::new(Shape::ApiGateway, DATASET, Cow::Borrowed(""));
     let mut f = Fields::with_capacity(map.len() + 4);
     let mut method = None;
@@ -160,7 +172,8 @@ pub(super) fn shape_json<'a>(map: Map<String, Value>, line: &'a str) -> Option<S
 /// `integration_latency_ms`): the known keys take their ECS names first, then
 /// each other key its snake-case name if still free, else its own
 /// ([`super::free_name`]), so no value is lost.
-fn shape_json_tree<'a>(map: Map<String, Value>, line: &'a str) -> Option<Shaped<'a>> {
+fn shape_json_tree<'a>(mut map: Map<String, Value>, line: &'a str) -> Option<Shaped<'a>> {
+    all_text(&mut map);
     let mut s = Shaped::new(Shape::ApiGateway, DATASET, Cow::Borrowed(""));
     let mut method = None;
     let mut path = None;

@@ -27,7 +27,7 @@ pub(super) fn shape<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
     };
     let source = text(&map, "eventSource")?;
     let name = text(&map, "eventName")?;
-    let error_code = text(&map, "errorCode");
+    let error_code = text(&map, "errorCode").filter(|c| !c.trim().is_empty());
     let mut s = Shaped::new(Shape::CloudTrail, DATASET, Cow::Borrowed(""));
     s.message = Cow::Owned(match &error_code {
         Some(code) => format!("{source} {name} failed: {code}"),

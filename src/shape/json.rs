@@ -80,8 +80,21 @@ pub(super) fn app_line<'a>(
     {
         s.logger = Some(Cow::Owned(name));
     }
+    message_from_error(&mut s);
     s.app = map;
     Some(s.or_line(line))
+}
+
+/// A line with no message of its own but an error (the runtimes' uncaught
+/// error: `errorType`, `errorMessage`, `stackTrace`): the error's message is
+/// the message, not the whole object's text.
+pub(super) fn message_from_error(s: &mut Shaped<'_>) {
+    if matches!(s.message, Cow::Borrowed(_))
+        && let Some(Value::String(m)) = s.fields.get("error").and_then(|e| e.get("message"))
+        && !m.trim().is_empty()
+    {
+        s.message = Cow::Owned(m.clone());
+    }
 }
 
 /// Removes `key` from `map` when its value is `what`.
@@ -143,8 +156,16 @@ fn take_error(s: &mut Shaped<'_>, map: &mut Map<String, Value>) {
         && let Some(trace) = map.get("stackTrace")
     {
         let text = match trace {
+            // Node's frames are lines, Python's end with their own newline.
             Value::Array(lines) => {
-                Some(lines.iter().map(value_text).collect::<Vec<_>>().join("\n"))
+                let mut text = String::new();
+                for line in lines {
+                    if !text.is_empty() && !text.ends_with('\n') {
+                        text.push('\n');
+                    }
+                    text.push_str(&value_text(line));
+                }
+                Some(text)
             }
             Value::String(t) => Some(t.clone()),
             _ => None,

@@ -39,14 +39,13 @@ pub(super) fn is_app_line(map: &Map<String, Value>) -> bool {
 pub(super) fn app_line<'a>(mut map: Map<String, Value>, line: &'a str) -> Shaped<'a> {
     let mut s = Shaped::new(Shape::LambdaJson, DATASET, Cow::Borrowed(line));
     json::take_common(&mut s, &mut map);
-    let mut request_id = None;
-    for key in REQUEST_ID_KEYS {
-        if let Some(Value::String(id)) = map.get(*key) {
-            request_id.get_or_insert_with(|| id.clone());
-            map.remove(*key);
-        }
-    }
-    if let Some(id) = request_id {
+    // The first request id key is the field; another (a second spelling
+    // of it) stays one of the line's own fields.
+    if let Some(key) = REQUEST_ID_KEYS
+        .iter()
+        .find(|k| map.get(**k).is_some_and(Value::is_string))
+        && let Some(id) = map.remove(*key)
+    {
         s.put("aws.lambda.request_id", id);
     }
     // Lambda's `timestamp` is the event's own time, which the document already has.
@@ -81,6 +80,7 @@ pub(super) fn app_line<'a>(mut map: Map<String, Value>, line: &'a str) -> Shaped
             s.put("aws.lambda.memory_size_mb", n);
         }
     }
+    json::message_from_error(&mut s);
     s.app = map;
     s.or_line(line)
 }
@@ -139,7 +139,19 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
         // whole number an index sees does not make the field an integer.
         let value = match value.as_f64() {
             Some(n) if key.ends_with("Ms") && path.ends_with("duration_ms") => Value::from(n),
-            _ => value.clone(),
+            Some(_) => value.clone(),
+            // Not a number where numbers go: kept as text under its own name.
+            None => {
+                let name = snake(key);
+                let text = Value::String(value_text(value));
+                s.put_named(
+                    &["aws", "lambda", &event, "invalid_metrics"],
+                    key,
+                    &name,
+                    text,
+                );
+                continue;
+            }
         };
         s.put(&path, value);
     }
@@ -154,6 +166,16 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
         }
         if let Some(Value::String(span)) = tracing.get("spanId") {
             s.put("span.id", span.as_str());
+        }
+        // The trace header as it came (`Parent=`, `Sampled=`), and any other key.
+        let rest: Map<String, Value> = tracing.into_iter().filter(|(k, _)| k != "spanId").collect();
+        if !rest.is_empty() {
+            s.put_named(
+                &["aws", "lambda"],
+                "tracing",
+                "tracing",
+                snake_keys(Value::Object(rest)),
+            );
         }
     }
     if let Some(spans) = record.remove("spans") {

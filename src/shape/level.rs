@@ -9,8 +9,12 @@ const WORDS: &[(&str, &str)] = &[
     ("finest", "trace"),
     ("finer", "trace"),
     ("verbose", "trace"),
+    ("silly", "trace"),
     ("debug", "debug"),
     ("dbg", "debug"),
+    ("dbug", "debug"),
+    // winston's `http`: between `info` and `verbose`.
+    ("http", "debug"),
     ("fine", "debug"),
     ("info", "info"),
     ("inf", "info"),
@@ -27,6 +31,8 @@ const WORDS: &[(&str, &str)] = &[
     ("severe", "error"),
     ("critical", "critical"),
     ("crit", "critical"),
+    // zap's development panic.
+    ("dpanic", "critical"),
     ("fatal", "fatal"),
     ("panic", "fatal"),
     ("alert", "alert"),
@@ -85,6 +91,16 @@ pub(crate) fn level_cow(written: &str) -> Option<Cow<'static, str>> {
         return Some(Cow::Borrowed(known));
     }
     let t = written.trim();
+    // Go slog's levels between the named ones: `ERROR+2`, `DEBUG-4`.
+    if let Some(at) = t.find(['+', '-'])
+        && let (Some(word), Some(offset)) = (t.get(..at), t.get(at + 1..))
+        && !offset.is_empty()
+        && offset.len() <= 2
+        && offset.bytes().all(|b| b.is_ascii_digit())
+        && let Some(known) = normalize_level(word).filter(|_| word.len() >= 4)
+    {
+        return Some(Cow::Borrowed(known));
+    }
     let word =
         !t.is_empty() && t.len() <= 16 && t.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_');
     word.then(|| Cow::Owned(t.to_ascii_lowercase()))
@@ -138,6 +154,11 @@ mod tests {
             assert_eq!(normalize_level(w), None, "{w}");
         }
         assert_eq!(level_cow("Audit").as_deref(), Some("audit"));
+        assert_eq!(level_cow("ERROR+2").as_deref(), Some("error"));
+        assert_eq!(level_cow("DEBUG-4").as_deref(), Some("debug"));
+        assert_eq!(level_cow("silly").as_deref(), Some("trace"));
+        assert_eq!(level_cow("dpanic").as_deref(), Some("critical"));
+        assert_eq!(level_cow("10-4"), None);
         assert_eq!(level_cow("not a level"), None);
     }
 }

@@ -231,3 +231,64 @@ fn no_value_of_a_line_is_lost() {
     assert_eq!(s.app["err"], json!({"stack": "E2", "code": "ECONN"}));
     assert_eq!(s.app["exception_name"], "T2");
 }
+
+/// What an outside check of the shapes found, each held.
+#[test]
+fn outside_check_findings_hold() {
+    // Lambda: a second request id key stays the line's own; an error with
+    // no message gives the message; Python's frames are not doubled.
+    let s = understand(
+        "/aws/lambda/f",
+        r#"{"level":"error","requestId":"r1","function_request_id":"r2","errorType":"TypeError","errorMessage":"x is not a function","stackTrace":["  File \"a.py\", line 3\n","  File \"b.py\", line 1\n"]}"#,
+    )
+    .expect("lambda json");
+    assert_eq!(s.fields["aws"]["lambda"]["request_id"], "r1");
+    assert_eq!(s.app["function_request_id"], "r2");
+    assert_eq!(s.message, "x is not a function");
+    assert_eq!(
+        s.fields["error"]["stack_trace"],
+        "  File \"a.py\", line 3\n  File \"b.py\", line 1\n"
+    );
+    // Platform events: the trace header kept, a metric that is no number kept as text.
+    let s = understand(
+        "/aws/lambda/f",
+        r#"{"time":"2026-11-27T10:00:00Z","type":"platform.report","record":{"requestId":"r","metrics":{"durationMs":"fast","billedDurationMs":2},"tracing":{"spanId":"s1","type":"X-Amzn-Trace-Id","value":"Root=1-a-b;Parent=p1;Sampled=1"}}}"#,
+    )
+    .expect("platform");
+    let l = &s.fields["aws"]["lambda"];
+    assert_eq!(l["report"]["invalid_metrics"]["duration_ms"], "fast");
+    assert!(l["report"].get("duration_ms").is_none());
+    assert_eq!(l["tracing"]["value"], "Root=1-a-b;Parent=p1;Sampled=1");
+    // CloudTrail: an empty errorCode is no failure.
+    let s = understand(
+        "CloudTrail/x",
+        r#"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","eventName":"GetObject","errorCode":""}"#,
+    )
+    .expect("cloudtrail");
+    assert_eq!(s.fields["event"]["outcome"], "success");
+    // A JSON line after a newline is still a JSON line.
+    let s = understand("/ecs/x", "\n{\"level\":\"warn\",\"msg\":\"leading nl\"}").expect("json");
+    assert_eq!(s.level.as_deref(), Some("warn"));
+    assert_eq!(s.message, "leading nl");
+    // A repeated JSON key keeps both values.
+    let s = understand("/ecs/x", r#"{"level":"info","msg":"a","k":1,"k":2}"#).expect("json");
+    assert_eq!(s.app["k"], json!([1, 2]));
+    // API Gateway: a field kept as it came is text whatever the template wrote.
+    let s = understand(
+        "/aws/apigateway/x",
+        r#"{"requestId":"a","httpMethod":"GET","status":"200","responseLength":-1,"stage":7}"#,
+    )
+    .expect("access");
+    assert_eq!(s.fields["aws"]["apigateway"]["response_length"], "-1");
+    assert_eq!(s.fields["aws"]["apigateway"]["stage"], "7");
+    // VPC: a byte count over 64 bits is no flow record.
+    let line = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 99999999999999999999 1418530010 1418530070 ACCEPT OK";
+    assert!(understand("/vpc/x", line).is_none());
+    // Floats are read as written.
+    let s = understand(
+        "/ecs/x",
+        r#"{"level":"info","msg":"t","created":1764269564.1263897}"#,
+    )
+    .expect("json");
+    assert_eq!(s.app["created"].to_string(), "1764269564.1263897");
+}

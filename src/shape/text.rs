@@ -22,18 +22,24 @@ pub(super) fn timestamp_len(b: &[u8]) -> Option<usize> {
             .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
     };
     let at = |i: usize| b.get(i).copied();
-    let time_at = |i: usize| {
+    // Two digits at `i` making a number in `range`.
+    let two = |i: usize, range: std::ops::RangeInclusive<u8>| {
         digits(i, 2)
+            && matches!(b.get(i..i + 2), Some([x, y])
+                if range.contains(&((x - b'0') * 10 + (y - b'0'))))
+    };
+    let time_at = |i: usize| {
+        two(i, 0..=23)
             && at(i + 2) == Some(b':')
-            && digits(i + 3, 2)
+            && two(i + 3, 0..=59)
             && at(i + 5) == Some(b':')
-            && digits(i + 6, 2)
+            && two(i + 6, 0..=60)
     };
     let mut i = if digits(0, 4)
         && matches!(at(4), Some(b'-' | b'/'))
-        && digits(5, 2)
+        && two(5, 1..=12)
         && at(7) == at(4)
-        && digits(8, 2)
+        && two(8, 1..=31)
         && matches!(at(10), Some(b' ' | b'T'))
         && time_at(11)
     {

@@ -214,8 +214,12 @@ fn fits(kind: Kind, value: &str) -> bool {
     if value == "-" {
         return true;
     }
-    let number =
-        || value.bytes().all(|b| b.is_ascii_digit()) && !value.is_empty() && value.len() <= 20;
+    let number = || {
+        value.bytes().all(|b| b.is_ascii_digit())
+            && !value.is_empty()
+            && value.len() <= 20
+            && value.parse::<u64>().is_ok()
+    };
     match kind {
         Kind::Number => number(),
         Kind::Port => number() && value.parse::<u16>().is_ok(),
