@@ -40,7 +40,7 @@
 //! | `aws.lambda.{version, status, initialization_type, phase, runtime_version, runtime_version_arn, instance_id, instance_max_memory_mb}` | platform events | `record.{version, status, initializationType, phase, runtimeVersion, runtimeVersionArn, instanceId, instanceMaxMemory}` |
 //! | `aws.lambda.logs_dropped.{reason, records, bytes}` | `platform.logsDropped` | `record.{reason, droppedRecords, droppedBytes}`; also [`Shaped::dropped`] for the metrics |
 //! | `aws.lambda.extension.*`, `aws.lambda.telemetry_subscription.*`, `aws.lambda.spans` | platform events | `record.{name, state, events, types}`, `record.spans` (snake case keys) |
-//! | `trace.id` | Lambda | Powertools `xray_trace_id`; `Root=` of `record.tracing.value` |
+//! | `trace.id` | Lambda, Spring Boot 3.2 | Powertools `xray_trace_id`; `Root=` of `record.tracing.value`; the correlation id `[trace-span]` after the thread |
 //! | `span.id` | Lambda platform events | `record.tracing.spanId` |
 //! | `faas.coldstart` | Lambda (Powertools) | `cold_start` |
 //! | `faas.name`, `faas.version`, `faas.id` | Lambda | Powertools `function_name`, `function_arn`; `record.functionName`, `record.functionVersion` |

@@ -123,6 +123,22 @@ pub(super) fn parse_timestamped<'a>(line: &'a str, dataset: &'static str) -> Opt
             names.push(inside);
             tail = after;
         }
+        // Spring Boot 3.2's correlation after the thread: `[trace-span]`,
+        // blank when the line has none.
+        if names.len() >= 3
+            && let Some(last) = names.last()
+        {
+            let ids = last
+                .split_once('-')
+                .filter(|(t, sp)| is_hex_id(t) && is_hex_id(sp));
+            if let Some((trace, span)) = ids {
+                s.put("trace.id", trace);
+                s.put("span.id", span);
+                names.pop();
+            } else if last.trim().is_empty() {
+                names.pop();
+            }
+        }
         if let Some(thread) = names.pop() {
             s.put("process.thread.name", thread);
         }
@@ -149,6 +165,11 @@ pub(super) fn parse_timestamped<'a>(line: &'a str, dataset: &'static str) -> Opt
     s.logger = logger.map(Cow::Borrowed);
     s.message = Cow::Borrowed(msg);
     Some(s.or_line(line))
+}
+
+/// A trace or span id as Spring's correlation writes it: 16 or 32 hex digits.
+fn is_hex_id(s: &str) -> bool {
+    matches!(s.len(), 16 | 32) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Python's default `basicConfig` layout: `LEVEL:logger:message`.
@@ -294,6 +315,23 @@ mod tests {
         );
         assert_eq!(f["service"]["name"], "orders");
         assert_eq!(f["process"]["thread"]["name"], "nio-8080-exec-3");
+        // Spring Boot 3.2's correlation id after the thread, and blank.
+        let f = check(
+            "2026-11-27T10:00:00.123Z ERROR 1 --- [myapp] [nio-8080-exec-1] [4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7] o.a.c.c.C.[dispatcherServlet]    : Servlet.service() threw exception",
+            "error",
+            Some("o.a.c.c.C.[dispatcherServlet]"),
+            "Servlet.service() threw exception",
+        );
+        assert_eq!(f["process"]["thread"]["name"], "nio-8080-exec-1");
+        assert_eq!(f["trace"]["id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(f["span"]["id"], "00f067aa0ba902b7");
+        let f = check(
+            "2026-11-27T10:00:00.123Z  INFO 1 --- [myapp] [main] [                                                 ] c.a.App : started",
+            "info",
+            Some("c.a.App"),
+            "started",
+        );
+        assert_eq!(f["process"]["thread"]["name"], "main");
     }
 
     #[test]
