@@ -38,6 +38,11 @@ pub struct Report {
 /// A `START`/`END`/`REPORT` line of the text format: its request id and
 /// what it says; None for any other line.
 pub(super) fn platform_line(msg: &str) -> Option<(&str, LambdaLine)> {
+    // The request id is one word (`START RequestId: Version: 1` is no START line).
+    platform_line_any(msg).filter(|(id, _)| is_request_id(id))
+}
+
+fn platform_line_any(msg: &str) -> Option<(&str, LambdaLine)> {
     if let Some(rest) = msg.strip_prefix("START RequestId: ") {
         let (req, version) = match rest.split_once(" Version: ") {
             Some((r, v)) => (r, Some(v.trim().to_owned())),
@@ -82,10 +87,13 @@ fn parse_report(rest: &str) -> (&str, Report) {
 
 const LEVELS: &[&str] = &[
     "TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL",
+    // .NET's runtime writes its levels in four letters.
+    "TRCE", "DBUG", "FAIL", "CRIT",
 ];
 
 /// `TIMESTAMP\tREQUEST_ID\tLEVEL\tmessage` (Node.js, Java, .NET) or
-/// `[LEVEL]\tTIMESTAMP\tREQUEST_ID\tmessage` (Python): (level, request id, message).
+/// `[LEVEL]\tTIMESTAMP\tREQUEST_ID\tmessage` (Python; the request id empty
+/// outside an invocation): (level, request id, message).
 pub(super) fn text_line(msg: &str) -> Option<(&str, &str, &str)> {
     // Both shapes start with a digit or `[`; anything else is not worth a tab search.
     if !msg
@@ -110,8 +118,11 @@ pub(super) fn text_line(msg: &str) -> Option<(&str, &str, &str)> {
         Some(t3) => (msg.get(t2 + 1..t3)?, msg.get(t3 + 1..)?),
         None => (msg.get(t2 + 1..)?, ""),
     };
+    // A whole timestamp, each part in its range (`2024-13-45T99:…` is none).
     let looks_like_time = |s: &str| {
-        s.len() >= 19 && s.as_bytes().first().is_some_and(u8::is_ascii_digit) && s.contains('T')
+        s.len() >= 19
+            && s.as_bytes().get(10) == Some(&b'T')
+            && crate::shape::timestamp_len(s.as_bytes()) == Some(s.len())
     };
     let is_level = |s: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(s));
     if looks_like_time(a) && is_level(c) && is_request_id(b) {
@@ -119,7 +130,10 @@ pub(super) fn text_line(msg: &str) -> Option<(&str, &str, &str)> {
     }
     let level = a.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
     match level {
-        Some(level) if is_level(level) && looks_like_time(b) && is_request_id(c) => {
+        // Python writes no request id outside an invocation (at start-up).
+        Some(level)
+            if is_level(level) && looks_like_time(b) && (c.is_empty() || is_request_id(c)) =>
+        {
             Some((level, c, body))
         }
         _ => None,
@@ -148,14 +162,18 @@ mod tests {
         let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
         let body = parts.next().unwrap_or_default();
         let time = |s: &str| {
-            s.len() >= 19 && s.as_bytes().first().is_some_and(u8::is_ascii_digit) && s.contains('T')
+            s.len() >= 19
+                && s.as_bytes().get(10) == Some(&b'T')
+                && crate::shape::timestamp_len(s.as_bytes()) == Some(s.len())
         };
         let level = |s: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(s));
         if time(a) && level(c) && is_request_id(b) {
             return Some((c, b, body));
         }
         match a.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            Some(l) if level(l) && time(b) && is_request_id(c) => Some((l, c, body)),
+            Some(l) if level(l) && time(b) && (c.is_empty() || is_request_id(c)) => {
+                Some((l, c, body))
+            }
             _ => None,
         }
     }

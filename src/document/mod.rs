@@ -308,7 +308,17 @@ impl<'m> Understood<'m> {
 
     /// Takes in what a shape read (the shape's level wins over one already set:
     /// a JSON logger's own level is more precise than the runtime's).
-    fn absorb(&mut self, s: Shaped<'m>) {
+    fn absorb(&mut self, mut s: Shaped<'m>) {
+        // The text format's request id is the invocation's; a body that
+        // names another (an upstream call's) keeps it beside it.
+        if self.request_id.is_some()
+            && let Some(Value::Object(lambda)) =
+                s.fields.get_mut("aws").and_then(|a| a.get_mut("lambda"))
+            && let Some(inner) = lambda.remove("request_id")
+            && inner.as_str() != self.request_id.as_deref()
+        {
+            lambda.insert("line_request_id".to_owned(), inner);
+        }
         self.message = Some(s.message);
         if s.level.is_some() {
             self.level = s.level;
@@ -352,7 +362,9 @@ fn understand<'m>(group: Option<&Group<'_>>, line: &'m str) -> Understood<'m> {
     }
     let body = match lambda::text_line(line) {
         Some((level, request_id, body)) => {
-            said.request_id = Some(Cow::Borrowed(request_id));
+            if !request_id.is_empty() {
+                said.request_id = Some(Cow::Borrowed(request_id));
+            }
             said.level = Some(level_of(level));
             if !body.trim().is_empty() {
                 said.message = Some(Cow::Borrowed(body));
@@ -455,6 +467,39 @@ mod tests {
     }
 
     #[test]
+    fn a_body_request_id_beside_the_invocation_s_is_kept() {
+        let v = json(&doc(
+            "2024-01-01T00:00:00.123Z\tr-1\tINFO\t{\"level\":\"info\",\"msg\":\"up\",\"requestId\":\"upstream-123\"}",
+        ));
+        assert_eq!(v["aws"]["lambda"]["request_id"], "r-1");
+        assert_eq!(v["aws"]["lambda"]["line_request_id"], "upstream-123");
+        let v = json(&doc(
+            "2024-01-01T00:00:00.123Z\tr-1\tINFO\t{\"level\":\"info\",\"msg\":\"up\",\"requestId\":\"r-1\"}",
+        ));
+        assert!(v["aws"]["lambda"].get("line_request_id").is_none());
+    }
+
+    #[test]
+    fn dotnet_levels_python_start_up_lines_and_bad_look_alikes() {
+        let v = json(&doc("2024-01-15T10:00:00.123Z\tr-1\tfail\tOrder failed"));
+        assert_eq!(v["log"]["level"], "error");
+        assert_eq!(v["message"], "Order failed");
+        let v = json(&doc("2024-01-15T10:00:00.123Z\tr-1\ttrce\tdetail"));
+        assert_eq!(v["log"]["level"], "trace");
+        let v = json(&doc(
+            "[INFO]\t2024-01-15T10:00:00.803Z\t\tFound credentials in environment variables.",
+        ));
+        assert_eq!(v["log"]["level"], "info");
+        assert_eq!(v["message"], "Found credentials in environment variables.");
+        assert!(v["aws"].get("lambda").is_none());
+        // A timestamp out of range, a START line without an id: plain.
+        let v = json(&doc("2024-13-45T99:00:00.123Z\tr-1\tINFO\tx"));
+        assert!(v.get("log").is_none());
+        let v = json(&doc("START RequestId: Version: 1"));
+        assert!(v["aws"].get("lambda").is_none());
+    }
+
+    #[test]
     fn a_request_id_is_one_word() {
         let v = json(&doc("2024-01-01T00:00:00.123Z\tr-1 extra\tINFO\thello"));
         assert!(v.get("log").is_none());
@@ -478,12 +523,12 @@ mod tests {
     #[test]
     fn json_message_becomes_fields_without_overwriting_the_envelope() {
         // A JSON logger's line: `msg` is the message, the rest are fields.
-        let m = r#"{"level":"ERROR","msg":"boom","user":{"id":7},"message2":"inner","cloud":"x","_id":"evil"}"#;
+        let m = r#"{"level":"ERROR","msg":"boom","user":{"id":"u7"},"message2":"inner","cloud":"x","_id":"evil"}"#;
         let d = doc(m);
         assert_eq!(d.original.as_deref(), Some(m));
         let v = json(&d);
         assert_eq!(v["message"], "boom");
-        assert_eq!(v["user"]["id"], 7);
+        assert_eq!(v["user"]["id"], "u7");
         assert_eq!(v["log"]["level"], "error");
         assert_eq!(v["cloud"]["provider"], "aws");
         assert_eq!(v["json"]["cloud"], "x");

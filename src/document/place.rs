@@ -90,6 +90,75 @@ const ECS_OBJECTS: &[&str] = &[
     "x509",
 ];
 
+/// ECS fields the shapes write, each always with one type: a line's own
+/// field at one of these paths with another type would fight their mapping.
+const TYPED: &[(&str, Leaf)] = &[
+    ("client.ip", Leaf::Text),
+    ("destination.port", Leaf::Count),
+    ("error.message", Leaf::Text),
+    ("error.stack_trace", Leaf::Text),
+    ("error.type", Leaf::Text),
+    ("faas.name", Leaf::Text),
+    ("host.hostname", Leaf::Text),
+    ("http.request.method", Leaf::Text),
+    ("http.response.body.bytes", Leaf::Count),
+    ("http.response.status_code", Leaf::Count),
+    ("network.bytes", Leaf::Count),
+    ("network.packets", Leaf::Count),
+    ("process.pid", Leaf::Count),
+    ("process.thread.name", Leaf::Text),
+    ("service.name", Leaf::Text),
+    ("source.port", Leaf::Count),
+    ("span.id", Leaf::Text),
+    ("trace.id", Leaf::Text),
+    ("url.path", Leaf::Text),
+    ("user.id", Leaf::Text),
+    ("user.name", Leaf::Text),
+    ("user_agent.original", Leaf::Text),
+];
+
+#[derive(Clone, Copy)]
+enum Leaf {
+    /// A string.
+    Text,
+    /// A whole number, or a string of digits (which Elasticsearch reads as one).
+    Count,
+}
+
+impl Leaf {
+    fn fits(self, v: &Value) -> bool {
+        match self {
+            Leaf::Text => v.is_string(),
+            Leaf::Count => {
+                v.is_u64()
+                    || v.as_str()
+                        .is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+            }
+        }
+    }
+}
+
+/// Whether the line's own field `key` (maybe dotted) holds, at one of the
+/// [`TYPED`] paths, a value of another type.
+fn mistyped(key: &str, v: &Value) -> bool {
+    TYPED.iter().any(|(path, leaf)| {
+        let Some(rest) = path.strip_prefix(key) else {
+            return false;
+        };
+        if rest.is_empty() {
+            return !leaf.fits(v);
+        }
+        let Some(rest) = rest.strip_prefix('.') else {
+            return false;
+        };
+        let mut at = Some(v);
+        for part in rest.split('.') {
+            at = at.and_then(|a| a.get(part));
+        }
+        at.is_some_and(|leaf_value| !leaf.fits(leaf_value))
+    })
+}
+
 /// The line's own `fields`, placed: under `prefix`, or at the top level
 /// with the keys the document owns (and those naming an object of `ecs`,
 /// the line's ECS fields) moved under `json`.
@@ -113,7 +182,8 @@ pub(super) fn place(
         head.starts_with('_')
             || RESERVED.contains(&head)
             || ecs.is_some_and(|e| e.contains_key(head))
-            || (!v.is_object() && ECS_OBJECTS.binary_search(&k).is_ok())
+            || (ECS_OBJECTS.binary_search(&head).is_ok()
+                && ((!v.is_object() && head == k) || mistyped(k, v)))
     };
     if fields.iter().any(|(k, v)| clashes(k, v)) {
         let keys: Vec<String> = fields
@@ -181,6 +251,28 @@ mod tests {
                 json!({"ecs": "z", "labels": "x", "os": {"name": "linux"}, "data_stream": {"type": "logs"}})
             ),
             json!({"os": {"name": "linux"}, "json": {"ecs": "z", "labels": "x", "data_stream": {"type": "logs"}}})
+        );
+    }
+
+    #[test]
+    fn an_ecs_field_of_another_type_moves() {
+        assert_eq!(
+            placed(json!({
+                "http": {"response": {"status_code": "abc"}},
+                "span": {"id": 3, "name": "req"},
+                "user": {"id": "u1", "name": "n"},
+                "source.port": "n/a",
+                "process": {"pid": "42"}
+            })),
+            json!({
+                "user": {"id": "u1", "name": "n"},
+                "process": {"pid": "42"},
+                "json": {
+                    "http": {"response": {"status_code": "abc"}},
+                    "span": {"id": 3, "name": "req"},
+                    "source.port": "n/a"
+                }
+            })
         );
     }
 

@@ -146,7 +146,12 @@ pub(super) fn shape_json<'a>(mut map: Map<String, Value>, line: &'a str) -> Opti
             "user" => f.put(USER, "name", Val::Ref(value)),
             _ => match context_name(key) {
                 Some(name) => f.put(APIGW, name, Val::Ref(value)),
-                None => f.put(APIGW, snake_cow(key), Val::Ref(value)),
+                // A name Elasticsearch refuses is never written (as the tree's free names).
+                None => match snake_cow(key) {
+                    name if name.is_empty() => f.put(APIGW, "_empty", Val::Ref(value)),
+                    name if name.trim().is_empty() => f.put(APIGW, "_blank", Val::Ref(value)),
+                    name => f.put(APIGW, name, Val::Ref(value)),
+                },
             },
         }
     }

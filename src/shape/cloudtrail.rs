@@ -11,9 +11,22 @@ use std::net::IpAddr;
 
 use serde_json::{Map, Value};
 
-use super::{Shape, Shaped, put_snake, snake, snake_keys};
+use super::{Shape, Shaped, put_snake, snake, snake_keys, value_text};
 
 const DATASET: &str = "aws.cloudtrail";
+
+/// Keys whose values CloudTrail writes as text (read into ECS fields).
+const TEXT_KEYS: &[&str] = &[
+    "awsRegion",
+    "recipientAccountId",
+    "sourceIPAddress",
+    "userAgent",
+    "errorCode",
+    "errorMessage",
+    "requestID",
+    "eventID",
+    "sharedEventID",
+];
 
 pub(super) fn is_record(map: &Map<String, Value>) -> bool {
     ["eventVersion", "eventSource", "eventName"]
@@ -42,7 +55,11 @@ pub(super) fn shape<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
         .and_then(|r| r.get("ConsoleLogin"))
         .and_then(Value::as_str)
         .is_some_and(|v| v.eq_ignore_ascii_case("failure"));
-    let failed = error_code.is_some() || console_failure;
+    // An error code that is not text (a look-alike's object) still says failure.
+    let odd_code = map
+        .get("errorCode")
+        .is_some_and(|c| !c.is_null() && !c.is_string());
+    let failed = error_code.is_some() || odd_code || console_failure;
     s.put("event.outcome", if failed { "failure" } else { "success" });
 
     if let Some(identity) = map.remove("userIdentity") {
@@ -54,12 +71,12 @@ pub(super) fn shape<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
     let mut other = Vec::new();
     for (key, value) in map {
         match key.as_str() {
-            "awsRegion" => s.put("cloud.region", value),
-            "recipientAccountId" => {
+            "awsRegion" if value.is_string() => s.put("cloud.region", value),
+            "recipientAccountId" if value.is_string() => {
                 s.put("cloud.account.id", value.clone());
                 s.put("aws.cloudtrail.recipient_account_id", value);
             }
-            "sourceIPAddress" => {
+            "sourceIPAddress" if value.is_string() => {
                 if let Value::String(addr) = &value
                     && addr.parse::<IpAddr>().is_ok()
                 {
@@ -67,17 +84,22 @@ pub(super) fn shape<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
                 }
                 s.put("source.address", value);
             }
-            "userAgent" => s.put("user_agent.original", value),
-            "errorCode" => s.put("aws.cloudtrail.error_code", value),
-            "errorMessage" => s.put("aws.cloudtrail.error_message", value),
-            "requestID" => s.put("aws.cloudtrail.request_id", value),
-            "eventID" => s.put("aws.cloudtrail.event_id", value),
-            "sharedEventID" => s.put("aws.cloudtrail.shared_event_id", value),
+            "userAgent" if value.is_string() => s.put("user_agent.original", value),
+            "errorCode" if value.is_string() => s.put("aws.cloudtrail.error_code", value),
+            "errorMessage" if value.is_string() => s.put("aws.cloudtrail.error_message", value),
+            "requestID" if value.is_string() => s.put("aws.cloudtrail.request_id", value),
+            "eventID" if value.is_string() => s.put("aws.cloudtrail.event_id", value),
+            "sharedEventID" if value.is_string() => s.put("aws.cloudtrail.shared_event_id", value),
             "additionalEventData" => s.put("aws.cloudtrail.additional_eventdata", as_text(value)),
             "requestParameters" | "responseElements" | "serviceEventDetails" => {
                 if !value.is_null() {
                     s.put(&format!("aws.cloudtrail.{}", snake(&key)), as_text(value));
                 }
+            }
+            // A key read as text elsewhere, here not text: kept as its JSON
+            // text, so the field has one type in every document.
+            _ if TEXT_KEYS.contains(&key.as_str()) => {
+                other.push((key, Value::String(value_text(&value))))
             }
             _ => other.push((key, snake_keys(value))),
         }
@@ -94,7 +116,8 @@ pub(super) fn shape<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
 /// `userIdentity` → `user.*` and `aws.cloudtrail.user_identity.*`.
 fn user_identity(s: &mut Shaped<'_>, identity: Value) {
     let Value::Object(mut id) = identity else {
-        s.put("aws.cloudtrail.user_identity", identity);
+        // Not the object CloudTrail writes: its text, beside where the object goes.
+        s.put("aws.cloudtrail.user_identity_text", value_text(&identity));
         return;
     };
     let issuer_name = id

@@ -15,7 +15,8 @@ use super::{put, put_parts};
 /// - any other `@name` system field → `aws.cloudwatch.system.<name>` (dots kept in the name);
 /// - any other key → `aws.cloudwatch.extracted_fields.<key>`.
 ///
-/// Empty keys and empty values are skipped.
+/// Empty values are skipped; names Elasticsearch would refuse or expand
+/// into a clash are renamed ([`super::undot`]).
 pub fn extracted<K, V, I>(pairs: I) -> Map<String, Value>
 where
     I: IntoIterator<Item = (K, V)>,
@@ -25,7 +26,8 @@ where
     let mut out = Map::new();
     for (key, value) in pairs {
         let (key, value) = (key.as_ref(), value.as_ref());
-        if key.is_empty() || value.is_empty() {
+        // An empty value says nothing; an empty key is kept (as `_empty`).
+        if value.is_empty() {
             continue;
         }
         let v = Value::String(value.to_owned());
@@ -80,11 +82,12 @@ mod tests {
         let none: [(&str, &str); 0] = [];
         assert!(extracted(none).is_empty());
         // `a.b` beside `a`, and a bare `@`.
-        let f = extracted([("a", "2"), ("a.b", "1"), ("@", "x")]);
+        let f = extracted([("a", "2"), ("a.b", "1"), ("@", "x"), ("", "5")]);
         let cw = &f["aws"]["cloudwatch"];
         assert_eq!(cw["extracted_fields"]["a"], "2");
         assert_eq!(cw["extracted_fields"]["a_b"], "1");
         assert_eq!(cw["system"]["_empty"], "x");
+        assert_eq!(cw["extracted_fields"]["_empty"], "5");
         // Owned pairs too, as a decoder holding `String`s would pass them.
         let owned = vec![("@aws.region".to_owned(), "eu-west-1".to_owned())];
         assert_eq!(extracted(owned)["cloud"]["region"], "eu-west-1");

@@ -98,7 +98,11 @@ pub(super) fn message_from_error(s: &mut Shaped<'_>) {
 }
 
 /// Removes `key` from `map` when its value is `what`.
-fn take_if(map: &mut Map<String, Value>, key: &str, what: fn(&Value) -> bool) -> Option<Value> {
+pub(super) fn take_if(
+    map: &mut Map<String, Value>,
+    key: &str,
+    what: fn(&Value) -> bool,
+) -> Option<Value> {
     if map.get(key).is_some_and(what) {
         map.remove(key)
     } else {
@@ -146,14 +150,16 @@ fn take_error(s: &mut Shaped<'_>, map: &mut Map<String, Value>) {
         ("errorMessage", "error.message"),
         ("exception", "error.stack_trace"),
     ] {
-        if !s.has(field)
-            && let Some(v) = take_if(map, key, Value::is_string)
+        // The line's key first: it is rarely there.
+        if map.get(key).is_some_and(Value::is_string)
+            && !s.has(field)
+            && let Some(v) = map.remove(key)
         {
             s.put(field, v);
         }
     }
-    if !s.has("error.stack_trace")
-        && let Some(trace) = map.get("stackTrace")
+    if let Some(trace) = map.get("stackTrace")
+        && !s.has("error.stack_trace")
     {
         let text = match trace {
             // Node's frames are lines, Python's end with their own newline.

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
+use super::json::take_if;
 use super::{LogsDropped, Shape, Shaped, json, snake, snake_keys, value_text};
 
 const DATASET: &str = "aws.lambda";
@@ -98,6 +99,14 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
     let event = snake(name);
     let mut s = Shaped::new(Shape::LambdaPlatform, DATASET, Cow::Borrowed(""));
     s.put("aws.lambda.event", event.as_str());
+    // The object of the event's own keys: its name, unless that is one of
+    // `aws.lambda`'s values (a future `platform.status` must not make
+    // `aws.lambda.status` an object).
+    let group = if SCALARS.contains(&event.as_str()) || COMMON_KEYS.contains(&event.as_str()) {
+        format!("platform_{event}")
+    } else {
+        event.clone()
+    };
 
     let text = |record: &Map<String, Value>, key: &str| {
         record.get(key).and_then(Value::as_str).map(str::to_owned)
@@ -133,7 +142,7 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
             ("init_report", "durationMs") => "aws.lambda.report.init_duration_ms".to_owned(),
             ("restore_report", "durationMs") => "aws.lambda.report.restore_duration_ms".to_owned(),
             ("report", k) => format!("aws.lambda.report.{}", snake(k)),
-            (e, k) => format!("aws.lambda.{e}.{}", snake(k)),
+            (_, k) => format!("aws.lambda.{group}.{}", snake(k)),
         };
         // Durations are fractional: always written as such, so the first
         // whole number an index sees does not make the field an integer.
@@ -145,7 +154,7 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
                 let name = snake(key);
                 let text = Value::String(value_text(value));
                 s.put_named(
-                    &["aws", "lambda", &event, "invalid_metrics"],
+                    &["aws", "lambda", &group, "invalid_metrics"],
                     key,
                     &name,
                     text,
@@ -156,7 +165,7 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
         s.put(&path, value);
     }
 
-    if let Some(Value::Object(tracing)) = record.remove("tracing") {
+    if let Some(Value::Object(tracing)) = take_if(&mut record, "tracing", Value::is_object) {
         if let Some(root) = tracing
             .get("value")
             .and_then(Value::as_str)
@@ -168,7 +177,10 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
             s.put("span.id", span.as_str());
         }
         // The trace header as it came (`Parent=`, `Sampled=`), and any other key.
-        let rest: Map<String, Value> = tracing.into_iter().filter(|(k, _)| k != "spanId").collect();
+        let rest: Map<String, Value> = tracing
+            .into_iter()
+            .filter(|(k, v)| !(k == "spanId" && v.is_string()))
+            .collect();
         if !rest.is_empty() {
             s.put_named(
                 &["aws", "lambda"],
@@ -178,27 +190,31 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
             );
         }
     }
-    if let Some(spans) = record.remove("spans") {
+    if let Some(spans) = take_if(&mut record, "spans", Value::is_array) {
         s.put("aws.lambda.spans", snake_keys(spans));
     }
-    if let Some(Value::String(t)) = record.remove("errorType") {
+    if let Some(t) = take_if(&mut record, "errorType", Value::is_string) {
         s.put("error.type", t);
     }
 
     let mut dropped = None;
     if event == "logs_dropped" {
-        let count = |key: &str| record.get(key).and_then(Value::as_u64);
+        // Taken only as what they are (counts, a text); anything else
+        // stays under `aws.lambda.logs_dropped` by its own name.
+        let records = take_if(&mut record, "droppedRecords", Value::is_u64);
+        let bytes = take_if(&mut record, "droppedBytes", Value::is_u64);
         let d = LogsDropped {
-            records: count("droppedRecords").unwrap_or(0),
-            bytes: count("droppedBytes").unwrap_or(0),
+            records: records.as_ref().and_then(Value::as_u64).unwrap_or(0),
+            bytes: bytes.as_ref().and_then(Value::as_u64).unwrap_or(0),
         };
-        s.put("aws.lambda.logs_dropped.records", d.records);
-        s.put("aws.lambda.logs_dropped.bytes", d.bytes);
-        if let Some(reason) = text(&record, "reason") {
-            s.put("aws.lambda.logs_dropped.reason", reason);
+        if let Some(n) = records {
+            s.put("aws.lambda.logs_dropped.records", n);
         }
-        for key in ["droppedRecords", "droppedBytes", "reason"] {
-            record.remove(key);
+        if let Some(n) = bytes {
+            s.put("aws.lambda.logs_dropped.bytes", n);
+        }
+        if let Some(reason) = take_if(&mut record, "reason", Value::is_string) {
+            s.put("aws.lambda.logs_dropped.reason", reason);
         }
         s.level = Some(Cow::Borrowed("warn"));
         dropped = Some(d);
@@ -274,11 +290,18 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
             }
         }
         "logs_dropped" => {
+            let count = |field: &str| {
+                s.fields
+                    .get("aws")
+                    .and_then(|a| a.pointer(&format!("/lambda/logs_dropped/{field}")))
+                    .and_then(Value::as_u64)
+                    .map_or_else(|| "?".to_owned(), |n| n.to_string())
+            };
             let _ = write!(
                 message,
                 "{kind}: {} records ({} bytes) dropped",
-                dropped.map(|d| d.records).unwrap_or(0),
-                dropped.map(|d| d.bytes).unwrap_or(0),
+                count("records"),
+                count("bytes"),
             );
             if let Some(r) = s
                 .fields
@@ -303,12 +326,20 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
     }
     s.message = Cow::Owned(message);
 
-    for (key, field) in [
-        ("functionName", "faas.name"),
-        ("functionVersion", "faas.version"),
-        ("instanceMaxMemory", "aws.lambda.instance_max_memory_mb"),
+    for (key, field, what) in [
+        (
+            "functionName",
+            "faas.name",
+            Value::is_string as fn(&Value) -> bool,
+        ),
+        ("functionVersion", "faas.version", Value::is_string),
+        (
+            "instanceMaxMemory",
+            "aws.lambda.instance_max_memory_mb",
+            Value::is_u64,
+        ),
     ] {
-        if let Some(v) = record.remove(key) {
+        if let Some(v) = take_if(&mut record, key, what) {
             s.put(field, v);
         }
     }
@@ -322,7 +353,7 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
         let parents: &[&str] = if common {
             &["aws", "lambda"]
         } else {
-            &["aws", "lambda", &event]
+            &["aws", "lambda", &group]
         };
         s.put_named(parents, &key, &name, snake_keys(value));
     }
@@ -336,6 +367,18 @@ pub(super) fn platform<'a>(mut map: Map<String, Value>) -> Option<Shaped<'a>> {
 }
 
 /// Record keys of the platform events that are `aws.lambda.<key>` (text).
+/// `aws.lambda`'s values (not objects): no event's keys go under these names.
+const SCALARS: &[&str] = &[
+    "request_id",
+    "line_request_id",
+    "event",
+    "status",
+    "spans",
+    "tracing",
+    "memory_size_mb",
+    "instance_max_memory_mb",
+];
+
 const COMMON_KEYS: &[&str] = &[
     "version",
     "initialization_type",

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 /// (as written, lowercase; normalized).
 const WORDS: &[(&str, &str)] = &[
     ("trace", "trace"),
+    ("trce", "trace"),
     ("finest", "trace"),
     ("finer", "trace"),
     ("verbose", "trace"),
@@ -29,6 +30,8 @@ const WORDS: &[(&str, &str)] = &[
     ("eror", "error"),
     ("erro", "error"),
     ("severe", "error"),
+    // .NET's `fail`.
+    ("fail", "error"),
     ("critical", "critical"),
     ("crit", "critical"),
     // zap's development panic.
@@ -38,6 +41,13 @@ const WORDS: &[(&str, &str)] = &[
     ("alert", "alert"),
     ("emergency", "emergency"),
     ("emerg", "emergency"),
+    // One letter: glog/klog (`I`, `W`, `E`, `F`) and Android (`V`, `D`).
+    ("v", "trace"),
+    ("d", "debug"),
+    ("i", "info"),
+    ("w", "warn"),
+    ("e", "error"),
+    ("f", "fatal"),
 ];
 
 /// The normalized level a level as written names: a word (any case), a syslog

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 
 use serde_json::{Map, Value};
 
+use super::level::level_cow;
 use super::{Shape, Shaped};
 
 /// Keys one of which a logfmt line must have (to tell it from `a=b c=d` prose).
@@ -38,7 +39,9 @@ pub(super) fn parse<'a>(line: &'a str, dataset: &'static str) -> Option<Shaped<'
             "msg" | "message" if message.is_none() && !value.trim().is_empty() => {
                 message = Some(value);
             }
-            "level" | "lvl" | "severity" if s.level.is_none() => s.set_level(&value),
+            "level" | "lvl" | "severity" if s.level.is_none() && level_cow(&value).is_some() => {
+                s.set_level(&value)
+            }
             "at" if s.level.is_none() && super::normalize_level(&value).is_some() => {
                 s.set_level(&value)
             }

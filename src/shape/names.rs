@@ -40,15 +40,20 @@ impl<'de> serde::de::Visitor<'de> for LosslessVisitor {
         // Keys made lists here (a value that was a list already is not one).
         let mut repeated: Vec<String> = Vec::new();
         while let Some((key, value)) = a.next_entry::<String, Value>()? {
-            match map.get_mut(&key) {
-                None => {
-                    map.insert(key, value);
+            match map.entry(key) {
+                serde_json::map::Entry::Vacant(slot) => {
+                    slot.insert(value);
                 }
-                Some(Value::Array(values)) if repeated.contains(&key) => values.push(value),
-                Some(first) => {
-                    let first = std::mem::take(first);
-                    map.insert(key.clone(), Value::Array(vec![first, value]));
-                    repeated.push(key);
+                serde_json::map::Entry::Occupied(mut slot) => {
+                    let known = repeated.iter().any(|k| k == slot.key());
+                    match slot.get_mut() {
+                        Value::Array(values) if known => values.push(value),
+                        first => {
+                            let first = std::mem::take(first);
+                            *slot.get_mut() = Value::Array(vec![first, value]);
+                            repeated.push(slot.key().clone());
+                        }
+                    }
                 }
             }
         }
@@ -79,7 +84,10 @@ pub(crate) fn put_snake(
 ) {
     let mut later = Vec::new();
     for (key, value) in pairs {
-        if matches!(snake_cow(&key), Cow::Borrowed(_)) && !into.contains_key(&key) {
+        if matches!(snake_cow(&key), Cow::Borrowed(_))
+            && !is_blank(&key)
+            && !into.contains_key(&key)
+        {
             into.insert(key, value);
         } else {
             later.push((key, value));
@@ -96,11 +104,22 @@ pub(crate) fn put_snake(
 /// (dots as `_`, so it names no object), else that with `_2`, `_3`, …: two
 /// keys never share a field, so no value of the line is lost.
 pub(crate) fn free_name(at: &Map<String, Value>, key: &str, name: &str) -> String {
+    // A name Elasticsearch refuses is never given: empty or blank names
+    // are `_empty` and `_blank`.
+    let blank = |n: &str| match n {
+        "" => Some("_empty"),
+        n if is_blank(n) => Some("_blank"),
+        _ => None,
+    };
+    let name = blank(name).unwrap_or(name);
     if !at.contains_key(name) {
         return name.to_owned();
     }
-    let own = key.replace('.', "_");
-    if !at.contains_key(&own) {
+    let own = match blank(key) {
+        Some(b) => b.to_owned(),
+        None => key.replace('.', "_"),
+    };
+    if !at.contains_key(&own) && !is_blank(&own) {
         return own;
     }
     let mut n = 2_u32;
@@ -241,6 +260,15 @@ mod tests {
     use serde_json::json;
 
     use super::parse_object;
+
+    #[test]
+    fn a_free_name_is_never_empty_or_blank() {
+        let at = parse_object(r#"{"_empty":1,"_blank":2,"x":3}"#).expect("object");
+        assert_eq!(super::free_name(&at, "", ""), "_empty_2");
+        assert_eq!(super::free_name(&at, " ", " "), "_blank_2");
+        assert_eq!(super::free_name(&at, ".", "_"), "_");
+        assert_eq!(super::free_name(&at, "x", "x"), "x_2");
+    }
 
     #[test]
     fn a_repeated_key_keeps_every_value() {

@@ -60,7 +60,11 @@ pub(super) fn parse<'a>(line: &'a str, dataset: &'static str) -> Option<Shaped<'
         Some(after) => {
             let close = after.bytes().take(4).position(|b| b == b'>')?;
             let digits = after.get(..close)?;
-            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            // RFC 5424: no leading zero (`<034>` is no priority).
+            if digits.is_empty()
+                || !digits.bytes().all(|b| b.is_ascii_digit())
+                || (digits.len() > 1 && digits.starts_with('0'))
+            {
                 return None;
             }
             let pri: u8 = digits.parse().ok().filter(|p| *p <= 191)?;

@@ -292,3 +292,76 @@ fn outside_check_findings_hold() {
     .expect("json");
     assert_eq!(s.app["created"].to_string(), "1764269564.1263897");
 }
+
+/// What a second outside check found, each held.
+#[test]
+fn second_outside_check_findings_hold() {
+    // Platform events: a future event named like a value of `aws.lambda`
+    // stays apart; values of the wrong type stay under the event.
+    let s = understand(
+        "/aws/lambda/f",
+        r#"{"type":"platform.status","record":{"x":1}}"#,
+    )
+    .expect("platform");
+    assert_eq!(s.fields["aws"]["lambda"]["event"], "status");
+    assert_eq!(s.fields["aws"]["lambda"]["platform_status"]["x"], 1);
+    let s = understand(
+        "/aws/lambda/f",
+        r#"{"type":"platform.initStart","record":{"functionName":{"x":1},"instanceMaxMemory":"big"}}"#,
+    )
+    .expect("platform");
+    assert!(s.fields.get("faas").is_none());
+    assert_eq!(
+        s.fields["aws"]["lambda"]["init_start"]["function_name"]["x"],
+        1
+    );
+    assert_eq!(
+        s.fields["aws"]["lambda"]["init_start"]["instance_max_memory"],
+        "big"
+    );
+    let s = understand(
+        "/aws/lambda/f",
+        r#"{"type":"platform.logsDropped","record":{"reason":"r","droppedRecords":"many","droppedBytes":-1}}"#,
+    )
+    .expect("platform");
+    let d = &s.fields["aws"]["lambda"]["logs_dropped"];
+    assert_eq!(d["dropped_records"], "many");
+    assert_eq!(d["dropped_bytes"], -1);
+    assert!(d.get("records").is_none());
+    assert_eq!(
+        s.message,
+        "platform.logsDropped: ? records (? bytes) dropped: r"
+    );
+    // CloudTrail look-alike: no object reaches cloud.* or user_agent.
+    let s = understand(
+        "/ecs/app",
+        r#"{"eventVersion":"1.08","eventSource":"myapp","eventName":"Click","awsRegion":{"zone":"a"},"userAgent":{"b":"x"},"errorCode":{"c":1}}"#,
+    )
+    .expect("cloudtrail");
+    assert!(s.fields.get("cloud").is_none());
+    assert!(s.fields.get("user_agent").is_none());
+    assert_eq!(
+        s.fields["aws"]["cloudtrail"]["aws_region"],
+        r#"{"zone":"a"}"#
+    );
+    assert_eq!(s.fields["event"]["outcome"], "failure");
+    // logfmt: a level that names none stays a field.
+    let s = understand("/ecs/x", r#"level="" msg=x"#).expect("logfmt");
+    assert_eq!(s.app["level"], "");
+    // Syslog: a priority with a leading zero is none.
+    assert!(
+        understand(
+            "/var/log/messages",
+            "<034>1 2026-11-27T10:00:00Z h a - - - m"
+        )
+        .is_none()
+    );
+    // Empty keys get a name Elasticsearch takes, even when `_empty` is taken.
+    let s = understand(
+        "CloudTrail/x",
+        r#"{"eventVersion":"1.08","eventSource":"s","eventName":"n","":"top","_empty":"t2"}"#,
+    )
+    .expect("cloudtrail");
+    assert_eq!(s.fields["aws"]["cloudtrail"]["_empty"], "t2");
+    assert_eq!(s.fields["aws"]["cloudtrail"]["_empty_2"], "top");
+}

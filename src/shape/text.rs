@@ -16,7 +16,7 @@ use super::{Shape, Shaped};
 /// The length of a timestamp at the start of `b`: `YYYY-MM-DD[ T]HH:MM:SS`,
 /// `YYYY/MM/DD HH:MM:SS` or `HH:MM:SS`, each with optional fractions
 /// (`.123`, `,123`) and zone (`Z`, `+01:00`, `+0100`).
-pub(super) fn timestamp_len(b: &[u8]) -> Option<usize> {
+pub(crate) fn timestamp_len(b: &[u8]) -> Option<usize> {
     let digits = |at: usize, n: usize| {
         b.get(at..at + n)
             .is_some_and(|d| d.iter().all(u8::is_ascii_digit))

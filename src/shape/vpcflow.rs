@@ -214,16 +214,18 @@ fn fits(kind: Kind, value: &str) -> bool {
     if value == "-" {
         return true;
     }
-    let number = || {
-        value.bytes().all(|b| b.is_ascii_digit())
-            && !value.is_empty()
-            && value.len() <= 20
-            && value.parse::<u64>().is_ok()
+    // Digits only, at most `max` as a number: a string of digits as long as
+    // `max` compares as its number does.
+    let at_most = |max: &str| {
+        !value.is_empty()
+            && value.bytes().all(|b| b.is_ascii_digit())
+            && (value.len() < max.len() || (value.len() == max.len() && value <= max))
     };
+    let number = || at_most("18446744073709551615");
     match kind {
         Kind::Number => number(),
-        Kind::Port => number() && value.parse::<u16>().is_ok(),
-        Kind::Protocol => number() && value.parse::<u8>().is_ok(),
+        Kind::Port => at_most("65535"),
+        Kind::Protocol => at_most("255"),
         Kind::Account => number() || value == "unknown",
         Kind::Address => value.parse::<IpAddr>().is_ok(),
         Kind::Action => matches!(value, "ACCEPT" | "REJECT"),
