@@ -118,14 +118,9 @@ pub(super) fn text_line(msg: &str) -> Option<(&str, &str, &str)> {
         Some(t3) => (msg.get(t2 + 1..t3)?, msg.get(t3 + 1..)?),
         None => (msg.get(t2 + 1..)?, ""),
     };
-    // A whole timestamp, each part in its range (`2024-13-45T99:…` is none).
-    let looks_like_time = |s: &str| {
-        s.len() >= 19
-            && s.as_bytes().get(10) == Some(&b'T')
-            && crate::shape::timestamp_len(s.as_bytes()) == Some(s.len())
-    };
+    let looks_like_time = is_lambda_time;
     let is_level = |s: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(s));
-    if looks_like_time(a) && is_level(c) && is_request_id(b) {
+    if is_level(c) && looks_like_time(a) && is_request_id(b) {
         return Some((c, b, body));
     }
     let level = a.strip_prefix('[').and_then(|l| l.strip_suffix(']'));
@@ -142,7 +137,35 @@ pub(super) fn text_line(msg: &str) -> Option<(&str, &str, &str)> {
 
 /// A request id: one word (a UUID in every runtime), never empty.
 fn is_request_id(s: &str) -> bool {
-    !s.is_empty() && !s.bytes().any(|b| b.is_ascii_whitespace())
+    // Whitespace and control bytes are all at or below the space.
+    !s.is_empty() && s.bytes().all(|b| b > b' ')
+}
+
+/// The runtimes' `YYYY-MM-DDThh:mm:ss…` (fraction and zone as they come),
+/// each part in its range: `2024-13-45T99:…` is no time.
+fn is_lambda_time(s: &str) -> bool {
+    let b = s.as_bytes();
+    let two = |i: usize, max: u8| match b.get(i..i + 2) {
+        Some([x, y]) if x.is_ascii_digit() && y.is_ascii_digit() => {
+            (x - b'0') * 10 + (y - b'0') <= max
+        }
+        _ => false,
+    };
+    let month_day = |i: usize| b.get(i..i + 2).is_some_and(|d| d != b"00");
+    b.len() >= 19
+        && b.get(..4).is_some_and(|y| y.iter().all(u8::is_ascii_digit))
+        && b.get(4) == Some(&b'-')
+        && two(5, 12)
+        && month_day(5)
+        && b.get(7) == Some(&b'-')
+        && two(8, 31)
+        && month_day(8)
+        && b.get(10) == Some(&b'T')
+        && two(11, 23)
+        && b.get(13) == Some(&b':')
+        && two(14, 59)
+        && b.get(16) == Some(&b':')
+        && two(17, 60)
 }
 
 #[cfg(test)]
@@ -161,11 +184,7 @@ mod tests {
         let mut parts = msg.splitn(4, '\t');
         let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
         let body = parts.next().unwrap_or_default();
-        let time = |s: &str| {
-            s.len() >= 19
-                && s.as_bytes().get(10) == Some(&b'T')
-                && crate::shape::timestamp_len(s.as_bytes()) == Some(s.len())
-        };
+        let time = super::is_lambda_time;
         let level = |s: &str| LEVELS.iter().any(|l| l.eq_ignore_ascii_case(s));
         if time(a) && level(c) && is_request_id(b) {
             return Some((c, b, body));

@@ -29,16 +29,76 @@ pub(super) const RESERVED: &[&str] = &[
 /// shapes' ECS fields): a line's own field of that name goes under `json`,
 /// and `LOGSHIP_FIELDS_PREFIX` cannot be one.
 pub fn is_document_field(name: &str) -> bool {
-    name.starts_with('_')
-        || RESERVED.contains(&name)
-        || ECS_OBJECTS.binary_search(&name).is_ok()
-        || name == "type"
+    name.starts_with('_') || owner(name) != Owner::Line || name == "type"
+}
+
+/// Who owns a top-level name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Owner {
+    /// [`RESERVED`].
+    Document,
+    /// [`ECS_OBJECTS`].
+    EcsSet,
+    /// Nobody: the line's own.
+    Line,
+}
+
+/// [`RESERVED`] and [`ECS_OBJECTS`] by length, then name: a few byte
+/// compares per key (a test holds it to the lists).
+fn owner(head: &str) -> Owner {
+    match head.len() {
+        2 if matches!(head, "as" | "os" | "pe") => Owner::EcsSet,
+        3 if matches!(head, "aws" | "log") => Owner::Document,
+        3 if matches!(head, "dll" | "dns" | "ecs" | "elf" | "geo" | "tls" | "url") => Owner::EcsSet,
+        4 if matches!(head, "faas" | "json") => Owner::Document,
+        4 if matches!(
+            head,
+            "file" | "hash" | "host" | "http" | "risk" | "rule" | "span" | "user" | "vlan" | "x509"
+        ) =>
+        {
+            Owner::EcsSet
+        }
+        5 if matches!(head, "event" | "cloud") => Owner::Document,
+        5 if matches!(
+            head,
+            "agent" | "email" | "error" | "group" | "macho" | "trace"
+        ) =>
+        {
+            Owner::EcsSet
+        }
+        6 if matches!(
+            head,
+            "client" | "device" | "labels" | "server" | "source" | "threat"
+        ) =>
+        {
+            Owner::EcsSet
+        }
+        7 if matches!(head, "message" | "logship") => Owner::Document,
+        7 if matches!(
+            head,
+            "network" | "package" | "process" | "related" | "service"
+        ) =>
+        {
+            Owner::EcsSet
+        }
+        8 if matches!(head, "observer" | "registry") => Owner::EcsSet,
+        9 if matches!(head, "container" | "interface") => Owner::EcsSet,
+        10 if head == "@timestamp" => Owner::Document,
+        10 if head == "user_agent" => Owner::EcsSet,
+        11 if head == "data_stream" => Owner::Document,
+        11 if matches!(head, "destination" | "transaction") => Owner::EcsSet,
+        12 if matches!(head, "orchestrator" | "organization") => Owner::EcsSet,
+        13 if head == "vulnerability" => Owner::EcsSet,
+        14 if head == "code_signature" => Owner::EcsSet,
+        _ => Owner::Line,
+    }
 }
 
 /// Top-level ECS field sets (those the shapes write, and the rest of ECS,
 /// sorted). A line's own field of one of these names that is not an object
 /// goes under `json`: a scalar where other documents of the index have an
 /// object is a mapping conflict.
+#[cfg_attr(not(test), allow(dead_code))]
 const ECS_OBJECTS: &[&str] = &[
     "agent",
     "as",
@@ -180,17 +240,22 @@ pub(super) fn place(
     let clashes = |k: &str, v: &Value| {
         let head = k.split('.').next().unwrap_or(k);
         head.starts_with('_')
-            || RESERVED.contains(&head)
-            || ecs.is_some_and(|e| e.contains_key(head))
-            || (ECS_OBJECTS.binary_search(&head).is_ok()
-                && ((!v.is_object() && head == k) || mistyped(k, v)))
+            || match owner(head) {
+                Owner::Document => true,
+                Owner::EcsSet => {
+                    (!v.is_object() && head.len() == k.len())
+                        || mistyped(k, v)
+                        || ecs.is_some_and(|e| e.contains_key(head))
+                }
+                Owner::Line => ecs.is_some_and(|e| e.contains_key(head)),
+            }
     };
-    if fields.iter().any(|(k, v)| clashes(k, v)) {
-        let keys: Vec<String> = fields
-            .iter()
-            .filter(|(k, v)| clashes(k, v))
-            .map(|(k, _)| k.clone())
-            .collect();
+    let keys: Vec<String> = fields
+        .iter()
+        .filter(|(k, v)| clashes(k, v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    if !keys.is_empty() {
         let mut moved = Map::new();
         for k in keys {
             if let Some(v) = fields.remove(&k) {
@@ -245,7 +310,17 @@ mod tests {
 
     #[test]
     fn ecs_field_sets_are_sorted_and_a_scalar_named_like_one_moves() {
-        assert!(super::ECS_OBJECTS.windows(2).all(|w| w[0] < w[1]));
+        use super::{ECS_OBJECTS, Owner, RESERVED, owner};
+        assert!(ECS_OBJECTS.windows(2).all(|w| w[0] < w[1]));
+        for name in RESERVED {
+            assert_eq!(owner(name), Owner::Document, "{name}");
+        }
+        for name in ECS_OBJECTS {
+            assert_eq!(owner(name), Owner::EcsSet, "{name}");
+        }
+        for name in ["", "a", "ass", "messages", "user_id", "Error"] {
+            assert_eq!(owner(name), Owner::Line, "{name}");
+        }
         assert_eq!(
             placed(
                 json!({"ecs": "z", "labels": "x", "os": {"name": "linux"}, "data_stream": {"type": "logs"}})

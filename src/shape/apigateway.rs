@@ -333,6 +333,35 @@ fn access_message(
     message
 }
 
+/// `dd/Mon/yyyy:hh:mm:ss +zzzz`, each part in its range.
+fn is_clf_time(t: &str) -> bool {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let b = t.as_bytes();
+    let num = |i: usize, n: usize, max: u32| {
+        t.get(i..i + n)
+            .filter(|d| d.bytes().all(|c| c.is_ascii_digit()))
+            .and_then(|d| d.parse::<u32>().ok())
+            .is_some_and(|v| v <= max)
+    };
+    b.len() == 26
+        && num(0, 2, 31)
+        && b.get(2) == Some(&b'/')
+        && t.get(3..6).is_some_and(|m| MONTHS.contains(&m))
+        && b.get(6) == Some(&b'/')
+        && num(7, 4, 9999)
+        && b.get(11) == Some(&b':')
+        && num(12, 2, 23)
+        && b.get(14) == Some(&b':')
+        && num(15, 2, 59)
+        && b.get(17) == Some(&b':')
+        && num(18, 2, 60)
+        && b.get(20) == Some(&b' ')
+        && matches!(b.get(21), Some(b'+' | b'-'))
+        && num(22, 4, 2359)
+}
+
 /// The common log format, as API Gateway's console template writes it (the
 /// request id last), or Apache's combined format (referer and user agent).
 pub(super) fn parse_clf<'a>(line: &'a str, dataset: &'static str) -> Option<Shaped<'a>> {
@@ -344,6 +373,9 @@ pub(super) fn parse_clf<'a>(line: &'a str, dataset: &'static str) -> Option<Shap
     let (user, rest) = rest.split_once(' ')?;
     let rest = rest.strip_prefix('[')?;
     let (time, rest) = rest.split_once("] ")?;
+    if !is_clf_time(time) {
+        return None;
+    }
     let rest = rest.strip_prefix('"')?;
     let (request, rest) = rest.split_once("\" ")?;
     let mut tail = rest.split(' ');
@@ -676,6 +708,9 @@ mod tests {
             r#"198.51.100.7 - - 27/Nov/2026:10:00:02 "GET / HTTP/1.1" 200 12"#,
             "198.51.100.7 connected",
             "10.0.0.1 - - [x] \"GET /\" 200 abc",
+            "10.0.0.1 - - [x] \"GET /\" 200 12",
+            r#"203.0.113.1 - - [99/Xyz/2026:10:00:00 +0000] "GET /pets HTTP/1.1" 200 123 id"#,
+            r#"203.0.113.1 - - [27/Nov/2026:25:00:00 +0000] "GET /pets HTTP/1.1" 200 123 id"#,
         ] {
             assert!(understand(G, line).is_none(), "{line}");
         }

@@ -43,7 +43,7 @@ pub(super) fn app_line<'a>(
             .and_then(|f| f.get("message"))
             .is_some_and(is_message);
     if !has_level && !has_message {
-        return None;
+        return container_record(map, dataset, line);
     }
     let mut s = Shaped::new(Shape::AppJson, dataset, Cow::Borrowed(line));
     take_common(&mut s, &mut map);
@@ -81,6 +81,37 @@ pub(super) fn app_line<'a>(
         s.logger = Some(Cow::Owned(name));
     }
     message_from_error(&mut s);
+    s.app = map;
+    Some(s.or_line(line))
+}
+
+/// A container runtime's record as Fluent Bit, Fluentd and Docker's
+/// json-file driver write it (EKS Container Insights, ECS FireLens):
+/// `{"log":"…\n","stream":"stdout","kubernetes":{…}}`. `log` is the
+/// message (its newline trimmed); the other keys stay the line's own.
+fn container_record<'a>(
+    mut map: Map<String, Value>,
+    dataset: &'static str,
+    line: &'a str,
+) -> Option<Shaped<'a>> {
+    let is_record = map.get("log").is_some_and(Value::is_string)
+        && [
+            "stream",
+            "kubernetes",
+            "docker",
+            "container_id",
+            "ecs_task_arn",
+        ]
+        .iter()
+        .any(|k| map.contains_key(*k));
+    if !is_record {
+        return None;
+    }
+    let Some(Value::String(log)) = map.remove("log") else {
+        return None;
+    };
+    let mut s = Shaped::new(Shape::AppJson, dataset, Cow::Borrowed(line));
+    s.message = Cow::Owned(log.trim_end_matches(['\n', '\r']).to_owned());
     s.app = map;
     Some(s.or_line(line))
 }
@@ -280,6 +311,21 @@ mod tests {
         assert_eq!(s.message, r#"{"order":42}"#);
         assert_eq!(s.logger.as_deref(), Some("app.db"));
         assert_eq!(s.app["name"], json!("x"));
+    }
+
+    #[test]
+    fn a_container_record_s_log_is_the_message() {
+        let s = understand(
+            "/aws/containerinsights/c/application",
+            r#"{"log":"hello from pod\n","stream":"stdout","kubernetes":{"pod_name":"p"}}"#,
+        )
+        .expect("container record");
+        assert_eq!(s.message, "hello from pod");
+        assert_eq!(s.app["stream"], "stdout");
+        assert_eq!(s.app["kubernetes"]["pod_name"], "p");
+        assert!(s.app.get("log").is_none());
+        // `log` alone is no container record.
+        assert!(understand("/ecs/x", r#"{"log":"x","n":1}"#).is_none());
     }
 
     #[test]

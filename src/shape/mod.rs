@@ -98,7 +98,6 @@ pub use extracted::extracted;
 pub use level::normalize_level;
 pub(crate) use names::{free_name, object_at, put_snake, snake_keys};
 pub use names::{parse_object, undot};
-pub(crate) use text::timestamp_len;
 pub use vpcflow::{FlowFormat, FlowFormatError};
 pub use written::EcsJson;
 

@@ -16,7 +16,7 @@ use super::{Shape, Shaped};
 /// The length of a timestamp at the start of `b`: `YYYY-MM-DD[ T]HH:MM:SS`,
 /// `YYYY/MM/DD HH:MM:SS` or `HH:MM:SS`, each with optional fractions
 /// (`.123`, `,123`) and zone (`Z`, `+01:00`, `+0100`).
-pub(crate) fn timestamp_len(b: &[u8]) -> Option<usize> {
+pub(super) fn timestamp_len(b: &[u8]) -> Option<usize> {
     let digits = |at: usize, n: usize| {
         b.get(at..at + n)
             .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
@@ -123,17 +123,19 @@ pub(super) fn parse_timestamped<'a>(line: &'a str, dataset: &'static str) -> Opt
             names.push(inside);
             tail = after;
         }
-        // Spring Boot 3.2's correlation after the thread: `[trace-span]`,
-        // blank when the line has none.
+        // Spring Boot 3: `[app] [group]? [thread] [trace-span]?`. The
+        // correlation after the thread is blank when the line has none.
         if names.len() >= 3
             && let Some(last) = names.last()
         {
             let ids = last
                 .split_once('-')
-                .filter(|(t, sp)| is_hex_id(t) && is_hex_id(sp));
+                .filter(|(t, sp)| is_hex_id(t) && (sp.is_empty() || is_hex_id(sp)));
             if let Some((trace, span)) = ids {
                 s.put("trace.id", trace);
-                s.put("span.id", span);
+                if !span.is_empty() {
+                    s.put("span.id", span);
+                }
                 names.pop();
             } else if last.trim().is_empty() {
                 names.pop();
@@ -145,12 +147,25 @@ pub(super) fn parse_timestamped<'a>(line: &'a str, dataset: &'static str) -> Opt
         if let Some(app) = names.first().filter(|a| !a.is_empty()) {
             s.put("service.name", *app);
         }
+        // Brackets between the application and the thread (an application
+        // group, an MDC value): kept in front of the message.
+        let middle = names.get(1..).unwrap_or_default();
         match tail.split_once(" : ") {
             Some((logger, msg)) if !logger.trim().is_empty() => {
                 s.logger = Some(Cow::Borrowed(logger.trim()));
                 s.message = Cow::Borrowed(msg);
             }
             _ => s.message = Cow::Borrowed(tail),
+        }
+        if !middle.is_empty() {
+            let mut m = String::new();
+            for part in middle {
+                m.push('[');
+                m.push_str(part);
+                m.push_str("] ");
+            }
+            m.push_str(&s.message);
+            s.message = Cow::Owned(m);
         }
         return Some(s.or_line(line));
     }
@@ -332,6 +347,14 @@ mod tests {
             "started",
         );
         assert_eq!(f["process"]["thread"]["name"], "main");
+        // An MDC bracket between the application and the thread stays in the message.
+        let f = check(
+            "2024-01-15T10:00:02.123Z  INFO 1 --- [myapp] [main] [tenant-42] c.e.X : custom MDC bracket",
+            "info",
+            Some("c.e.X"),
+            "[main] custom MDC bracket",
+        );
+        assert_eq!(f["process"]["thread"]["name"], "tenant-42");
     }
 
     #[test]
