@@ -7,7 +7,7 @@
 //! judged by `random.rs`, and the token runs come from `tokens.rs`.
 
 use super::Masker;
-use super::class::url;
+use super::class::key_char;
 use super::keys::KeyClass;
 use super::random::{is_dashed_hex_id, looks_random};
 use super::rules::{before, run};
@@ -211,7 +211,7 @@ pub(crate) fn keyword_before(
         n += 1;
     }
     let ke = i;
-    while i > 0 && ke - i < 64 && (url(b[i - 1]) || b[i - 1] == b'.') {
+    while i > 0 && ke - i < 64 && key_char(b[i - 1]) {
         i -= 1;
     }
     let ks = i;
