@@ -17,6 +17,7 @@ mod json;
 mod keys;
 mod keyword;
 mod pass;
+mod platform;
 mod prefilter;
 mod random;
 mod replace;
@@ -607,12 +608,17 @@ impl Masker {
     /// the keyword rule needs a key before it, and e-mail and IP addresses
     /// need `@`, `.` or `:`. Extra keys and patterns could match anything,
     /// so with them only the short-string test applies.
+    ///
+    /// Also a Lambda runtime START, END or REPORT line in its usual shape
+    /// (`platform.rs`), on the same condition as a bare UUID.
     #[inline]
     fn nothing_to_find(&self, s: &str) -> bool {
-        if s.len() == 36 {
-            self.extra.is_none() && !self.extra_keys && random::is_uuid(s.as_bytes())
-        } else {
-            self.short_and_clean(s)
+        match s.len() {
+            0..=12 => self.short_and_clean(s),
+            36 => self.extra.is_none() && !self.extra_keys && random::is_uuid(s.as_bytes()),
+            _ => {
+                self.extra.is_none() && !self.extra_keys && platform::is_platform_line(s.as_bytes())
+            }
         }
     }
 
