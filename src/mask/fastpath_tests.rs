@@ -81,8 +81,45 @@ fn platform_line() -> impl Strategy<Value = String> {
         })
 }
 
+/// A Lambda application line: the runtime's prefix (random time, request
+/// id and level) and a message that starts with a value, a key or a number
+/// and is heavy in trigger words, key syntaxes and token characters.
+fn app_line() -> impl Strategy<Value = (String, String)> {
+    (
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z",
+        uuid_like(),
+        prop::sample::select(platform::LEVELS.to_vec()),
+        "([A-Za-z0-9+/=_.-]{8,44}|4[0-9]{12,18}|[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|AKIA[A-Z0-9]{16}|eyJ[A-Za-z0-9]{10,20}\\.[A-Za-z0-9]{10,20}\\.[A-Za-z0-9]{10,20}|xoxb-[0-9]{12}-[A-Za-z0-9]{24}|password|token|secret|key|api_key|Bearer|Basic|-u|sig|://|[ =:\"'\t,-]){1,8}",
+    )
+        .prop_map(|(ts, id, level, msg)| {
+            let level = String::from_utf8_lossy(level).into_owned();
+            (format!("{ts}\t{id}\t{level}\t{msg}"), msg)
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Scanning an application line from after the runtime's prefix finds
+    /// exactly what scanning it all finds.
+    #[test]
+    fn app_line_scanned_after_its_prefix_as_in_full((line, msg) in app_line()) {
+        let from = platform::app_prefix_len(line.as_bytes());
+        prop_assert_eq!(from, Some(line.len() - msg.len()));
+        for m in maskers() {
+            let mut spans = Vec::new();
+            text::collect(m, &line, &mut spans);
+            let mut whole = Vec::new();
+            text::collect_from(m, &line, 0, &mut whole);
+            let key = |v: &mut Vec<replace::Span>| {
+                let mut k: Vec<(usize, usize, u8, Option<u8>)> =
+                    v.iter().map(|s| (s.start, s.end, s.rule, s.quote_bs)).collect();
+                k.sort_unstable();
+                k
+            };
+            prop_assert_eq!(key(&mut spans), key(&mut whole), "{:?}", line);
+        }
+    }
 
     #[test]
     fn platform_lines_skipped_only_when_the_scan_finds_nothing(s in platform_line()) {
