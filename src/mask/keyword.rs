@@ -345,7 +345,7 @@ fn vendor_before(
         return None;
     }
     // Where only a whole vendor key can count, its words are not looked up.
-    if uuid || value.len() < 20 || is_dashed_hex_id(value) {
+    if uuid || value.len() < 20 || value.contains(&b'-') && is_dashed_hex_id(value) {
         return is_whole_vendor_key(key).then_some((true, 16));
     }
     let hit = vendor_key(key);
