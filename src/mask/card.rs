@@ -221,6 +221,17 @@ fn is_word(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_'
 }
 
+/// [`scan_from`] over the whole text.
+#[cfg(test)]
+pub(crate) fn scan(
+    text: &[u8],
+    cards: bool,
+    runs: Option<&mut dyn FnMut(usize, usize) -> usize>,
+    f: &mut dyn FnMut(usize, usize),
+) {
+    scan_from(text, 0, cards, runs, f);
+}
+
 /// Calls `f(start, end)` for every card number in `text`.
 ///
 /// The pre-scan walks 64-byte blocks. Per block it computes `v`: bytes that
@@ -229,23 +240,29 @@ fn is_word(c: u8) -> bool {
 /// run of 13 set bits, inside the block or continuing from the previous one,
 /// flags the block, and the exact check walks the digit sequences from the
 /// start of that run.
-pub(crate) fn scan(
+///
+/// The scan starts at `from`: the caller knows the bytes before it hold
+/// nothing to report and that the byte before it is neither a digit, a
+/// space or dash, nor a token byte (so no run crosses it); the checks still
+/// read the bytes before `from`.
+pub(crate) fn scan_from(
     text: &[u8],
+    from: usize,
     cards: bool,
     runs: Option<&mut dyn FnMut(usize, usize) -> usize>,
     f: &mut dyn FnMut(usize, usize),
 ) {
     let len = text.len();
-    if len < 13 {
+    if len.saturating_sub(from) < 13 {
         return;
     }
     let mut runs = runs;
-    let mut resume_t = 0usize;
+    let mut resume_t = from;
     let mut carry_t = 0usize;
-    let mut resume = 0usize;
+    let mut resume = from;
     let mut carry = 0usize; // length of the v-run ending the previous block
     let mut prev_top = 0u64; // whether the previous block's last byte is a digit
-    let mut pos = 0usize;
+    let mut pos = from;
     while pos < len {
         let n = (len - pos).min(64);
         let (d, s, t) = match <&[u8; 64]>::try_from(text.get(pos..pos + 64).unwrap_or(&[])) {

@@ -9,6 +9,7 @@ const NARROW: u8 = 2;
 const BROAD: u8 = 4;
 const VALUE: u8 = 8;
 const BACK: u8 = 16;
+const KEY: u8 = 32;
 
 /// Character classes of token bytes, one table lookup per byte.
 static CLASS: [u8; 256] = {
@@ -21,7 +22,9 @@ static CLASS: [u8; 256] = {
         let value = narrow || b == b'+' || b == b'/' || b == b'=';
         let broad = value || b == b'$' || b == b'!';
         let back = narrow || b == b'+' || b == b'/';
+        let key = url || b == b'.';
         t[c] = ((url as u8) * URL)
+            | ((key as u8) * KEY)
             | ((narrow as u8) * NARROW)
             | ((broad as u8) * BROAD)
             | ((value as u8) * VALUE)
@@ -60,4 +63,10 @@ pub(crate) fn value_char(c: u8) -> bool {
 #[inline]
 pub(crate) fn back(c: u8) -> bool {
     is(c, BACK)
+}
+
+/// A byte of a key name read back from a value (`[A-Za-z0-9_.-]`).
+#[inline]
+pub(crate) fn key_char(c: u8) -> bool {
+    is(c, KEY)
 }

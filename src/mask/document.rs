@@ -8,7 +8,7 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::{MaskCounts, Masker};
+use super::{MaskCounts, Masker, TextPass};
 use crate::document::Document;
 
 /// Masks a document: the line (its `message`, or `original` when the message
@@ -24,9 +24,15 @@ pub fn mask_document(masker: &Masker, doc: &mut Document, counts: &mut MaskCount
     let before = counts.total();
     // A clean line: masking it with its fields would change nothing, so the
     // tree is not made (the general path below gives the same document).
+    // The line is scanned once: a dirty line's pass is used again below.
     let raw = doc.original.as_deref().unwrap_or(&doc.message);
-    if doc.outside_fields || !masker.line_is_clean(raw) {
-        mask_line_and_fields(masker, doc, counts);
+    let pass = if doc.outside_fields {
+        None
+    } else {
+        masker.line_pass(raw)
+    };
+    if !pass.as_ref().is_some_and(TextPass::is_clean) {
+        mask_line_and_fields(masker, doc, counts, pass);
     }
     mask_derived(masker, doc, counts);
     counts.total() - before
@@ -41,14 +47,20 @@ pub(crate) fn mask_document_general(
 ) -> u64 {
     let before = counts.total();
     if masker.enabled() {
-        mask_line_and_fields(masker, doc, counts);
+        mask_line_and_fields(masker, doc, counts, None);
         mask_derived(masker, doc, counts);
     }
     counts.total() - before
 }
 
-/// The line and the tree of its fields, masked as one.
-fn mask_line_and_fields(masker: &Masker, doc: &mut Document, counts: &mut MaskCounts) {
+/// The line and the tree of its fields, masked as one; `pass` is the text
+/// pass over the line when it was made already ([`Masker::line_pass`]).
+fn mask_line_and_fields(
+    masker: &Masker,
+    doc: &mut Document,
+    counts: &mut MaskCounts,
+    pass: Option<TextPass>,
+) {
     doc.materialize_ecs();
     // Where the message sits in the line, when it is a slice of it: its
     // masked form is then cut from the masked line, at no extra cost.
@@ -61,9 +73,10 @@ fn mask_line_and_fields(masker: &Masker, doc: &mut Document, counts: &mut MaskCo
     let raw = doc.original.as_deref().unwrap_or(&doc.message);
     // Fields from outside the line (extracted fields) are read in full: the
     // line cannot say whether they hold a secret.
-    let masked = match tree.as_mut() {
-        Some(tree) if doc.outside_fields => masker.mask_message_and_outside(raw, tree, counts),
-        tree => masker.mask_message_counted(raw, tree, counts),
+    let masked = match (tree.as_mut(), pass) {
+        (Some(tree), _) if doc.outside_fields => masker.mask_message_and_outside(raw, tree, counts),
+        (tree, Some(pass)) => masker.mask_message_passed(raw, tree, counts, pass),
+        (tree, None) => masker.mask_message_counted(raw, tree, counts),
     };
     let masked_line = match masked {
         Cow::Owned(masked) => Some(masked),

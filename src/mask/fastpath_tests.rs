@@ -48,8 +48,107 @@ fn uuid_like() -> impl Strategy<Value = String> {
     })
 }
 
+/// A Lambda runtime START, END or REPORT line with random ids and numbers
+/// (up to the longest the shortcut accepts).
+fn platform_line() -> impl Strategy<Value = String> {
+    let num = "[0-9]{1,8}(\\.[0-9]{1,3})?";
+    (
+        0..3u8,
+        uuid_like(),
+        "\\$LATEST|[0-9]{1,6}",
+        num,
+        "[0-9]{1,8}",
+        "[0-9]{1,8}",
+        "[0-9]{1,8}",
+        prop::option::of(num),
+        prop::bool::ANY,
+    )
+        .prop_map(|(kind, id, version, d, billed, size, used, init, lf)| {
+            let mut s = match kind {
+                0 => format!("START RequestId: {id} Version: {version}"),
+                1 => format!("END RequestId: {id}"),
+                _ => {
+                    let init = init.map_or(String::new(), |i| format!("Init Duration: {i} ms\t"));
+                    format!(
+                        "REPORT RequestId: {id}\tDuration: {d} ms\tBilled Duration: {billed} ms\tMemory Size: {size} MB\tMax Memory Used: {used} MB\t{init}"
+                    )
+                }
+            };
+            if lf {
+                s.push('\n');
+            }
+            s
+        })
+}
+
+/// A Lambda application line: the runtime's prefix (random time, request
+/// id and level) and a message that starts with a value, a key or a number
+/// and is heavy in trigger words, key syntaxes and token characters.
+fn app_line() -> impl Strategy<Value = (String, String)> {
+    (
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{3}Z",
+        uuid_like(),
+        prop::sample::select(platform::LEVELS.to_vec()),
+        "([A-Za-z0-9+/=_.-]{8,44}|4[0-9]{12,18}|[0-9]{4}[ -][0-9]{4}[ -][0-9]{4}[ -][0-9]{4}|AKIA[A-Z0-9]{16}|eyJ[A-Za-z0-9]{10,20}\\.[A-Za-z0-9]{10,20}\\.[A-Za-z0-9]{10,20}|xoxb-[0-9]{12}-[A-Za-z0-9]{24}|password|token|secret|key|api_key|Bearer|Basic|-u|sig|://|[ =:\"'\t,-]){1,8}",
+    )
+        .prop_map(|(ts, id, level, msg)| {
+            let level = String::from_utf8_lossy(level).into_owned();
+            (format!("{ts}\t{id}\t{level}\t{msg}"), msg)
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Scanning an application line from after the runtime's prefix finds
+    /// exactly what scanning it all finds.
+    #[test]
+    fn app_line_scanned_after_its_prefix_as_in_full((line, msg) in app_line()) {
+        let from = platform::app_prefix_len(line.as_bytes());
+        prop_assert_eq!(from, Some(line.len() - msg.len()));
+        for m in maskers() {
+            let mut spans = Vec::new();
+            text::collect(m, &line, &mut spans);
+            let mut whole = Vec::new();
+            text::collect_from(m, &line, 0, &mut whole);
+            let key = |v: &mut Vec<replace::Span>| {
+                let mut k: Vec<(usize, usize, u8, Option<u8>)> =
+                    v.iter().map(|s| (s.start, s.end, s.rule, s.quote_bs)).collect();
+                k.sort_unstable();
+                k
+            };
+            prop_assert_eq!(key(&mut spans), key(&mut whole), "{:?}", line);
+        }
+    }
+
+    #[test]
+    fn platform_lines_skipped_only_when_the_scan_finds_nothing(s in platform_line()) {
+        for m in maskers() {
+            prop_assert!(m.nothing_to_find(&s), "{:?}", s);
+            prop_assert_eq!(full_scan(m, &s), 0, "{:?}", s);
+        }
+    }
+
+    /// A platform line with something spliced in: skipped only when the
+    /// full scan finds nothing either.
+    #[test]
+    fn altered_platform_lines_are_scanned(
+        s in platform_line(),
+        at in 0usize..200,
+        ins in "[ =:\t]?(password=[A-Za-z0-9]{8,20}|4111111111111111|AKIA[A-Z0-9]{16}|[0-9]{9,20}|token [a-zA-Z0-9]{20}|x)",
+    ) {
+        let mut t = s.clone();
+        let mut at = at.min(t.len());
+        while !t.is_char_boundary(at) {
+            at -= 1;
+        }
+        t.insert_str(at, &ins);
+        for m in maskers() {
+            if m.nothing_to_find(&t) {
+                prop_assert_eq!(full_scan(m, &t), 0, "{:?}", t);
+            }
+        }
+    }
 
     #[test]
     fn short_strings_skipped_only_when_the_scan_finds_nothing(
@@ -79,6 +178,12 @@ fn uuid_shortcut_is_off_with_extra_rules() {
     };
     let m = Masker::new(&extra).expect("config");
     assert!(!m.nothing_to_find("3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c"));
+    assert!(!m.nothing_to_find("END RequestId: 3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c\n"));
+    assert!(
+        Masker::new(&MaskConfig::default())
+            .expect("config")
+            .nothing_to_find("END RequestId: 3f0a8c1e-4b2d-4e7a-9c1d-2b3e4f5a6b7c\n")
+    );
     let pat = MaskConfig {
         extra_patterns: vec![("uuid_rule".into(), "[0-9a-f-]{36}".into())],
         ..MaskConfig::default()

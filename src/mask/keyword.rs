@@ -7,7 +7,7 @@
 //! judged by `random.rs`, and the token runs come from `tokens.rs`.
 
 use super::Masker;
-use super::class::url;
+use super::class::key_char;
 use super::keys::KeyClass;
 use super::random::{is_dashed_hex_id, looks_random};
 use super::rules::{before, run};
@@ -211,7 +211,7 @@ pub(crate) fn keyword_before(
         n += 1;
     }
     let ke = i;
-    while i > 0 && ke - i < 64 && (url(b[i - 1]) || b[i - 1] == b'.') {
+    while i > 0 && ke - i < 64 && key_char(b[i - 1]) {
         i -= 1;
     }
     let ks = i;
@@ -345,7 +345,7 @@ fn vendor_before(
         return None;
     }
     // Where only a whole vendor key can count, its words are not looked up.
-    if uuid || value.len() < 20 || is_dashed_hex_id(value) {
+    if uuid || value.len() < 20 || value.contains(&b'-') && is_dashed_hex_id(value) {
         return is_whole_vendor_key(key).then_some((true, 16));
     }
     let hit = vendor_key(key);

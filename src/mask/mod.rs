@@ -16,6 +16,8 @@ mod escapes;
 mod json;
 mod keys;
 mod keyword;
+mod pass;
+mod platform;
 mod prefilter;
 mod random;
 mod replace;
@@ -44,6 +46,7 @@ use catalogue::Catalogue;
 use config::{VAR_DISABLE, VAR_ENABLE, VAR_EXTRA_KEYS, VAR_EXTRA_PATTERNS};
 use escapes::{decode_escapes, hides_triggers};
 use keys::{KeyClass, KeyMatcher};
+pub(crate) use pass::{Seen, TextPass};
 use prefilter::{Prefilter, Trigger};
 use replace::{Replacer, Span};
 
@@ -480,7 +483,19 @@ impl Masker {
         parsed: Option<&mut Value>,
         counts: &mut MaskCounts,
     ) -> Cow<'a, str> {
-        self.mask_message_with(raw, parsed, counts, false)
+        self.mask_message_with(raw, parsed, counts, false, None)
+    }
+
+    /// [`Masker::mask_message_counted`] with its text pass already made by
+    /// [`Masker::line_pass`] over the same `raw`.
+    pub(crate) fn mask_message_passed<'a>(
+        &self,
+        raw: &'a str,
+        parsed: Option<&mut Value>,
+        counts: &mut MaskCounts,
+        pass: TextPass,
+    ) -> Cow<'a, str> {
+        self.mask_message_with(raw, parsed, counts, false, Some(pass))
     }
 
     /// [`Masker::mask_message_counted`] for a tree that holds values which
@@ -492,7 +507,7 @@ impl Masker {
         parsed: &mut Value,
         counts: &mut MaskCounts,
     ) -> Cow<'a, str> {
-        self.mask_message_with(raw, Some(parsed), counts, true)
+        self.mask_message_with(raw, Some(parsed), counts, true, None)
     }
 
     /// True when masking `raw` with the tree parsed from it
@@ -504,17 +519,22 @@ impl Masker {
     /// tree with values from outside the line
     /// ([`Masker::mask_message_and_outside`]).
     pub fn line_is_clean(&self, raw: &str) -> bool {
-        if !self.enabled {
-            return true;
-        }
+        !self.enabled || self.line_pass(raw).is_some_and(|p| p.is_clean())
+    }
+
+    /// The text pass of [`Masker::mask_message_counted`] over `raw`, done
+    /// ahead so that a line is scanned once whether or not it is clean; None
+    /// when that pass depends on the tree (`raw` holds an escape that can
+    /// hide a trigger) or extra rules are configured.
+    pub(crate) fn line_pass(&self, raw: &str) -> Option<TextPass> {
         if self.extra.is_some() || hides_triggers(raw.as_bytes()) {
-            return false;
+            return None;
         }
-        let mut counts = MaskCounts::default();
-        matches!(
-            self.mask_text_inner(raw, &mut counts, None),
-            Cow::Borrowed(_)
-        ) && counts.total() == 0
+        let mut pass = TextPass::default();
+        if let Cow::Owned(o) = self.mask_text_inner(raw, &mut pass.counts, Some(&mut pass.seen)) {
+            pass.masked = Some(o);
+        }
+        Some(pass)
     }
 
     fn mask_message_with<'a>(
@@ -523,24 +543,36 @@ impl Masker {
         parsed: Option<&mut Value>,
         counts: &mut MaskCounts,
         outside: bool,
+        pass: Option<TextPass>,
     ) -> Cow<'a, str> {
-        let mut seen = Seen::default();
-        let mut text_counts = MaskCounts::default();
         // A `\uXXXX` escape can hide a key word or a value from the text
         // scan (`"pass\u0077ord"`); the text is scanned with those escapes
         // decoded, and shipped decoded (the same JSON) if anything is masked.
-        let decoded = if parsed.is_some() && hides_triggers(raw.as_bytes()) {
+        // A pass made by [`Masker::line_pass`] is that scan (it is only made
+        // where nothing is decoded).
+        let decoded = if pass.is_none() && parsed.is_some() && hides_triggers(raw.as_bytes()) {
             decode_escapes(raw)
         } else {
             None
         };
-        let mut masked: Cow<'a, str> = match &decoded {
-            Some(d) => match self.mask_text_inner(d, &mut text_counts, Some(&mut seen)) {
-                Cow::Owned(o) => Cow::Owned(o),
-                Cow::Borrowed(_) => Cow::Borrowed(raw),
-            },
-            None => self.mask_text_inner(raw, &mut text_counts, Some(&mut seen)),
+        let TextPass {
+            masked,
+            counts: mut text_counts,
+            mut seen,
+        } = match pass {
+            Some(pass) => pass,
+            None => {
+                let mut pass = TextPass::default();
+                let text = decoded.as_deref().unwrap_or(raw);
+                if let Cow::Owned(o) =
+                    self.mask_text_inner(text, &mut pass.counts, Some(&mut pass.seen))
+                {
+                    pass.masked = Some(o);
+                }
+                pass
+            }
         };
+        let mut masked: Cow<'a, str> = masked.map_or(Cow::Borrowed(raw), Cow::Owned);
         let mut json_counts = MaskCounts::default();
         let mut parsed = parsed;
         if let Some(v) = parsed.as_mut() {
@@ -576,12 +608,17 @@ impl Masker {
     /// the keyword rule needs a key before it, and e-mail and IP addresses
     /// need `@`, `.` or `:`. Extra keys and patterns could match anything,
     /// so with them only the short-string test applies.
+    ///
+    /// Also a Lambda runtime START, END or REPORT line in its usual shape
+    /// (`platform.rs`), on the same condition as a bare UUID.
     #[inline]
     fn nothing_to_find(&self, s: &str) -> bool {
-        if s.len() == 36 {
-            self.extra.is_none() && !self.extra_keys && random::is_uuid(s.as_bytes())
-        } else {
-            self.short_and_clean(s)
+        match s.len() {
+            0..=12 => self.short_and_clean(s),
+            36 => self.extra.is_none() && !self.extra_keys && random::is_uuid(s.as_bytes()),
+            _ => {
+                self.extra.is_none() && !self.extra_keys && platform::is_platform_line(s.as_bytes())
+            }
         }
     }
 
@@ -596,57 +633,6 @@ impl Masker {
             && !s
                 .bytes()
                 .any(|c| matches!(c, b'=' | b':' | b'>' | b' ' | b'\\'))
-    }
-}
-
-/// Values masked so far in one document, for "same value everywhere": each
-/// with its audit slot, in raw and JSON-escaped/unescaped forms.
-#[derive(Default)]
-pub(crate) struct Seen {
-    vals: Vec<(Vec<u8>, u8)>,
-}
-
-impl Seen {
-    pub(crate) fn is_empty(&self) -> bool {
-        self.vals.is_empty()
-    }
-
-    pub(crate) fn add(&mut self, v: &[u8], slot: u8) {
-        if self.vals.len() >= 64 || self.vals.iter().any(|(x, _)| x == v) {
-            return;
-        }
-        self.vals.push((v.to_vec(), slot));
-        if v.contains(&b'\\') {
-            let mut u = Vec::with_capacity(v.len());
-            let mut i = 0;
-            while i < v.len() {
-                if v[i] == b'\\' && i + 1 < v.len() {
-                    u.push(v[i + 1]);
-                    i += 2;
-                } else {
-                    u.push(v[i]);
-                    i += 1;
-                }
-            }
-            if u.len() >= 6 && !self.vals.iter().any(|(x, _)| *x == u) {
-                self.vals.push((u, slot));
-            }
-        } else if v.contains(&b'"') {
-            let mut e = Vec::with_capacity(v.len() + 4);
-            for &c in v {
-                if c == b'"' {
-                    e.push(b'\\');
-                }
-                e.push(c);
-            }
-            if !self.vals.iter().any(|(x, _)| *x == e) {
-                self.vals.push((e, slot));
-            }
-        }
-    }
-
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u8], u8)> {
-        self.vals.iter().map(|(v, s)| (v.as_slice(), *s))
     }
 }
 

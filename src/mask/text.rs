@@ -19,7 +19,7 @@ use super::syntax::{
     looks_like_flag, pair_value, pct_is, pct_value_end, quoted_end, scalar_end, scheme_len,
     skip_json_space,
 };
-use super::{Masker, Rule, catalogue, keyword, structured, syntax, tokens};
+use super::{Masker, Rule, catalogue, keyword, platform, structured, syntax, tokens};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sep {
@@ -453,6 +453,20 @@ fn card_span(b: &[u8], s: usize, e: usize) -> Span {
 
 /// Collects every span to mask in `text`.
 pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
+    // The Lambda runtime's prefix of an application line holds no trigger,
+    // no run of digits or token bytes that could be masked, and changes
+    // nothing the rules find after it: the scans start after it
+    // (`platform.rs`). An extra key could be a trigger inside it.
+    let from = if m.extra_keys {
+        0
+    } else {
+        platform::app_prefix_len(text.as_bytes()).unwrap_or(0)
+    };
+    collect_from(m, text, from, spans);
+}
+
+/// [`collect`] with the trigger and run scans starting at `from`.
+pub(crate) fn collect_from(m: &Masker, text: &str, from: usize, spans: &mut Vec<Span>) {
     let b = text.as_bytes();
     // Azure AD client secrets, by their `Q~` marker: `~` is rare, so one
     // byte search finds them (a literal per digit in the prefilter would
@@ -474,7 +488,8 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
         // (thousands of `password={` or unterminated PEM headers) linear.
         let mut covered = 0usize;
         let mut k8s_done = false;
-        pf.scan(b, &mut |t, s, e| {
+        pf.scan(b.get(from..).unwrap_or_default(), &mut |t, s, e| {
+            let (s, e) = (s + from, e + from);
             if s < covered {
                 return;
             }
@@ -543,7 +558,7 @@ pub(crate) fn collect(m: &Masker, text: &str, spans: &mut Vec<Span>) {
         };
         let runs_cb: Option<&mut dyn FnMut(usize, usize) -> usize> =
             if runs { Some(&mut on_run) } else { None };
-        card::scan(b, cards, runs_cb, &mut |s, e| {
+        card::scan_from(b, from, cards, runs_cb, &mut |s, e| {
             if !card::trace_id_key_before(b, s) {
                 card_spans.push(card_span(b, s, e))
             }

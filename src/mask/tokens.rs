@@ -55,11 +55,18 @@ pub(crate) fn on_run(
     }
     let cat = &m.catalogue;
     // A run that starts inside an escape (`%2Fghp_...`, `\u000aghp_...`):
-    // the token may start right after it.
-    let escaped = [2, 5]
-        .into_iter()
-        .map(|n| rs + n)
-        .find(|&e| e < run_end && escape_before(b, e));
+    // the token may start right after it. The run's own bytes are token
+    // bytes, so the escape's `%` or `\` stands before the run (one byte
+    // before it, or four for a `\u` escape ending two bytes into it).
+    let escaped =
+        if matches!(before(b, rs), b'%' | b'\\') || before(b, rs.saturating_sub(3)) == b'\\' {
+            [2, 5]
+                .into_iter()
+                .map(|n| rs + n)
+                .find(|&e| e < run_end && escape_before(b, e))
+        } else {
+            None
+        };
     let mut starts = [bs, ts, rs, rs];
     let mut k = 1;
     for c in [Some(ts), Some(rs), escaped].into_iter().flatten() {

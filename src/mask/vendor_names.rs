@@ -267,11 +267,11 @@ const BLOOM_WORDS: usize = 256;
 
 /// FNV-1a of the lower-cased letters and digits of `key`, and their count.
 fn squashed_hash(key: &[u8]) -> (u64, usize) {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h = FNV_START;
     let mut n = 0;
     for &c in key {
         if c.is_ascii_alphanumeric() {
-            h = (h ^ u64::from(c.to_ascii_lowercase())).wrapping_mul(0x0000_0100_0000_01b3);
+            h = fnv_step(h, c.to_ascii_lowercase());
             n += 1;
         }
     }
@@ -313,10 +313,15 @@ impl Index {
     /// False when `key`'s letters and digits, lower-cased, are surely no name.
     fn may_be_whole(&self, key: &[u8]) -> bool {
         let (h, n) = squashed_hash(key);
-        n >= 3
-            && bloom_bits(h)
-                .iter()
-                .all(|(w, b)| self.1.get(*w).is_some_and(|word| word & b != 0))
+        n >= 3 && self.bloom_has(h)
+    }
+
+    /// False when no name has the squashed hash `h` (a Bloom filter: it may
+    /// say true for a word that is no name, never false for one that is).
+    fn bloom_has(&self, h: u64) -> bool {
+        bloom_bits(h)
+            .iter()
+            .all(|(w, b)| self.1.get(*w).is_some_and(|word| word & b != 0))
     }
 
     /// False when no name starts with `a`, `b` (lower case) and has `len` bytes.
@@ -353,10 +358,22 @@ fn pair(a: Option<u8>, b: Option<u8>) -> Option<usize> {
 
 static INDEX: std::sync::OnceLock<Index> = std::sync::OnceLock::new();
 
+#[cfg(test)]
 fn listed(list: &[&str], w: &[u8]) -> bool {
-    INDEX.get_or_init(Index::new).may_hold(w)
-        && list.binary_search_by(|n| n.as_bytes().cmp(w)).is_ok()
+    INDEX.get_or_init(Index::new).may_hold(w) && searched(list, w)
 }
+
+fn searched(list: &[&str], w: &[u8]) -> bool {
+    list.binary_search_by(|n| n.as_bytes().cmp(w)).is_ok()
+}
+
+/// FNV-1a step of [`squashed_hash`] for a byte already lower-cased.
+#[inline]
+fn fnv_step(h: u64, c: u8) -> u64 {
+    (h ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01b3)
+}
+
+const FNV_START: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// Looks `key` up in the vendor tables: its letters and digits, lower-cased
 /// and joined, then every run of one to three of its words (split at
@@ -404,16 +421,27 @@ fn lookup(key: &[u8], whole_only: bool) -> Option<VendorKey> {
     if n < 3 {
         return None;
     }
-    if listed(NAMES, all) || listed(WHOLE_ONLY, all) {
+    // Every name is in the Bloom filter under its own (lower-case,
+    // alphanumeric) hash: a word that fails it is surely no name, so most
+    // keys are ruled out without a binary search.
+    let index = INDEX.get_or_init(Index::new);
+    let hashed = |w: &[u8]| index.bloom_has(w.iter().fold(FNV_START, |h, &c| fnv_step(h, c)));
+    if index.may_hold(all) && hashed(all) && (searched(NAMES, all) || searched(WHOLE_ONLY, all)) {
         return Some(VendorKey::Whole);
     }
     if whole_only {
         return None;
     }
     for i in 0..words {
+        let mut h = FNV_START;
+        let from = usize::from(starts[i]);
         for j in i + 1..(i + 4).min(words + 1) {
-            let w = &low[usize::from(starts[i])..usize::from(starts[j])];
-            if w.len() >= 4 && listed(NAMES, w) {
+            let to = usize::from(starts[j]);
+            let Some(w) = low.get(from..to) else { break };
+            for &c in low.get(usize::from(starts[j - 1])..to).unwrap_or(&[]) {
+                h = fnv_step(h, c);
+            }
+            if w.len() >= 4 && index.may_hold(w) && index.bloom_has(h) && searched(NAMES, w) {
                 return Some(VendorKey::Part);
             }
         }
