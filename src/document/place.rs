@@ -153,24 +153,38 @@ const ECS_OBJECTS: &[&str] = &[
 /// ECS fields the shapes write, each always with one type: a line's own
 /// field at one of these paths with another type would fight their mapping.
 const TYPED: &[(&str, Leaf)] = &[
-    ("client.ip", Leaf::Text),
+    ("client.address", Leaf::Text),
+    ("client.ip", Leaf::Ip),
+    ("destination.ip", Leaf::Ip),
     ("destination.port", Leaf::Count),
     ("error.message", Leaf::Text),
     ("error.stack_trace", Leaf::Text),
     ("error.type", Leaf::Text),
-    ("faas.name", Leaf::Text),
     ("host.hostname", Leaf::Text),
+    ("http.request.id", Leaf::Text),
     ("http.request.method", Leaf::Text),
+    ("http.request.referrer", Leaf::Text),
     ("http.response.body.bytes", Leaf::Count),
     ("http.response.status_code", Leaf::Count),
+    ("http.version", Leaf::Text),
     ("network.bytes", Leaf::Count),
+    ("network.direction", Leaf::Text),
+    ("network.iana_number", Leaf::Text),
     ("network.packets", Leaf::Count),
+    ("network.protocol", Leaf::Text),
+    ("network.transport", Leaf::Text),
+    ("network.type", Leaf::Text),
+    ("process.name", Leaf::Text),
     ("process.pid", Leaf::Count),
     ("process.thread.name", Leaf::Text),
     ("service.name", Leaf::Text),
+    ("source.address", Leaf::Text),
+    ("source.ip", Leaf::Ip),
     ("source.port", Leaf::Count),
     ("span.id", Leaf::Text),
     ("trace.id", Leaf::Text),
+    ("url.domain", Leaf::Text),
+    ("url.original", Leaf::Text),
     ("url.path", Leaf::Text),
     ("user.id", Leaf::Text),
     ("user.name", Leaf::Text),
@@ -181,6 +195,8 @@ const TYPED: &[(&str, Leaf)] = &[
 enum Leaf {
     /// A string.
     Text,
+    /// A string that is an IP address (Elasticsearch's `ip` type).
+    Ip,
     /// A whole number, or a string of digits (which Elasticsearch reads as one).
     Count,
 }
@@ -189,6 +205,9 @@ impl Leaf {
     fn fits(self, v: &Value) -> bool {
         match self {
             Leaf::Text => v.is_string(),
+            Leaf::Ip => v
+                .as_str()
+                .is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok()),
             Leaf::Count => {
                 v.is_u64()
                     || v.as_str()
@@ -199,7 +218,7 @@ impl Leaf {
 }
 
 /// Whether the line's own field `key` (maybe dotted) holds, at one of the
-/// [`TYPED`] paths, a value of another type.
+/// [`TYPED`] paths, a value of another type, or a value part-way down one.
 fn mistyped(key: &str, v: &Value) -> bool {
     TYPED.iter().any(|(path, leaf)| {
         let Some(rest) = path.strip_prefix(key) else {
@@ -211,11 +230,19 @@ fn mistyped(key: &str, v: &Value) -> bool {
         let Some(rest) = rest.strip_prefix('.') else {
             return false;
         };
-        let mut at = Some(v);
+        // Down the path: a value where the path needs an object (`process:
+        // {"thread": "main"}` against `process.thread.name`) is a clash too.
+        let mut at = v;
         for part in rest.split('.') {
-            at = at.and_then(|a| a.get(part));
+            let Value::Object(obj) = at else {
+                return true;
+            };
+            match obj.get(part) {
+                Some(next) => at = next,
+                None => return false,
+            }
         }
-        at.is_some_and(|leaf_value| !leaf.fits(leaf_value))
+        !leaf.fits(at)
     })
 }
 
@@ -337,17 +364,38 @@ mod tests {
                 "span": {"id": 3, "name": "req"},
                 "user": {"id": "u1", "name": "n"},
                 "source.port": "n/a",
-                "process": {"pid": "42"}
+                "process": {"pid": "42"},
+                "network": {"transport": {"x": 1}},
+                "client": {"ip": "unknown"},
+                "url": {"original": 5}
             })),
             json!({
                 "user": {"id": "u1", "name": "n"},
                 "process": {"pid": "42"},
                 "json": {
+                    "network": {"transport": {"x": 1}},
+                    "client": {"ip": "unknown"},
+                    "url": {"original": 5},
                     "http": {"response": {"status_code": "abc"}},
                     "span": {"id": 3, "name": "req"},
                     "source.port": "n/a"
                 }
             })
+        );
+    }
+
+    #[test]
+    fn a_value_part_way_down_a_typed_path_moves() {
+        assert_eq!(
+            placed(
+                json!({"process": {"thread": "main"}, "http": {"response": 200}, "http.request": "GET"})
+            ),
+            json!({"json": {"process": {"thread": "main"}, "http": {"response": 200}, "http.request": "GET"}})
+        );
+        // An object that only adds to the path stays.
+        assert_eq!(
+            placed(json!({"process": {"thread": {"name": "main", "id": 7}}})),
+            json!({"process": {"thread": {"name": "main", "id": 7}}})
         );
     }
 

@@ -23,6 +23,31 @@ pub(super) fn is_access_log(map: &Map<String, Value>) -> bool {
         && map.contains_key("status")
 }
 
+/// [`is_access_log`] for a line of an API Gateway log group, where the
+/// group already says what the line is: a request id, a status and any
+/// other usual `$context` name (a template need not log the method).
+pub(super) fn is_access_log_of_group(map: &Map<String, Value>) -> bool {
+    const USUAL: &[&str] = &[
+        "httpMethod",
+        "routeKey",
+        "ip",
+        "sourceIp",
+        "requestTime",
+        "requestTimeEpoch",
+        "protocol",
+        "responseLength",
+        "responseLatency",
+        "integrationLatency",
+        "path",
+        "resourcePath",
+        "domainName",
+        "userAgent",
+    ];
+    map.get("requestId").is_some_and(Value::is_string)
+        && map.contains_key("status")
+        && USUAL.iter().any(|k| map.contains_key(*k))
+}
+
 /// Every value as text (a template writes `$context.status` quoted or not):
 /// the numbers are read from it, and a field kept as it came is a string in
 /// every document, never a number in one and text in another.
@@ -588,6 +613,16 @@ mod tests {
         let line = r#"{"requestId":"r1","httpMethod":"-","status":"-"}"#;
         let s = understand(G, line).expect("access log");
         assert_eq!(s.message, line);
+    }
+
+    #[test]
+    fn an_access_line_without_a_method_in_its_group() {
+        let line = r#"{"requestId":"a","ip":"1.2.3.4","status":"200","responseLatency":"5"}"#;
+        let s = understand("/aws/apigateway/access", line).expect("access log");
+        assert_eq!(s.fields["http"]["response"]["status_code"], 200);
+        assert_eq!(s.fields["client"]["ip"], "1.2.3.4");
+        // Elsewhere the method (or route) is still asked for.
+        assert!(understand("/ecs/x", line).is_none());
     }
 
     #[test]

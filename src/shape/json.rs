@@ -110,6 +110,24 @@ fn container_record<'a>(
     let Some(Value::String(log)) = map.remove("log") else {
         return None;
     };
+    // Kubernetes labels and annotations are named with dots
+    // (`app.kubernetes.io/name` beside another pod's `app`): their dots
+    // become `_`, as Filebeat's Kubernetes metadata does, so one pod's label
+    // never makes another's an object.
+    if let Some(Value::Object(k8s)) = map.get_mut("kubernetes") {
+        for part in ["labels", "annotations"] {
+            if let Some(Value::Object(names)) = k8s.get_mut(part)
+                && names.keys().any(|k| k.contains('.'))
+            {
+                let mut dedotted = Map::new();
+                for (k, v) in std::mem::take(names) {
+                    let name = super::free_name(&dedotted, &k, &k.replace('.', "_"));
+                    dedotted.insert(name, v);
+                }
+                *names = dedotted;
+            }
+        }
+    }
     let mut s = Shaped::new(Shape::AppJson, dataset, Cow::Borrowed(line));
     s.message = Cow::Owned(log.trim_end_matches(['\n', '\r']).to_owned());
     s.app = map;
@@ -324,6 +342,16 @@ mod tests {
         assert_eq!(s.app["stream"], "stdout");
         assert_eq!(s.app["kubernetes"]["pod_name"], "p");
         assert!(s.app.get("log").is_none());
+        let s = understand(
+            "/aws/containerinsights/c/application",
+            r#"{"log":"b","stream":"stdout","kubernetes":{"labels":{"app.kubernetes.io/name":"api","app":"x"}}}"#,
+        )
+        .expect("container record");
+        assert_eq!(
+            s.app["kubernetes"]["labels"]["app_kubernetes_io/name"],
+            "api"
+        );
+        assert_eq!(s.app["kubernetes"]["labels"]["app"], "x");
         // `log` alone is no container record.
         assert!(understand("/ecs/x", r#"{"log":"x","n":1}"#).is_none());
     }

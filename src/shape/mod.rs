@@ -503,7 +503,7 @@ fn understand_json<'a>(dataset: &'static str, line: &'a str) -> Option<Shaped<'a
     let map = parse_object(t)?;
     // The log group decides first: an access log line may have a `message`
     // or a `level` key of its own.
-    if dataset == "aws.apigateway" && apigateway::is_access_log(&map) {
+    if dataset == "aws.apigateway" && apigateway::is_access_log_of_group(&map) {
         return apigateway::shape_json(map, line);
     }
     if cloudtrail::is_record(&map) {

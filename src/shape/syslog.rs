@@ -291,8 +291,15 @@ fn bsd_timestamp_len(s: &str) -> Option<usize> {
     if !MONTHS.contains(&month) || b.get(3) != Some(&b' ') {
         return None;
     }
-    let day_ok =
-        matches!(b.get(4), Some(b' ' | b'0'..=b'3')) && b.get(5).is_some_and(u8::is_ascii_digit);
+    // The day: ` 1`–`31` (space-padded) or `01`–`31`.
+    let day = match (b.get(4), b.get(5)) {
+        (Some(b' '), Some(d)) if d.is_ascii_digit() => Some(d - b'0'),
+        (Some(t), Some(d)) if t.is_ascii_digit() && d.is_ascii_digit() => {
+            Some((t - b'0') * 10 + (d - b'0'))
+        }
+        _ => None,
+    };
+    let day_ok = day.is_some_and(|d| (1..=31).contains(&d));
     if !day_ok || b.get(6) != Some(&b' ') {
         return None;
     }
@@ -380,6 +387,8 @@ mod tests {
     #[test]
     fn a_time_out_of_range_is_no_syslog_line() {
         assert!(understand("/var/log/messages", "Nov 27 25:61:00 host app: bad time").is_none());
+        assert!(understand("/var/log/messages", "Nov 32 10:00:02 host app: bad day").is_none());
+        assert!(understand("/var/log/messages", "Nov  0 10:00:02 host app: bad day").is_none());
         assert!(
             understand(
                 "/ecs/x",

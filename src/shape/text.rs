@@ -125,7 +125,8 @@ pub(super) fn parse_timestamped<'a>(line: &'a str, dataset: &'static str) -> Opt
         }
         // Spring Boot 3: `[app] [group]? [thread] [trace-span]?`. The
         // correlation after the thread is blank when the line has none.
-        if names.len() >= 3
+        // (`[thread] [trace-span]` when the application has no name.)
+        if names.len() >= 2
             && let Some(last) = names.last()
         {
             let ids = last
@@ -137,7 +138,7 @@ pub(super) fn parse_timestamped<'a>(line: &'a str, dataset: &'static str) -> Opt
                     s.put("span.id", span);
                 }
                 names.pop();
-            } else if last.trim().is_empty() {
+            } else if names.len() >= 3 && last.trim().is_empty() {
                 names.pop();
             }
         }
@@ -355,6 +356,16 @@ mod tests {
             "[main] custom MDC bracket",
         );
         assert_eq!(f["process"]["thread"]["name"], "tenant-42");
+        // No application name: the thread, then the correlation id.
+        let f = check(
+            "2026-11-27T10:00:02.123Z  INFO 1 --- [main] [6529bd6c2b1b4b7e8f4d1c2b3a4f5e6d-1a2b3c4d5e6f7a8b] c.e.Demo : msg",
+            "info",
+            Some("c.e.Demo"),
+            "msg",
+        );
+        assert_eq!(f["process"]["thread"]["name"], "main");
+        assert_eq!(f["trace"]["id"], "6529bd6c2b1b4b7e8f4d1c2b3a4f5e6d");
+        assert!(f.get("service").is_none());
     }
 
     #[test]
