@@ -33,6 +33,8 @@ pub struct Report {
     pub init_duration_ms: Option<f64>,
     /// `Restore Duration: ... ms` (SnapStart).
     pub restore_duration_ms: Option<f64>,
+    /// `Status: timeout` (or `error`): the invocation failed.
+    pub status: Option<String>,
 }
 
 /// A `START`/`END`/`REPORT` line of the text format: its request id and
@@ -79,6 +81,7 @@ fn parse_report(rest: &str) -> (&str, Report) {
             "Max Memory Used" => r.max_memory_used_mb = number,
             "Init Duration" => r.init_duration_ms = number,
             "Restore Duration" => r.restore_duration_ms = number,
+            "Status" if !value.trim().is_empty() => r.status = Some(value.trim().to_owned()),
             _ => {}
         }
     }

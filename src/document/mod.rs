@@ -357,6 +357,21 @@ fn understand<'m>(group: Option<&Group<'_>>, line: &'m str) -> Understood<'m> {
     let mut said = Understood::nothing();
     if let Some((request_id, what)) = lambda::platform_line(line) {
         said.request_id = Some(Cow::Borrowed(request_id));
+        // `REPORT … Status: timeout`: the invocation failed, as the JSON
+        // format's `platform.report` says with its `status`.
+        if let LambdaLine::Report(Report {
+            status: Some(status),
+            ..
+        }) = &what
+        {
+            let mut ecs = Map::new();
+            shape::put(&mut ecs, "aws.lambda.status", Value::from(status.as_str()));
+            if status != "success" {
+                shape::put(&mut ecs, "event.outcome", Value::from("failure"));
+                said.level = Some(Cow::Borrowed("error"));
+            }
+            said.ecs = Some(ecs);
+        }
         said.lambda = what;
         return said;
     }
@@ -497,6 +512,20 @@ mod tests {
         assert!(v.get("log").is_none());
         let v = json(&doc("START RequestId: Version: 1"));
         assert!(v["aws"].get("lambda").is_none());
+    }
+
+    #[test]
+    fn a_report_with_a_status_is_a_failure() {
+        let v = json(&doc(
+            "REPORT RequestId: r-1\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 67 MB\tStatus: timeout",
+        ));
+        assert_eq!(v["aws"]["lambda"]["status"], "timeout");
+        assert_eq!(v["aws"]["lambda"]["report"]["duration_ms"], 3000.0);
+        assert_eq!(v["event"]["outcome"], "failure");
+        assert_eq!(v["log"]["level"], "error");
+        let v = json(&doc("REPORT RequestId: r-1\tDuration: 3.00 ms\t"));
+        assert!(v["aws"]["lambda"].get("status").is_none());
+        assert!(v.get("log").is_none());
     }
 
     #[test]
