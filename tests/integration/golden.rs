@@ -69,6 +69,31 @@ const CASES: &[(&str, &str, &str)] = &[
         "2024-11-19 07:06:40 ERROR payment failed\njava.net.SocketTimeoutException: Read timed out\n\tat com.acme.PaymentClient.charge(PaymentClient.java:88)\n",
     ),
     ("json_array_stays_text", "/ecs/checkout", "[1,2,3]"),
+    (
+        "container_record",
+        "/aws/containerinsights/prod/application",
+        "{\"log\":\"GET /healthz 200\\n\",\"stream\":\"stdout\",\"time\":\"2024-11-19T07:06:40.123Z\",\"kubernetes\":{\"pod_name\":\"web-7d4b9\",\"namespace_name\":\"shop\",\"labels\":{\"app\":\"web\",\"app.kubernetes.io/name\":\"web\"}}}",
+    ),
+    (
+        "keys_that_name_one_field",
+        "/ecs/checkout",
+        "{\"level\":\"info\",\"msg\":\"cart\",\"a\":1,\"a.b\":2,\"k\":1,\"k\":2,\"exception\":\"E1\",\"err\":{\"stack\":\"E2\",\"message\":\"m\"},\"http\":{\"response\":200},\"\":\"empty\"}",
+    ),
+    (
+        "apigw_colliding_keys",
+        "/aws/apigateway/orders-api-access",
+        "{\"requestId\":\"r1\",\"httpMethod\":\"GET\",\"status\":\"200\",\"integrationLatency\":\"10\",\"integration_latency_ms\":\"6\",\"stage\":7,\"Stage\":\"prod\"}",
+    ),
+    (
+        "lambda_report_timeout",
+        "/aws/lambda/orders",
+        "REPORT RequestId: 6f1c2a4e-8b1d-4c3e-9f00-1234567890ab\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 72 MB\tStatus: timeout\n",
+    ),
+    (
+        "spring_boot_correlation",
+        "/ecs/checkout",
+        "2024-11-19T07:06:40.123Z ERROR 1 --- [checkout] [nio-8080-exec-1] [4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7] c.a.c.PaymentClient : payment timed out",
+    ),
     // Lambda's JSON log format (advanced logging controls) and Powertools.
     (
         "lambda_json_app",
